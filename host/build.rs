@@ -1,0 +1,77 @@
+//! Builds the model components in `plugins/` for `wasm32-wasip2` so that the host can
+//! bundle the default model and the tests can load every plugin: `cargo build` and
+//! `cargo test` stay the only commands a developer needs.
+//!
+//! The guest build uses its own target directory (`<target>/wasm-guests`), so it never
+//! contends with the outer build's lock, and clears the outer build's wrappers and flags
+//! (clippy, coverage) that make no sense for a wasm guest.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const GUEST_TARGET: &str = "wasm32-wasip2";
+
+fn main() {
+    let manifest_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("set by cargo"));
+    let root = manifest_dir.parent().expect("host/ lives in the workspace root").to_path_buf();
+    for dir in ["plugins", "sdk", "wit"] {
+        watch(&root.join(dir));
+    }
+    println!("cargo:rerun-if-env-changed=CARGO_TARGET_DIR");
+
+    require_guest_target();
+
+    let target_dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .map(|dir| if dir.is_absolute() { dir } else { root.join(dir) })
+        .unwrap_or_else(|| root.join("target"))
+        .join("wasm-guests");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let status = Command::new(cargo)
+        .args(["build", "--release", "--target", GUEST_TARGET, "--manifest-path"])
+        .arg(root.join("plugins/Cargo.toml"))
+        .arg("--target-dir")
+        .arg(&target_dir)
+        .env_remove("RUSTC_WORKSPACE_WRAPPER")
+        .env_remove("RUSTC_WRAPPER")
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env_remove("CARGO_BUILD_TARGET")
+        .env_remove("CARGO_TARGET_DIR")
+        .status()
+        .expect("could not run cargo to build the plugins");
+    assert!(status.success(), "building plugins/ for {GUEST_TARGET} failed (see the errors above)");
+
+    let guests = target_dir.join(GUEST_TARGET).join("release");
+    println!("cargo:rustc-env=CHAPWASM_GUESTS_DIR={}", guests.display());
+}
+
+/// Stops with the one command that fixes a missing guest target.
+fn require_guest_target() {
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".to_owned());
+    let output = Command::new(rustc).args(["--print", "sysroot"]).output().expect("could not run rustc");
+    let sysroot = PathBuf::from(String::from_utf8_lossy(&output.stdout).trim());
+    if !sysroot.join("lib/rustlib").join(GUEST_TARGET).exists() {
+        panic!(
+            "\n\nThe Rust target `{GUEST_TARGET}` is not installed; chapwasm builds its model \
+             components with it.\nFix: rustup target add {GUEST_TARGET}\n\n"
+        );
+    }
+}
+
+/// Asks cargo to rerun this script when any source file under `dir` changes (build
+/// outputs under `target/` excluded).
+fn watch(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.file_name().is_some_and(|n| n == "target") {
+            continue;
+        }
+        if path.is_dir() {
+            watch(&path);
+        } else {
+            println!("cargo:rerun-if-changed={}", path.display());
+        }
+    }
+}

@@ -1,0 +1,10 @@
+//! chapwasm: train and run ML models delivered as WebAssembly components.
+//!
+//! Layers (see ARCHITECTURE.md): `runtime` (wasmtime, the sandbox) and `csv_frame` (CSV in and
+//! out of the shared data frame). The REST service builds on these.
+
+pub mod bundled;
+pub mod runtime;
+pub mod csv_frame;
+
+pub use chapwasm_sdk::{Column, ColumnType, DataFrame, ErrorKind, ModelError, Values};

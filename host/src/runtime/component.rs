@@ -1,0 +1,150 @@
+//! `ModelComponent`: a compiled, linked and described model. Each call instantiates it in
+//! a fresh store (~10 µs from the reused `InstancePre`), runs one export, and returns the
+//! result together with everything the guest printed and logged.
+
+use super::bindings::{ModelRunner, ModelRunnerPre};
+use super::convert::{description, frame_from_wit, frame_to_wit, model_error};
+use super::description::ModelDescription;
+use super::error::RuntimeError;
+use super::output::{CallObserver, GuestOutput, ignore};
+use super::sandbox::{SandboxLimits, SandboxState};
+use chapwasm_sdk::DataFrame;
+use std::sync::Arc;
+use wasmtime::component::{Component, Linker};
+use wasmtime::{Engine, Store, Trap};
+
+/// The result of one call plus what the guest said while running.
+#[derive(Debug)]
+pub struct Call<T> {
+    pub result: Result<T, RuntimeError>,
+    pub output: GuestOutput,
+}
+
+pub struct ModelComponent {
+    engine: Engine,
+    pre: ModelRunnerPre<SandboxState>,
+    sha256: String,
+    description: ModelDescription,
+    limits: SandboxLimits,
+}
+
+impl std::fmt::Debug for ModelComponent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ModelComponent").field("sha256", &self.sha256).field("name", &self.description.name).finish()
+    }
+}
+
+impl ModelComponent {
+    pub(crate) fn compile(
+        engine: &Engine,
+        linker: &Linker<SandboxState>,
+        wasm: &[u8],
+        sha256: String,
+        limits: SandboxLimits,
+    ) -> Result<Self, RuntimeError> {
+        let invalid = |e: wasmtime::Error| RuntimeError::InvalidComponent(format!("{e:#}"));
+        let component = Component::new(engine, wasm).map_err(invalid)?;
+        let pre = linker.instantiate_pre(&component).map_err(invalid)?;
+        let pre = ModelRunnerPre::new(pre).map_err(invalid)?;
+        let mut this = Self {
+            engine: engine.clone(),
+            pre,
+            sha256,
+            description: placeholder_description(),
+            limits,
+        };
+        let described = this.call(ignore(), |runner, store| Ok(Ok(runner.call_describe(store)?)));
+        this.description = described
+            .result
+            .and_then(description)
+            .map_err(|e| RuntimeError::InvalidComponent(format!("describe() failed: {e}")))?;
+        Ok(this)
+    }
+
+    /// Hex SHA-256 of the component's bytes.
+    pub fn sha256(&self) -> &str {
+        &self.sha256
+    }
+
+    /// The model's own description, from `describe()` at load time.
+    pub fn description(&self) -> &ModelDescription {
+        &self.description
+    }
+
+    /// Trains: returns the opaque model bytes.
+    pub fn train(
+        &self,
+        config_json: &str,
+        data: DataFrame,
+        geo: Option<&str>,
+        observer: Arc<dyn CallObserver>,
+    ) -> Call<Vec<u8>> {
+        let data = frame_to_wit(data);
+        self.call(observer, |runner, store| {
+            Ok(runner.call_train(store, config_json, &data, geo)?.map_err(model_error))
+        })
+    }
+
+    /// Predicts: returns the future frame with sample columns.
+    pub fn predict(
+        &self,
+        config_json: &str,
+        model: &[u8],
+        historic: DataFrame,
+        future: DataFrame,
+        geo: Option<&str>,
+        observer: Arc<dyn CallObserver>,
+    ) -> Call<DataFrame> {
+        let historic = frame_to_wit(historic);
+        let future = frame_to_wit(future);
+        self.call(observer, |runner, store| {
+            let frame = runner.call_predict(store, config_json, model, &historic, &future, geo)?;
+            Ok(frame.map_err(model_error).and_then(frame_from_wit))
+        })
+    }
+
+    /// Runs `export` on a fresh instance and turns traps into `RuntimeError`s.
+    fn call<T>(
+        &self,
+        observer: Arc<dyn CallObserver>,
+        export: impl FnOnce(&ModelRunner, &mut Store<SandboxState>) -> wasmtime::Result<Result<T, RuntimeError>>,
+    ) -> Call<T> {
+        let mut store = Store::new(&self.engine, SandboxState::new(&self.limits, observer));
+        store.limiter(|state| state.limiter());
+        let outcome = self.pre.instantiate(&mut store).and_then(|runner| export(&runner, &mut store));
+        let output = store.data_mut().take_output();
+        let result = match outcome {
+            Ok(result) => result,
+            Err(error) => Err(trap_error(&error, &output)),
+        };
+        Call { result, output }
+    }
+}
+
+/// Names a trap, quoting the panic message an SDK guest logs before it aborts.
+fn trap_error(error: &wasmtime::Error, output: &GuestOutput) -> RuntimeError {
+    let last_error = output.last_error().map(str::to_owned);
+    match error.downcast_ref::<Trap>() {
+        Some(Trap::UnreachableCodeReached) if last_error.as_deref().is_some_and(|m| m.starts_with("panicked at")) => {
+            RuntimeError::Panic { message: last_error.expect("checked") }
+        }
+        Some(trap) => RuntimeError::Trap { trap: trap.to_string(), last_error },
+        None => RuntimeError::Trap { trap: format!("{error:#}"), last_error },
+    }
+}
+
+fn placeholder_description() -> ModelDescription {
+    ModelDescription {
+        name: String::new(),
+        version: String::new(),
+        description: String::new(),
+        config_schema: serde_json::Value::Null,
+        target: String::new(),
+        required_covariates: Vec::new(),
+        allow_free_additional_continuous_covariates: false,
+        period_type: super::description::PeriodType::Any,
+        requires_geo: false,
+        min_prediction_periods: 0,
+        max_prediction_periods: 0,
+    }
+}

@@ -1,0 +1,25 @@
+//! Everything that can go wrong when loading or calling a model component.
+
+use chapwasm_sdk::ModelError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RuntimeError {
+    /// The bytes are not a component implementing `chap:model/model-runner`.
+    #[error("invalid component: {0}")]
+    InvalidComponent(String),
+    /// The model detected a problem and returned an error.
+    #[error("model error ({}): {}", .0.kind.as_str(), .0.message)]
+    Model(ModelError),
+    /// The guest panicked; the message is the one its panic hook logged.
+    #[error("model panicked: {message}")]
+    Panic { message: String },
+    /// The guest trapped (out-of-bounds access, stack overflow, limit hit, ...).
+    #[error("model trapped: {trap}{}", .last_error.as_ref().map(|e| format!(" (last error logged: {e})")).unwrap_or_default())]
+    Trap { trap: String, last_error: Option<String> },
+    /// The guest returned something that breaks the contract (e.g. a ragged frame).
+    #[error("model returned invalid output: {0}")]
+    InvalidOutput(String),
+    /// The host could not set up the sandbox (a bug or resource exhaustion, not the model).
+    #[error("sandbox error: {0}")]
+    Sandbox(String),
+}

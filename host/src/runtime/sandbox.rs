@@ -1,0 +1,110 @@
+//! The per-call sandbox: the `Store` data of one instance. WASI is linked because a
+//! `wasm32-wasip2` Rust guest imports it to start, but the context grants nothing: no
+//! preopened directories, no environment, no arguments, no sockets, stdin empty, and
+//! stdout/stderr captured into bounded in-memory pipes. The `host` interface of our world
+//! records log lines and forwards progress.
+
+use super::bindings::chap::model::{host, types};
+use super::output::{CallObserver, GuestOutput, LogLevel, LogRecord};
+use std::sync::Arc;
+use wasmtime::{ResourceLimiter, StoreLimits, StoreLimitsBuilder};
+use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+use wasmtime_wasi::{ResourceTable, WasiCtx, WasiCtxView, WasiView};
+
+/// Bounds on what one call may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SandboxLimits {
+    /// Largest linear memory (and table growth) a call may reach; growing past it traps.
+    pub memory_bytes: usize,
+    /// Capacity of each of stdout and stderr; writing past it fails the guest's write.
+    pub output_bytes: usize,
+    /// Most `log` lines kept per call; later ones are counted, not stored.
+    pub log_lines: usize,
+}
+
+impl Default for SandboxLimits {
+    fn default() -> Self {
+        Self { memory_bytes: 512 << 20, output_bytes: 1 << 20, log_lines: 10_000 }
+    }
+}
+
+pub(crate) struct SandboxState {
+    wasi: WasiCtx,
+    table: ResourceTable,
+    limits: StoreLimits,
+    stdout: MemoryOutputPipe,
+    stderr: MemoryOutputPipe,
+    logs: Vec<LogRecord>,
+    dropped_log_lines: usize,
+    max_log_lines: usize,
+    observer: Arc<dyn CallObserver>,
+}
+
+impl SandboxState {
+    pub(crate) fn new(limits: &SandboxLimits, observer: Arc<dyn CallObserver>) -> Self {
+        let stdout = MemoryOutputPipe::new(limits.output_bytes);
+        let stderr = MemoryOutputPipe::new(limits.output_bytes);
+        let wasi = WasiCtx::builder().stdout(stdout.clone()).stderr(stderr.clone()).build();
+        Self {
+            wasi,
+            table: ResourceTable::new(),
+            limits: StoreLimitsBuilder::new()
+                .memory_size(limits.memory_bytes)
+                .table_elements(1 << 20)
+                .trap_on_grow_failure(true)
+                .build(),
+            stdout,
+            stderr,
+            logs: Vec::new(),
+            dropped_log_lines: 0,
+            max_log_lines: limits.log_lines,
+            observer,
+        }
+    }
+
+    pub(crate) fn limiter(&mut self) -> &mut dyn ResourceLimiter {
+        &mut self.limits
+    }
+
+    /// What the guest wrote and logged during the call.
+    pub(crate) fn take_output(&mut self) -> GuestOutput {
+        GuestOutput {
+            stdout: String::from_utf8_lossy(&self.stdout.contents()).into_owned(),
+            stderr: String::from_utf8_lossy(&self.stderr.contents()).into_owned(),
+            logs: std::mem::take(&mut self.logs),
+            dropped_log_lines: self.dropped_log_lines,
+        }
+    }
+}
+
+impl WasiView for SandboxState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+    }
+}
+
+impl types::Host for SandboxState {}
+
+impl host::Host for SandboxState {
+    fn log(&mut self, level: types::LogLevel, message: String) {
+        let level = match level {
+            types::LogLevel::Trace => LogLevel::Trace,
+            types::LogLevel::Debug => LogLevel::Debug,
+            types::LogLevel::Info => LogLevel::Info,
+            types::LogLevel::Warn => LogLevel::Warn,
+            types::LogLevel::Error => LogLevel::Error,
+        };
+        let record = LogRecord { level, message };
+        self.observer.log(&record);
+        if self.logs.len() < self.max_log_lines {
+            self.logs.push(record);
+        } else {
+            self.dropped_log_lines += 1;
+        }
+    }
+
+    fn progress(&mut self, fraction: f64, message: String) {
+        let fraction = if fraction.is_nan() { 0.0 } else { fraction.clamp(0.0, 1.0) };
+        self.observer.progress(fraction, &message);
+    }
+}

@@ -1,0 +1,80 @@
+//! The spec's quick-start model in functional style: ordinary least squares of the target
+//! on the feature columns; predictions go to `sample_0`. The service's default model.
+
+use chapwasm_sdk::regression::{LinearFit, least_squares};
+use chapwasm_sdk::{DataFrame, Geo, ModelError, ModelInfo, log};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// Configuration of the linear regression.
+#[derive(Deserialize, Serialize, JsonSchema, Default)]
+#[serde(default)]
+struct Config {
+    /// Column to predict. Default: `disease_cases`, or the last column when the data has
+    /// no `disease_cases` column.
+    target: Option<String>,
+    /// Feature columns. Default: every numeric column except the target.
+    features: Option<Vec<String>>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Model {
+    features: Vec<String>,
+    intercept: f64,
+    coefficients: Vec<f64>,
+    /// Training means, used for missing feature values at prediction time.
+    means: Vec<f64>,
+}
+
+fn info() -> ModelInfo {
+    ModelInfo::new("linear-regression")
+        .version(env!("CARGO_PKG_VERSION"))
+        .description("Ordinary least squares of the target on numeric features; writes sample_0.")
+}
+
+fn train(config: &Config, data: &DataFrame, _geo: Option<&Geo>) -> Result<Model, ModelError> {
+    let target = match &config.target {
+        Some(target) => target.clone(),
+        None if data.has_column("disease_cases") => "disease_cases".to_owned(),
+        None => data.column_names().last().ok_or_else(|| ModelError::invalid_data("no columns"))?.to_owned(),
+    };
+    let features: Vec<String> = match &config.features {
+        Some(features) => features.clone(),
+        None => data.numeric_column_names().into_iter().filter(|c| *c != target).map(str::to_owned).collect(),
+    };
+    let y = data.f64_column(&target)?;
+    let columns = features.iter().map(|f| data.f64_column(f)).collect::<Result<Vec<_>, _>>()?;
+    // Rows with a null anywhere are left out of the fit.
+    let complete = (0..data.num_rows()).filter(|&r| y[r].is_some() && columns.iter().all(|c| c[r].is_some()));
+    let (x, y): (Vec<Vec<f64>>, Vec<f64>) =
+        complete.map(|r| (columns.iter().map(|c| c[r].unwrap()).collect(), y[r].unwrap())).unzip();
+    log!(info, "fitting {target} on {features:?} with {} complete rows of {}", y.len(), data.num_rows());
+    let LinearFit { intercept, coefficients } = least_squares(&x, &y)?;
+    let means = (0..features.len()).map(|j| x.iter().map(|row| row[j]).sum::<f64>() / x.len() as f64).collect();
+    Ok(Model { features, intercept, coefficients, means })
+}
+
+fn predict(
+    _config: &Config,
+    model: Model,
+    _historic: &DataFrame,
+    mut future: DataFrame,
+    _geo: Option<&Geo>,
+) -> Result<DataFrame, ModelError> {
+    let fit = LinearFit { intercept: model.intercept, coefficients: model.coefficients };
+    let columns = model.features.iter().zip(&model.means).map(|(f, mean)| future.f64_filled(f, *mean));
+    let columns = columns.collect::<Result<Vec<_>, _>>()?;
+    let samples = (0..future.num_rows())
+        .map(|r| fit.predict(&columns.iter().map(|c| c[r]).collect::<Vec<_>>()))
+        .collect();
+    future.set_f64("sample_0", samples)?;
+    Ok(future)
+}
+
+chapwasm_sdk::export_functional_model! {
+    info: info,
+    config: Config,
+    model: Model,
+    train: train,
+    predict: predict,
+}
