@@ -14,7 +14,7 @@ const GUEST_TARGET: &str = "wasm32-wasip2";
 fn main() {
     let manifest_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("set by cargo"));
     let root = manifest_dir.parent().expect("host/ lives in the workspace root").to_path_buf();
-    for dir in ["plugins", "sdk", "wit"] {
+    for dir in ["plugins", "sdk", "wit", "examples"] {
         watch(&root.join(dir));
     }
     println!("cargo:rerun-if-env-changed=CARGO_TARGET_DIR");

@@ -4,7 +4,7 @@
 //! out of the shared data frame). The REST service builds on these.
 
 pub mod bundled;
-pub mod runtime;
 pub mod csv_frame;
+pub mod runtime;
 
 pub use chapwasm_sdk::{Column, ColumnType, DataFrame, ErrorKind, ModelError, Values};

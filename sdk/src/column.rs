@@ -76,11 +76,7 @@ impl Column {
     }
 
     /// A column with a null mask (`true` = present). Fails if the lengths differ.
-    pub fn with_validity(
-        name: impl Into<String>,
-        values: Values,
-        validity: Vec<bool>,
-    ) -> Result<Self, ModelError> {
+    pub fn with_validity(name: impl Into<String>, values: Values, validity: Vec<bool>) -> Result<Self, ModelError> {
         let name = name.into();
         if validity.len() != values.len() {
             return Err(ModelError::invalid_data(format!(
@@ -158,9 +154,7 @@ impl Column {
         let present = |row: usize| !self.is_null(row);
         match &self.values {
             Values::F64(v) => Ok(v.iter().enumerate().map(|(i, x)| present(i).then_some(*x)).collect()),
-            Values::I64(v) => {
-                Ok(v.iter().enumerate().map(|(i, x)| present(i).then_some(*x as f64)).collect())
-            }
+            Values::I64(v) => Ok(v.iter().enumerate().map(|(i, x)| present(i).then_some(*x as f64)).collect()),
             other => Err(self.wrong_type("a number", other.column_type())),
         }
     }
@@ -168,11 +162,7 @@ impl Column {
     /// The values as text with nulls as `None`. Fails for non-text columns.
     pub fn to_str(&self) -> Result<Vec<Option<&str>>, ModelError> {
         match &self.values {
-            Values::Str(v) => Ok(v
-                .iter()
-                .enumerate()
-                .map(|(i, s)| (!self.is_null(i)).then_some(s.as_str()))
-                .collect()),
+            Values::Str(v) => Ok(v.iter().enumerate().map(|(i, s)| (!self.is_null(i)).then_some(s.as_str())).collect()),
             other => Err(self.wrong_type("text", other.column_type())),
         }
     }
@@ -180,10 +170,9 @@ impl Column {
     /// A copy with numeric nulls replaced by `fill` (non-numeric columns are unchanged).
     pub fn fillna(&self, fill: f64) -> Column {
         match (&self.values, &self.validity) {
-            (Values::F64(v), Some(valid)) => Column::f64(
-                self.name.clone(),
-                v.iter().zip(valid).map(|(x, ok)| if *ok { *x } else { fill }).collect(),
-            ),
+            (Values::F64(v), Some(valid)) => {
+                Column::f64(self.name.clone(), v.iter().zip(valid).map(|(x, ok)| if *ok { *x } else { fill }).collect())
+            }
             (Values::I64(_), Some(_)) => Column::f64(
                 self.name.clone(),
                 self.to_f64().expect("numeric").into_iter().map(|x| x.unwrap_or(fill)).collect(),
@@ -193,11 +182,7 @@ impl Column {
     }
 
     fn wrong_type(&self, wanted: &str, found: ColumnType) -> ModelError {
-        ModelError::invalid_data(format!(
-            "column `{}` has type {}, expected {wanted}",
-            self.name,
-            found.as_str()
-        ))
+        ModelError::invalid_data(format!("column `{}` has type {}, expected {wanted}", self.name, found.as_str()))
     }
 }
 

@@ -95,10 +95,7 @@ impl DataFrame {
 
     /// A copy where every numeric null is `fill` (integer columns with nulls become floats).
     pub fn fillna(&self, fill: f64) -> DataFrame {
-        Self {
-            num_rows: self.num_rows,
-            columns: self.columns.iter().map(|c| c.fillna(fill)).collect(),
-        }
+        Self { num_rows: self.num_rows, columns: self.columns.iter().map(|c| c.fillna(fill)).collect() }
     }
 
     /// Row-major float matrix of the named columns with nulls replaced by `fill`: the
@@ -154,10 +151,7 @@ mod tests {
     #[test]
     fn missing_column_lists_what_exists() {
         let err = frame().column("temperature").unwrap_err();
-        assert_eq!(
-            err.message,
-            "missing column `temperature` (the data has: location, rainfall, population)"
-        );
+        assert_eq!(err.message, "missing column `temperature` (the data has: location, rainfall, population)");
     }
 
     #[test]

@@ -14,9 +14,7 @@ pub fn pack_validity(valid: &[bool]) -> Vec<u8> {
 /// Unpacks `rows` flags from a bitmap. Bits at or beyond `rows` are ignored; missing
 /// bytes (a bitmap that is too short) count as nulls.
 pub fn unpack_validity(bits: &[u8], rows: usize) -> Vec<bool> {
-    (0..rows)
-        .map(|row| bits.get(row / 8).is_some_and(|byte| byte & (1 << (row % 8)) != 0))
-        .collect()
+    (0..rows).map(|row| bits.get(row / 8).is_some_and(|byte| byte & (1 << (row % 8)) != 0)).collect()
 }
 
 #[cfg(test)]

@@ -2,9 +2,9 @@
 //! model file or a predictions CSV out, the guest's log lines and progress on stderr.
 
 use anyhow::{Context, bail};
+use chapwasm::DataFrame;
 use chapwasm::csv_frame::{read_csv, write_csv};
 use chapwasm::runtime::{Call, CallObserver, LogRecord, ModelComponent, Runtime, RuntimeSettings};
-use chapwasm::DataFrame;
 use clap::{Args, Subcommand};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -71,7 +71,8 @@ impl RunCommand {
                 let (historic, future) = (read_frame(&historic)?, read_frame(&future)?);
                 let call = component.predict(&config, &model, historic, future, geo.as_deref(), Arc::new(Stderr));
                 let predictions = finish(call)?;
-                let file = std::fs::File::create(&output).with_context(|| format!("cannot write {}", output.display()))?;
+                let file =
+                    std::fs::File::create(&output).with_context(|| format!("cannot write {}", output.display()))?;
                 write_csv(&predictions, std::io::BufWriter::new(file))?;
                 eprintln!("wrote {} ({} rows)", output.display(), predictions.num_rows());
             }

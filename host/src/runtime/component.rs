@@ -46,13 +46,7 @@ impl ModelComponent {
         let component = Component::new(engine, wasm).map_err(invalid)?;
         let pre = linker.instantiate_pre(&component).map_err(invalid)?;
         let pre = ModelRunnerPre::new(pre).map_err(invalid)?;
-        let mut this = Self {
-            engine: engine.clone(),
-            pre,
-            sha256,
-            description: placeholder_description(),
-            limits,
-        };
+        let mut this = Self { engine: engine.clone(), pre, sha256, description: placeholder_description(), limits };
         let described = this.call(ignore(), |runner, store| Ok(Ok(runner.call_describe(store)?)));
         this.description = described
             .result
@@ -80,9 +74,7 @@ impl ModelComponent {
         observer: Arc<dyn CallObserver>,
     ) -> Call<Vec<u8>> {
         let data = frame_to_wit(data);
-        self.call(observer, |runner, store| {
-            Ok(runner.call_train(store, config_json, &data, geo)?.map_err(model_error))
-        })
+        self.call(observer, |runner, store| Ok(runner.call_train(store, config_json, &data, geo)?.map_err(model_error)))
     }
 
     /// Predicts: returns the future frame with sample columns.

@@ -60,10 +60,13 @@ pub(crate) fn model_error(error: wit::ModelError) -> RuntimeError {
 }
 
 pub(crate) fn description(info: wit::ModelInfo) -> Result<ModelDescription, RuntimeError> {
-    let config_schema: serde_json::Value = serde_json::from_str(&info.config_schema)
-        .map_err(|e| RuntimeError::InvalidComponent(format!("describe() returned a config schema that is not JSON: {e}")))?;
+    let config_schema: serde_json::Value = serde_json::from_str(&info.config_schema).map_err(|e| {
+        RuntimeError::InvalidComponent(format!("describe() returned a config schema that is not JSON: {e}"))
+    })?;
     if !config_schema.is_object() {
-        return Err(RuntimeError::InvalidComponent("describe() returned a config schema that is not a JSON object".into()));
+        return Err(RuntimeError::InvalidComponent(
+            "describe() returned a config schema that is not a JSON object".into(),
+        ));
     }
     Ok(ModelDescription {
         name: info.name,

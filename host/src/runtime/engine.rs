@@ -47,13 +47,8 @@ impl Runtime {
         if let Some(found) = self.cache.lock().expect("cache lock").get(&sha256) {
             return Ok(found.clone());
         }
-        let component = Arc::new(ModelComponent::compile(
-            &self.engine,
-            &self.linker,
-            wasm,
-            sha256.clone(),
-            self.settings.limits,
-        )?);
+        let component =
+            Arc::new(ModelComponent::compile(&self.engine, &self.linker, wasm, sha256.clone(), self.settings.limits)?);
         self.cache.lock().expect("cache lock").entry(sha256).or_insert(component.clone());
         Ok(component)
     }

@@ -64,9 +64,8 @@ fn predict(
     let fit = LinearFit { intercept: model.intercept, coefficients: model.coefficients };
     let columns = model.features.iter().zip(&model.means).map(|(f, mean)| future.f64_filled(f, *mean));
     let columns = columns.collect::<Result<Vec<_>, _>>()?;
-    let samples = (0..future.num_rows())
-        .map(|r| fit.predict(&columns.iter().map(|c| c[r]).collect::<Vec<_>>()))
-        .collect();
+    let samples =
+        (0..future.num_rows()).map(|r| fit.predict(&columns.iter().map(|c| c[r]).collect::<Vec<_>>())).collect();
     future.set_f64("sample_0", samples)?;
     Ok(future)
 }

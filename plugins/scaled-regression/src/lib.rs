@@ -85,7 +85,9 @@ impl ModelRunner for WeatherModelRunner {
     fn train(&mut self, config: &Config, data: &DataFrame, _geo: Option<&Geo>) -> Result<Model, ModelError> {
         let feature_names: Vec<String> = match &config.features {
             Some(features) => features.clone(),
-            None => data.numeric_column_names().into_iter().filter(|c| *c != config.target).map(str::to_owned).collect(),
+            None => {
+                data.numeric_column_names().into_iter().filter(|c| *c != config.target).map(str::to_owned).collect()
+            }
         };
         let names: Vec<&str> = feature_names.iter().map(String::as_str).collect();
         let rows = data.f64_rows(&names, 0.0)?;

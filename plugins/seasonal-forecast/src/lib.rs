@@ -45,7 +45,12 @@ impl ModelRunner for SeasonalForecast {
             .prediction_periods(1, 52)
     }
 
-    fn train(&mut self, _config: &Config, data: &DataFrame, _geo: Option<&Geo>) -> Result<SeasonalProfiles, ModelError> {
+    fn train(
+        &mut self,
+        _config: &Config,
+        data: &DataFrame,
+        _geo: Option<&Geo>,
+    ) -> Result<SeasonalProfiles, ModelError> {
         let profiles = SeasonalProfiles::fit(
             &data.str_column("location")?,
             &data.str_column("time_period")?,

@@ -58,10 +58,12 @@ impl SeasonalProfiles {
             }
             by_location.entry(location.to_owned()).or_default().push((season, count.max(0.0).ln_1p()));
         }
-        let cycle = cycle.ok_or_else(|| ModelError::invalid_data("no row has location, time_period and disease_cases"))?;
+        let cycle =
+            cycle.ok_or_else(|| ModelError::invalid_data("no row has location, time_period and disease_cases"))?;
         let all: Vec<(usize, f64)> = by_location.values().flatten().copied().collect();
         let fallback = LocationProfile::fit(&all, cycle.seasons());
-        let locations = by_location.into_iter().map(|(k, obs)| (k, LocationProfile::fit(&obs, cycle.seasons()))).collect();
+        let locations =
+            by_location.into_iter().map(|(k, obs)| (k, LocationProfile::fit(&obs, cycle.seasons()))).collect();
         Ok(Self { cycle, locations, fallback })
     }
 
@@ -91,8 +93,7 @@ impl LocationProfile {
             sums[season].0 += value;
             sums[season].1 += 1;
         }
-        let season_means: Vec<Option<f64>> =
-            sums.iter().map(|&(sum, n)| (n > 0).then(|| sum / n as f64)).collect();
+        let season_means: Vec<Option<f64>> = sums.iter().map(|&(sum, n)| (n > 0).then(|| sum / n as f64)).collect();
         let n = observations.len().max(1) as f64;
         let overall_mean = observations.iter().map(|o| o.1).sum::<f64>() / n;
         let variance = observations

@@ -14,4 +14,3 @@ pub use geo::Geo;
 pub use info::{ModelInfo, PeriodType};
 pub use log::{LogLevel, log, progress};
 pub use runner::{Export, ModelRunner};
-

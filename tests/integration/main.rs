@@ -1,0 +1,11 @@
+//! The integration suite: one test binary, every test against real compiled components
+//! (built from `plugins/` by the host's build script) in the real runtime.
+
+mod support;
+
+mod cli;
+mod contract;
+mod forecast;
+mod quickstart;
+mod regression;
+mod sandbox_failures;

@@ -1,0 +1,33 @@
+//! A guest that panics is a failed call carrying the panic message, never a host crash;
+//! the same component keeps working for the next call.
+
+use crate::support::{Recorder, floats, ok, plugin};
+use chapwasm::DataFrame;
+use chapwasm::runtime::RuntimeError;
+use std::sync::Arc;
+
+#[test]
+fn a_panic_in_train_is_an_error_with_the_panic_message() {
+    let model = plugin("panicking");
+    let call = model.train("{}", floats(&[("boom", vec![1.0])]), None, Arc::new(Recorder::default()));
+    match call.result {
+        Err(RuntimeError::Panic { message }) => {
+            assert!(message.contains("the model exploded on purpose"), "{message}");
+            assert!(message.contains("src/lib.rs"), "the location is kept: {message}");
+        }
+        other => panic!("expected a panic error, got {other:?}"),
+    }
+    // A fresh instance per call: the trapped one is gone, the component still works.
+    ok(model.train("{}", floats(&[("calm", vec![1.0])]), None, Arc::new(Recorder::default())));
+}
+
+#[test]
+fn a_panic_in_predict_is_an_error_with_the_panic_message() {
+    let model = plugin("panicking");
+    let bytes = ok(model.train("{}", DataFrame::default(), None, Arc::new(Recorder::default())));
+    let call =
+        model.predict("{}", &bytes, DataFrame::default(), DataFrame::default(), None, Arc::new(Recorder::default()));
+    let err = call.result.unwrap_err().to_string();
+    assert!(err.starts_with("model panicked: panicked at"), "{err}");
+    assert!(err.contains("index out of bounds"), "{err}");
+}
