@@ -2,6 +2,7 @@
 
 mod describe;
 mod run;
+mod serve;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -20,6 +21,8 @@ enum Command {
         /// The model component (.wasm).
         component: PathBuf,
     },
+    /// Serve the chapkit ML API (configs, artifacts, jobs, $train/$predict).
+    Serve(serve::ServeArgs),
     /// Run a component's train or predict locally on CSV files.
     #[command(subcommand)]
     Run(run::RunCommand),
@@ -30,6 +33,15 @@ impl Cli {
         match self.command {
             Command::Describe { component } => describe::execute(&component),
             Command::Run(command) => command.execute(),
+            Command::Serve(args) => {
+                tracing_subscriber::fmt()
+                    .with_env_filter(
+                        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+                    )
+                    .with_writer(std::io::stderr)
+                    .init();
+                tokio::runtime::Runtime::new()?.block_on(serve::execute(args))
+            }
         }
     }
 }

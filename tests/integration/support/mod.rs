@@ -1,6 +1,7 @@
 //! Shared helpers: one runtime per test binary, plugin loading, frame builders and the
 //! synthetic CHAP data set.
 
+pub mod app;
 pub mod chap_data;
 
 use chapwasm::bundled::plugin_path;

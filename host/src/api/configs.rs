@@ -1,0 +1,111 @@
+//! `/api/v1/configs`: create, list (plain or paginated), get, replace, delete, `$schema`.
+
+use super::body::{object, path_id, required};
+use super::{ApiError, AppState};
+use crate::service::clock::{entity_time, new_id};
+use crate::store::ConfigRow;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+pub async fn schema(State(state): State<AppState>) -> Json<Value> {
+    Json((*state.config_schema).clone())
+}
+
+/// The config as clients see it.
+pub fn render(config: &ConfigRow) -> Value {
+    json!({
+        "id": config.id,
+        "created_at": config.created_at,
+        "updated_at": config.updated_at,
+        "tags": serde_json::from_str::<Value>(&config.tags).unwrap_or(json!([])),
+        "name": config.name,
+        "data": serde_json::from_str::<Value>(&config.data).unwrap_or(Value::Null),
+    })
+}
+
+/// Name, normalised data and tags of a create/replace body.
+fn parse_body(state: &AppState, body: Bytes) -> Result<(String, String, String), ApiError> {
+    let body = object(&body)?;
+    let name = required(&body, "name")?
+        .as_str()
+        .ok_or_else(|| ApiError::validation(&["body", "name"], "`name` must be a string"))?
+        .to_owned();
+    let data = body.get("data").cloned().unwrap_or(json!({}));
+    let data = state.service.validator().normalize(data).map_err(|invalid| {
+        let mut loc = vec!["body", "data"];
+        loc.extend(invalid.path.iter().map(String::as_str));
+        ApiError::validation(&loc, format!("config data at /{}: {}", invalid.path.join("/"), invalid.message))
+    })?;
+    let tags = body.get("tags").cloned().unwrap_or(json!([]));
+    if !tags.as_array().is_some_and(|t| t.iter().all(Value::is_string)) {
+        return Err(ApiError::validation(&["body", "tags"], "`tags` must be a list of strings"));
+    }
+    Ok((name, data.to_string(), tags.to_string()))
+}
+
+pub async fn create(State(state): State<AppState>, body: Bytes) -> Result<Response, ApiError> {
+    let (name, data, tags) = parse_body(&state, body)?;
+    let now = entity_time();
+    let config = ConfigRow { id: new_id(), name, data, tags, created_at: now.clone(), updated_at: now };
+    state.service.store().insert_config(&config).await?;
+    let location = format!("/api/v1/configs/{}", config.id);
+    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(render(&config))).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct Page {
+    page: Option<i64>,
+    size: Option<i64>,
+}
+
+pub async fn list(State(state): State<AppState>, Query(page): Query<Page>) -> Result<Json<Value>, ApiError> {
+    let store = state.service.store();
+    let Page { page: Some(page), size: Some(size) } = page else {
+        let configs = store.list_configs(None).await?;
+        return Ok(Json(Value::Array(configs.iter().map(render).collect())));
+    };
+    if page < 1 || !(1..=100).contains(&size) {
+        return Err(ApiError::validation(&["query", "page"], "page must be ≥ 1 and size between 1 and 100"));
+    }
+    let configs = store.list_configs(Some(((page - 1) * size, size))).await?;
+    let total = store.count_configs().await?;
+    Ok(Json(json!({
+        "items": configs.iter().map(render).collect::<Vec<_>>(),
+        "total": total, "page": page, "size": size, "pages": (total + size - 1) / size,
+    })))
+}
+
+pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+    let id = path_id(&id)?;
+    let config = state.service.store().get_config(id).await?;
+    config.map(|c| Json(render(&c))).ok_or_else(|| ApiError::not_found(format!("Entity with id {id} not found")))
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let id = path_id(&id)?;
+    let store = state.service.store();
+    let existing =
+        store.get_config(id).await?.ok_or_else(|| ApiError::not_found(format!("Entity with id {id} not found")))?;
+    let (name, data, tags) = parse_body(&state, body)?;
+    let config = ConfigRow { name, data, tags, updated_at: entity_time(), ..existing };
+    store.update_config(&config).await?;
+    Ok(Json(render(&config)))
+}
+
+pub async fn delete(State(state): State<AppState>, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
+    let id = path_id(&id)?;
+    if state.service.store().delete_config(id).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::not_found(format!("Entity with id {id} not found")))
+    }
+}

@@ -1,0 +1,68 @@
+//! `/health` and `/api/v1/info`, and how the info and config schema are derived from the
+//! component's own description.
+
+use super::AppState;
+use crate::runtime::ModelDescription;
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+
+pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
+    match state.service.store().ping().await {
+        Ok(()) => (StatusCode::OK, Json(json!({"status": "healthy", "checks": {"database": {"state": "healthy"}}}))),
+        Err(e) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(
+                json!({"status": "unhealthy", "checks": {"database": {"state": "unhealthy", "message": e.to_string()}}}),
+            ),
+        ),
+    }
+}
+
+pub async fn info(State(state): State<AppState>) -> Json<Value> {
+    Json((*state.info).clone())
+}
+
+/// chapkit's `MLServiceInfo`, filled from the component's `describe`.
+pub fn service_info(model: &ModelDescription) -> Value {
+    json!({
+        "id": model.name,
+        "display_name": model.name,
+        "version": model.version,
+        "description": model.description,
+        "model_metadata": {
+            "author": null, "author_note": null, "author_assessed_status": null, "contact_email": null,
+            "organization": null, "organization_logo_url": null, "citation_info": null,
+            "repository_url": null, "documentation_url": null
+        },
+        "git_revision": null,
+        "chapkit_version": null,
+        "servicekit_version": null,
+        "chapwasm_version": env!("CARGO_PKG_VERSION"),
+        "period_type": model.period_type,
+        "min_prediction_periods": model.min_prediction_periods,
+        "max_prediction_periods": model.max_prediction_periods,
+        "allow_free_additional_continuous_covariates": model.allow_free_additional_continuous_covariates,
+        "required_covariates": model.required_covariates,
+        "requires_geo": model.requires_geo,
+        "target": model.target,
+        "hpo_search_space": null,
+    })
+}
+
+/// The component's config schema with chapkit's reserved fields added, as `$schema` serves it.
+pub fn config_schema(model: &ModelDescription) -> Value {
+    let mut schema = model.config_schema.clone();
+    let properties = schema.as_object_mut().map(|s| s.entry("properties").or_insert_with(|| json!({})));
+    if let Some(Value::Object(properties)) = properties {
+        properties
+            .entry("prediction_periods")
+            .or_insert(json!({"default": 3, "title": "Prediction Periods", "type": "integer"}));
+        properties.entry("additional_continuous_covariates").or_insert(
+            json!({"default": [], "items": {"type": "string"}, "title": "Additional Continuous Covariates", "type": "array"}),
+        );
+    }
+    schema["additionalProperties"] = json!(true);
+    schema
+}

@@ -1,0 +1,82 @@
+//! `$train` and `$predict`: validate everything up front (4xx, nothing created), then 202
+//! with the job id and the pre-allocated artifact id under both generations' names.
+
+use super::body::{object, required, ulid_field};
+use super::{ApiError, AppState};
+use crate::service::{Generation, JobRequest, SubmitError};
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde_json::{Map, Value, json};
+
+pub async fn train(State(state): State<AppState>, body: Bytes) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let body = object(&body)?;
+    let config_id = ulid_field(&body, "config_id")?;
+    let data = required(&body, "data")?.clone();
+    let request = JobRequest::Train { config_id, data, geo: geo(&body)?, generation: generation(&body, false)? };
+    let submitted = state.service.submit(request).await.map_err(submit_error)?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({
+            "job_id": submitted.job_id,
+            "artifact_id": submitted.artifact_id,
+            "model_artifact_id": submitted.artifact_id,
+            "message": format!("Training job submitted. Job ID: {}", submitted.job_id),
+        })),
+    ))
+}
+
+pub async fn predict(State(state): State<AppState>, body: Bytes) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let body = object(&body)?;
+    let uses_artifact_id = body.contains_key("artifact_id");
+    let model_artifact_id = ulid_field(&body, if uses_artifact_id { "artifact_id" } else { "model_artifact_id" })?;
+    let request = JobRequest::Predict {
+        model_artifact_id,
+        historic: required(&body, "historic")?.clone(),
+        future: required(&body, "future")?.clone(),
+        geo: geo(&body)?,
+        generation: generation(&body, uses_artifact_id)?,
+    };
+    let submitted = state.service.submit(request).await.map_err(submit_error)?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({
+            "job_id": submitted.job_id,
+            "artifact_id": submitted.artifact_id,
+            "prediction_artifact_id": submitted.artifact_id,
+            "message": format!("Prediction job submitted. Job ID: {}", submitted.job_id),
+        })),
+    ))
+}
+
+/// chap-core's requests carry `run_info` (and `artifact_id`); the spec's do not.
+fn generation(body: &Map<String, Value>, uses_artifact_id: bool) -> Result<Generation, ApiError> {
+    match body.get("run_info") {
+        Some(Value::Object(_)) => Ok(Generation::Chapkit),
+        Some(Value::Null) | None if uses_artifact_id => Ok(Generation::Chapkit),
+        Some(Value::Null) | None => Ok(Generation::Spec),
+        Some(_) => Err(ApiError::validation(&["body", "run_info"], "`run_info` must be an object")),
+    }
+}
+
+/// Optional GeoJSON: must be a FeatureCollection when present.
+fn geo(body: &Map<String, Value>) -> Result<Option<Value>, ApiError> {
+    match body.get("geo") {
+        None | Some(Value::Null) => Ok(None),
+        Some(geo) if geo["type"] == "FeatureCollection" && geo["features"].is_array() => Ok(Some(geo.clone())),
+        Some(_) => Err(ApiError::validation(
+            &["body", "geo", "type"],
+            "`geo` must be a GeoJSON FeatureCollection ({\"type\": \"FeatureCollection\", \"features\": [...]})",
+        )),
+    }
+}
+
+fn submit_error(error: SubmitError) -> ApiError {
+    match error {
+        SubmitError::ConfigNotFound(_) | SubmitError::ModelNotFound(_) => ApiError::not_found(error.to_string()),
+        SubmitError::NotAModel(_) => ApiError::bad_request(error.to_string()),
+        SubmitError::InvalidFrame { field, message } => ApiError::validation(&["body", field], message),
+        SubmitError::Store(e) => e.into(),
+    }
+}

@@ -1,0 +1,65 @@
+//! The HTTP layer: chapkit's REST API over the service. The only module that knows HTTP
+//! status codes and JSON wire shapes (both chapkit generations are rendered here).
+
+mod artifacts;
+mod body;
+mod configs;
+mod health;
+mod jobs;
+mod ml;
+mod problem;
+mod render;
+
+pub use health::{config_schema, service_info};
+pub use problem::ApiError;
+
+use crate::service::MlService;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{Request, Uri};
+use axum::routing::{get, post};
+use std::sync::Arc;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub service: Arc<MlService>,
+    /// `/api/v1/info`, computed once (chap-core calls it very often).
+    pub info: Arc<serde_json::Value>,
+    /// `/api/v1/configs/$schema`, computed once.
+    pub config_schema: Arc<serde_json::Value>,
+}
+
+/// The chapkit API as an axum router; `body_limit` caps request bodies in bytes.
+pub fn router(state: AppState, body_limit: usize) -> Router {
+    Router::new()
+        .route("/health", get(health::health))
+        .route("/api/v1/info", get(health::info))
+        .route("/api/v1/configs", get(configs::list).post(configs::create))
+        .route("/api/v1/configs/$schema", get(configs::schema))
+        .route("/api/v1/configs/{id}", get(configs::get).put(configs::update).delete(configs::delete))
+        .route("/api/v1/artifacts", get(artifacts::list))
+        .route("/api/v1/artifacts/{id}", get(artifacts::get))
+        .route("/api/v1/jobs", get(jobs::list))
+        .route("/api/v1/jobs/{id}", get(jobs::get).delete(jobs::delete))
+        .route("/api/v1/ml/$train", post(ml::train))
+        .route("/api/v1/ml/$predict", post(ml::predict))
+        .layer(DefaultBodyLimit::max(body_limit))
+        .with_state(state)
+}
+
+/// Clients may send `$` as `%24` (`/api/v1/ml/%24train`); routes are written with `$`.
+pub fn decode_dollar<B>(mut request: Request<B>) -> Request<B> {
+    let path = request.uri().path();
+    if path.contains("%24") {
+        let decoded = path.replace("%24", "$");
+        let rebuilt = match request.uri().query() {
+            Some(query) => format!("{decoded}?{query}"),
+            None => decoded,
+        };
+        if let Ok(uri) = rebuilt.parse::<Uri>() {
+            *request.uri_mut() = uri;
+        }
+    }
+    request
+}

@@ -1,0 +1,48 @@
+//! `chapwasm serve`: the chapkit-compatible ML service.
+
+use anyhow::Context;
+use chapwasm::app::{App, AppSettings};
+use clap::Args;
+use std::path::PathBuf;
+
+#[derive(Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    host: String,
+    /// Port to listen on (0 picks a free one).
+    #[arg(long, default_value_t = 8000)]
+    port: u16,
+    /// `:memory:` (lost on exit), a SQLite file such as `ml.db`, or `sqlite://path`.
+    #[arg(long, default_value = ":memory:")]
+    database_url: String,
+    /// Most jobs running at once (default: number of cores).
+    #[arg(long)]
+    max_concurrency: Option<usize>,
+    /// The model component to serve (default: the bundled linear regression).
+    #[arg(long)]
+    component: Option<PathBuf>,
+    /// Largest request body, in MiB.
+    #[arg(long, default_value_t = 256)]
+    body_limit_mib: usize,
+}
+
+pub async fn execute(args: ServeArgs) -> anyhow::Result<()> {
+    let defaults = AppSettings::default();
+    let component = match &args.component {
+        Some(path) => Some(std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?),
+        None => None,
+    };
+    let settings = AppSettings {
+        database_url: args.database_url,
+        max_concurrency: args.max_concurrency.unwrap_or(defaults.max_concurrency),
+        body_limit: args.body_limit_mib << 20,
+        component,
+    };
+    let app = App::build(settings).await?;
+    let listener = tokio::net::TcpListener::bind((args.host.as_str(), args.port)).await?;
+    tracing::info!(address = %listener.local_addr()?, "chapwasm serving");
+    eprintln!("chapwasm listening on http://{}", listener.local_addr()?);
+    app.serve(listener).await?;
+    Ok(())
+}

@@ -1,0 +1,64 @@
+//! The domain: submitting ML jobs, running them on the model component, and recording
+//! their artifacts. No HTTP here; the wire shapes of requests and responses live in `api`.
+//!
+//! A submission is checked up front (config or model exists, frames are well formed) and
+//! committed as a `pending` job row with everything it needs to run; the scheduler claims
+//! pending rows (at most `max_concurrency` at a time), runs the guest on a blocking thread
+//! and commits the artifact and the job's completion in one transaction.
+
+pub mod clock;
+pub mod config;
+mod record;
+mod run;
+mod scheduler;
+mod submit;
+
+pub use record::{Generation, MlKind, MlRecord};
+pub use submit::{JobRequest, SubmitError, Submitted};
+
+use crate::runtime::ModelComponent;
+use crate::store::Store;
+use config::ConfigValidator;
+use std::sync::Arc;
+use tokio::sync::{Notify, Semaphore};
+
+pub struct MlService {
+    store: Store,
+    model: Arc<ModelComponent>,
+    validator: ConfigValidator,
+    slots: Arc<Semaphore>,
+    wakeup: Notify,
+}
+
+impl MlService {
+    /// Creates the service and starts its scheduler on the current tokio runtime. Jobs a
+    /// previous process left running are failed first; pending ones will run.
+    pub async fn start(store: Store, model: Arc<ModelComponent>, max_concurrency: usize) -> Result<Arc<Self>, String> {
+        let validator = ConfigValidator::new(&model.description().config_schema)?;
+        let interrupted = store.fail_interrupted_jobs(&clock::job_time()).await.map_err(|e| e.to_string())?;
+        if interrupted > 0 {
+            tracing::warn!(interrupted, "failed jobs left running by a previous process");
+        }
+        let service = Arc::new(Self {
+            store,
+            model,
+            validator,
+            slots: Arc::new(Semaphore::new(max_concurrency.max(1))),
+            wakeup: Notify::new(),
+        });
+        tokio::spawn(scheduler::run(service.clone()));
+        Ok(service)
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn model(&self) -> &ModelComponent {
+        &self.model
+    }
+
+    pub fn validator(&self) -> &ConfigValidator {
+        &self.validator
+    }
+}

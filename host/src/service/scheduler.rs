@@ -1,0 +1,31 @@
+//! The scheduler: claims pending jobs from the store while a concurrency slot is free and
+//! runs each on its own task. Woken by submissions; no polling delay.
+
+use super::MlService;
+use super::clock::job_time;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub(super) async fn run(service: Arc<MlService>) {
+    loop {
+        let slot = service.slots.clone().acquire_owned().await.expect("semaphore never closes");
+        match service.store.claim_next_job(&job_time()).await {
+            Ok(Some(job)) => {
+                let service = service.clone();
+                tokio::spawn(async move {
+                    service.execute(job).await;
+                    drop(slot);
+                });
+            }
+            Ok(None) => {
+                drop(slot);
+                service.wakeup.notified().await;
+            }
+            Err(error) => {
+                drop(slot);
+                tracing::error!(%error, "cannot claim jobs; retrying in 1 s");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
+    }
+}

@@ -1,0 +1,89 @@
+//! Accepting a job: check everything that can be checked before running (the config or
+//! model exists, frames parse), then commit the job row. A 202 means this committed.
+
+use super::clock::{job_time, new_id};
+use super::{Generation, MlKind, MlRecord, MlService};
+use crate::frame_json::parse_frame;
+use crate::store::{JobRow, JobStatus, StoreError};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Everything a job needs to run, stored in its row (so it survives a restart). Frames
+/// are kept in chapkit's frame JSON, already checked to parse.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum JobRequest {
+    Train { config_id: String, data: Value, geo: Option<Value>, generation: Generation },
+    Predict { model_artifact_id: String, historic: Value, future: Value, geo: Option<Value>, generation: Generation },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Submitted {
+    pub job_id: String,
+    pub artifact_id: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SubmitError {
+    #[error("Config {0} not found")]
+    ConfigNotFound(String),
+    #[error("Model artifact {0} not found")]
+    ModelNotFound(String),
+    #[error("Artifact {0} is not a trained model")]
+    NotAModel(String),
+    #[error("{message}")]
+    InvalidFrame { field: &'static str, message: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl MlService {
+    pub async fn submit(&self, request: JobRequest) -> Result<Submitted, SubmitError> {
+        let kind = match &request {
+            JobRequest::Train { config_id, data, .. } => {
+                if self.store.get_config(config_id).await?.is_none() {
+                    return Err(SubmitError::ConfigNotFound(config_id.clone()));
+                }
+                check_frame(data, "data", true)?;
+                "train"
+            }
+            JobRequest::Predict { model_artifact_id, historic, future, .. } => {
+                self.trained_model(model_artifact_id).await?;
+                check_frame(historic, "historic", false)?;
+                check_frame(future, "future", true)?;
+                "predict"
+            }
+        };
+        // The artifact id is allocated first, as chapkit does (consecutive ULIDs).
+        let artifact_id = new_id();
+        let job = JobRow {
+            id: new_id(),
+            kind: kind.to_owned(),
+            status: JobStatus::Pending,
+            request: serde_json::to_string(&request).expect("request serialises"),
+            artifact_id: artifact_id.clone(),
+            submitted_at: job_time(),
+            started_at: None,
+            finished_at: None,
+            error: None,
+            error_traceback: None,
+        };
+        self.store.insert_job(&job).await?;
+        self.wakeup.notify_one();
+        Ok(Submitted { job_id: job.id, artifact_id })
+    }
+
+    /// The record and bytes of a trained-model artifact.
+    pub(super) async fn trained_model(&self, id: &str) -> Result<(MlRecord, Vec<u8>), SubmitError> {
+        let artifact = self.store.get_artifact(id).await?.ok_or_else(|| SubmitError::ModelNotFound(id.to_owned()))?;
+        let record: Option<MlRecord> = serde_json::from_str(&artifact.data).ok();
+        match (record, artifact.content) {
+            (Some(record), Some(bytes)) if record.chapwasm_ml == MlKind::TrainedModel => Ok((record, bytes)),
+            _ => Err(SubmitError::NotAModel(id.to_owned())),
+        }
+    }
+}
+
+fn check_frame(value: &Value, field: &'static str, require_rows: bool) -> Result<(), SubmitError> {
+    parse_frame(value, field, require_rows).map(drop).map_err(|e| SubmitError::InvalidFrame { field, message: e.0 })
+}

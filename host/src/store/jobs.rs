@@ -1,0 +1,211 @@
+//! Job rows and their state machine in SQL: `pending → running → completed | failed`,
+//! `canceled` from either. Claiming is one atomic statement, so any number of workers
+//! (threads now, replicas later) can pull from the same table without running a job twice.
+
+use super::artifacts::{self, ArtifactRow};
+use super::{Store, StoreError};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobStatus {
+    Pending,
+    Running,
+    Completed,
+    Failed,
+    Canceling,
+    Canceled,
+}
+
+impl JobStatus {
+    pub const ALL: [JobStatus; 6] = [
+        JobStatus::Pending,
+        JobStatus::Running,
+        JobStatus::Completed,
+        JobStatus::Failed,
+        JobStatus::Canceling,
+        JobStatus::Canceled,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobStatus::Pending => "pending",
+            JobStatus::Running => "running",
+            JobStatus::Completed => "completed",
+            JobStatus::Failed => "failed",
+            JobStatus::Canceling => "canceling",
+            JobStatus::Canceled => "canceled",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+
+    pub fn is_terminal(self) -> bool {
+        matches!(self, JobStatus::Completed | JobStatus::Failed | JobStatus::Canceled)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobRow {
+    pub id: String,
+    /// `train` or `predict`.
+    pub kind: String,
+    pub status: JobStatus,
+    /// JSON: everything the job needs to run.
+    pub request: String,
+    pub artifact_id: String,
+    pub submitted_at: String,
+    pub started_at: Option<String>,
+    pub finished_at: Option<String>,
+    pub error: Option<String>,
+    pub error_traceback: Option<String>,
+}
+
+fn row(r: AnyRow) -> Result<JobRow, sqlx::Error> {
+    let status: String = r.try_get("status")?;
+    Ok(JobRow {
+        id: r.try_get("id")?,
+        kind: r.try_get("kind")?,
+        status: JobStatus::parse(&status).ok_or_else(|| sqlx::Error::Decode(format!("job status {status}").into()))?,
+        request: r.try_get("request")?,
+        artifact_id: r.try_get("artifact_id")?,
+        submitted_at: r.try_get("submitted_at")?,
+        started_at: r.try_get("started_at")?,
+        finished_at: r.try_get("finished_at")?,
+        error: r.try_get("error")?,
+        error_traceback: r.try_get("error_traceback")?,
+    })
+}
+
+/// Job columns without the (possibly large) request.
+macro_rules! summary {
+    () => {
+        "id, kind, status, '' AS request, artifact_id, submitted_at, started_at, finished_at, error, error_traceback"
+    };
+}
+
+impl Store {
+    /// Records a submitted job; once this returns, the job survives a crash.
+    pub async fn insert_job(&self, job: &JobRow) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO jobs (id, kind, status, request, artifact_id, submitted_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&job.id)
+        .bind(&job.kind)
+        .bind(job.status.as_str())
+        .bind(&job.request)
+        .bind(&job.artifact_id)
+        .bind(&job.submitted_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// A job without its request payload.
+    pub async fn get_job(&self, id: &str) -> Result<Option<JobRow>, StoreError> {
+        let found = sqlx::query(concat!("SELECT ", summary!(), " FROM jobs WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(found.map(row).transpose()?)
+    }
+
+    /// Jobs newest first, optionally of one status, without request payloads.
+    pub async fn list_jobs(&self, status: Option<JobStatus>) -> Result<Vec<JobRow>, StoreError> {
+        let rows = match status {
+            Some(status) => {
+                sqlx::query(concat!("SELECT ", summary!(), " FROM jobs WHERE status = $1 ORDER BY id DESC"))
+                    .bind(status.as_str())
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+            None => {
+                sqlx::query(concat!("SELECT ", summary!(), " FROM jobs ORDER BY id DESC")).fetch_all(&self.pool).await?
+            }
+        };
+        Ok(rows.into_iter().map(row).collect::<Result<_, _>>()?)
+    }
+
+    /// Moves the oldest pending job to `running` and returns it with its request, or
+    /// `None` when nothing is pending. Atomic: two claimers never get the same job.
+    pub async fn claim_next_job(&self, now: &str) -> Result<Option<JobRow>, StoreError> {
+        let claimed = sqlx::query(
+            "UPDATE jobs SET status = 'running', started_at = $1 \
+             WHERE id = (SELECT id FROM jobs WHERE status = 'pending' ORDER BY id LIMIT 1) AND status = 'pending' \
+             RETURNING *",
+        )
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(claimed.map(row).transpose()?)
+    }
+
+    /// Completes a running job and writes its artifact (linked to `config_id` when it is a
+    /// root) in one transaction. Returns false, writing nothing, if the job is no longer
+    /// running (canceled or deleted meanwhile).
+    pub async fn complete_job(
+        &self,
+        job_id: &str,
+        now: &str,
+        artifact: &ArtifactRow,
+        link_config: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let done =
+            sqlx::query("UPDATE jobs SET status = 'completed', finished_at = $1 WHERE id = $2 AND status = 'running'")
+                .bind(now)
+                .bind(job_id)
+                .execute(&mut *tx)
+                .await?;
+        if done.rows_affected() == 0 {
+            return Ok(false); // dropping the transaction rolls back
+        }
+        artifacts::insert(&mut tx, artifact).await?;
+        if let Some(config_id) = link_config {
+            sqlx::query("INSERT INTO config_artifacts (config_id, artifact_id) VALUES ($1, $2)")
+                .bind(config_id)
+                .bind(&artifact.id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Fails a job that has not finished, keeping the model's error and its output.
+    pub async fn fail_job(&self, job_id: &str, now: &str, error: &str, traceback: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE jobs SET status = 'failed', finished_at = $1, error = $2, error_traceback = $3 \
+             WHERE id = $4 AND status IN ('pending', 'running')",
+        )
+        .bind(now)
+        .bind(error)
+        .bind(traceback)
+        .bind(job_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Deletes a job record; returns false if there was none.
+    pub async fn delete_job(&self, job_id: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query("DELETE FROM jobs WHERE id = $1").bind(job_id).execute(&self.pool).await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// At start-up: jobs a crash left `running` cannot be resumed mid-call; they are
+    /// failed with an explanation. Pending jobs stay pending and run.
+    pub async fn fail_interrupted_jobs(&self, now: &str) -> Result<u64, StoreError> {
+        let done = sqlx::query(
+            "UPDATE jobs SET status = 'failed', finished_at = $1, \
+             error = 'the server stopped while this job was running; submit it again' \
+             WHERE status IN ('running', 'canceling')",
+        )
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
+    }
+}

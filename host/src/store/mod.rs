@@ -1,0 +1,72 @@
+//! The store: every durable record (configs, artifacts, jobs) in one SQL database through
+//! sqlx's `Any` driver, so SQLite (default; in memory or a file) and PostgreSQL share the
+//! same queries (`$N` placeholders, portable types) and the same migrations.
+//!
+//! No HTTP and no JSON wire shapes here: rows in, rows out. Every job state change is one
+//! statement or one transaction.
+
+mod artifacts;
+mod configs;
+mod jobs;
+mod url;
+
+pub use artifacts::ArtifactRow;
+pub use configs::ConfigRow;
+pub use jobs::{JobRow, JobStatus};
+
+use sqlx::AnyPool;
+use sqlx::any::AnyPoolOptions;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migrations: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("unsupported database URL `{0}`: use `:memory:`, a SQLite file path, or `sqlite://…`")]
+    UnsupportedUrl(String),
+}
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// A handle on the database; cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+}
+
+impl Store {
+    /// Opens (creating if needed) and migrates the database. `url` is `:memory:` (the
+    /// default: lost on exit), a file path such as `ml.db`, or a `sqlite://` URL.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        sqlx::any::install_default_drivers();
+        let target = url::parse(url)?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(target.max_connections)
+            .min_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    use sqlx::Executor;
+                    conn.execute("PRAGMA foreign_keys = ON").await?;
+                    conn.execute("PRAGMA busy_timeout = 30000").await?;
+                    if target.file {
+                        conn.execute("PRAGMA journal_mode = WAL").await?;
+                        conn.execute("PRAGMA synchronous = NORMAL").await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect(&target.url)
+            .await?;
+        MIGRATOR.run(&pool).await?;
+        Ok(Self { pool })
+    }
+
+    /// `SELECT 1`: the health check.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+}

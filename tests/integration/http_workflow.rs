@@ -1,0 +1,118 @@
+//! The spec's workflow over real HTTP, in both chapkit wire generations.
+
+use crate::support::app::spawn_app;
+use serde_json::{Value, json};
+
+/// The spec's "Automated Testing" test, translated.
+#[tokio::test(flavor = "multi_thread")]
+async fn test_train_predict_workflow() {
+    let app = spawn_app().await;
+    let config_id = app.config(json!({})).await;
+
+    let train = app
+        .post(
+            "/api/v1/ml/$train",
+            &json!({"config_id": config_id, "data": {"columns": ["x1", "x2", "y"], "data": [[1, 2, 10], [2, 3, 15], [3, 4, 20]]}}),
+        )
+        .await;
+    assert_eq!(train.status(), 202);
+    let train: Value = train.json().await.unwrap();
+    let model_id = train["model_artifact_id"].as_str().unwrap().to_owned();
+    let job = app.wait_for_job(train["job_id"].as_str().unwrap()).await;
+    assert_eq!(job["status"], "completed", "{job}");
+
+    let model = app.get_json(&format!("/api/v1/artifacts/{model_id}")).await;
+    assert_eq!(model["data"]["ml_type"], "trained_model");
+    assert_eq!(model["level"], 0);
+
+    let predict = app
+        .post(
+            "/api/v1/ml/$predict",
+            &json!({
+                "model_artifact_id": model_id,
+                "historic": {"columns": ["x1", "x2"], "data": []},
+                "future": {"columns": ["x1", "x2"], "data": [[1.5, 2.5], [2.5, 3.5]]},
+            }),
+        )
+        .await;
+    assert_eq!(predict.status(), 202);
+    let predict: Value = predict.json().await.unwrap();
+    let pred_id = predict["prediction_artifact_id"].as_str().unwrap().to_owned();
+    let job = app.wait_for_job(predict["job_id"].as_str().unwrap()).await;
+    assert_eq!(job["status"], "completed", "{job}");
+    assert_eq!(job["artifact_id"], pred_id.as_str());
+
+    let prediction = app.get_json(&format!("/api/v1/artifacts/{pred_id}")).await;
+    assert_eq!(prediction["data"]["ml_type"], "prediction");
+    assert_eq!(prediction["parent_id"], model_id.as_str());
+    assert_eq!(prediction["level"], 1);
+    let predictions = &prediction["data"]["predictions"];
+    assert_eq!(predictions["columns"], json!(["x1", "x2", "sample_0"]));
+    let sample = predictions["data"][0][2].as_f64().unwrap();
+    assert!((sample - 12.5).abs() < 1e-9, "{predictions}");
+}
+
+/// chap-core's calls: `run_info`, `artifact_id`, and a prediction artifact whose `data`
+/// has exactly chapkit's keys.
+#[tokio::test(flavor = "multi_thread")]
+async fn chap_core_generation_round_trip() {
+    let app = spawn_app().await;
+    let config_id = app.config(json!({"additional_continuous_covariates": ["rainfall"]})).await;
+    let data = json!({"columns": ["time_period", "rainfall", "disease_cases", "location"],
+                      "data": [["2023-01", 10.0, 5, "a"], ["2023-02", 20.0, 9, "a"], ["2023-03", 15.0, null, "a"]]});
+    let run_info = json!({"prediction_periods": 1, "additional_continuous_covariates": []});
+    let train: Value = app
+        .post("/api/v1/ml/$train", &json!({"config_id": config_id, "data": data, "run_info": run_info}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let model_id = train["artifact_id"].as_str().unwrap().to_owned();
+    assert_eq!(app.wait_for_job(train["job_id"].as_str().unwrap()).await["status"], "completed");
+    let model = app.get_json(&format!("/api/v1/artifacts/{model_id}")).await;
+    assert_eq!(model["data"]["type"], "ml_training_workspace");
+
+    let future = json!({"columns": ["time_period", "rainfall", "location"], "data": [["2023-04", 12.0, "a"]]});
+    let predict: Value = app
+        .post(
+            "/api/v1/ml/$predict",
+            &json!({"artifact_id": model_id, "historic": data, "future": future, "run_info": run_info}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(app.wait_for_job(predict["job_id"].as_str().unwrap()).await["status"], "completed");
+    let prediction = app.get_json(&format!("/api/v1/artifacts/{}", predict["artifact_id"].as_str().unwrap())).await;
+    let mut keys: Vec<&str> = prediction["data"].as_object().unwrap().keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(keys, ["content", "content_size", "content_type", "metadata", "type"]);
+    assert_eq!(prediction["data"]["type"], "ml_prediction");
+    assert_eq!(prediction["data"]["metadata"]["status"], "success");
+    assert_eq!(prediction["data"]["metadata"]["config_id"], config_id.as_str());
+    assert_eq!(prediction["data"]["content"]["columns"], json!(["time_period", "rainfall", "location", "sample_0"]));
+    // y = 5 + 0.4 (rainfall − 10) fits the two observed rows exactly.
+    let sample = prediction["data"]["content"]["data"][0][3].as_f64().unwrap();
+    assert!((sample - 5.8).abs() < 1e-9, "{sample}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failing_model_fails_the_job_with_its_message() {
+    let app = spawn_app().await;
+    let config_id = app.config(json!({"features": ["location"]})).await;
+    let train: Value = app
+        .post(
+            "/api/v1/ml/$train",
+            &json!({"config_id": config_id, "data": {"columns": ["location", "disease_cases"], "data": [["a", 1]]}}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let job = app.wait_for_job(train["job_id"].as_str().unwrap()).await;
+    assert_eq!(job["status"], "failed");
+    assert_eq!(job["error"], "model error (invalid-data): column `location` has type string, expected a number");
+    assert_eq!(job["artifact_id"], Value::Null);
+    let artifact = app.get(&format!("/api/v1/artifacts/{}", train["artifact_id"].as_str().unwrap())).await;
+    assert_eq!(artifact.status(), 404, "a failed training writes no model");
+}
