@@ -7,6 +7,7 @@ mod cli;
 mod contract;
 mod forecast;
 mod http_configs;
+mod http_jobs;
 mod http_rejections;
 mod http_workflow;
 mod quickstart;

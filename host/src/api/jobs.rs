@@ -50,7 +50,7 @@ pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Resul
 
 pub async fn delete(State(state): State<AppState>, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
     let id = path_id(&id)?;
-    if state.service.store().delete_job(id).await? {
+    if state.service.delete_job(id).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::not_found(format!("Job with id {id} not found")))

@@ -9,6 +9,7 @@ mod jobs;
 mod ml;
 mod problem;
 mod render;
+mod stream;
 
 pub use health::{config_schema, service_info};
 pub use problem::ApiError;
@@ -42,6 +43,7 @@ pub fn router(state: AppState, body_limit: usize) -> Router {
         .route("/api/v1/artifacts/{id}", get(artifacts::get))
         .route("/api/v1/jobs", get(jobs::list))
         .route("/api/v1/jobs/{id}", get(jobs::get).delete(jobs::delete))
+        .route("/api/v1/jobs/{id}/$stream", get(stream::stream))
         .route("/api/v1/ml/$train", post(ml::train))
         .route("/api/v1/ml/$predict", post(ml::predict))
         .layer(DefaultBodyLimit::max(body_limit))

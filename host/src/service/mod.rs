@@ -8,11 +8,13 @@
 
 pub mod clock;
 pub mod config;
+mod events;
 mod record;
 mod run;
 mod scheduler;
 mod submit;
 
+pub use events::{JobEvent, JobEvents};
 pub use record::{Generation, MlKind, MlRecord};
 pub use submit::{JobRequest, SubmitError, Submitted};
 
@@ -28,6 +30,7 @@ pub struct MlService {
     validator: ConfigValidator,
     slots: Arc<Semaphore>,
     wakeup: Notify,
+    events: JobEvents,
 }
 
 impl MlService {
@@ -45,6 +48,7 @@ impl MlService {
             validator,
             slots: Arc::new(Semaphore::new(max_concurrency.max(1))),
             wakeup: Notify::new(),
+            events: JobEvents::new(),
         });
         tokio::spawn(scheduler::run(service.clone()));
         Ok(service)
@@ -60,5 +64,18 @@ impl MlService {
 
     pub fn validator(&self) -> &ConfigValidator {
         &self.validator
+    }
+
+    pub fn events(&self) -> &JobEvents {
+        &self.events
+    }
+
+    /// Forgets a job (a running one's result is then discarded); false if unknown.
+    pub async fn delete_job(&self, job_id: &str) -> Result<bool, crate::store::StoreError> {
+        let deleted = self.store.delete_job(job_id).await?;
+        if deleted {
+            self.events.publish(JobEvent::Deleted { job_id: job_id.to_owned() });
+        }
+        Ok(deleted)
     }
 }

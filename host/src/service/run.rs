@@ -3,14 +3,12 @@
 //! with the guest's error and output.
 
 use super::clock::{entity_time, job_time, metadata_time};
+use super::events::ProgressPublisher;
 use super::{Generation, JobRequest, MlKind, MlRecord, MlService};
 use crate::frame_json::{parse_frame, render_frame};
-use crate::runtime::{Call, CallObserver, GuestOutput};
+use crate::runtime::{Call, GuestOutput};
 use crate::store::{ArtifactRow, JobRow};
 use std::sync::Arc;
-
-struct Quiet;
-impl CallObserver for Quiet {}
 
 /// What a successful guest call produced, ready to store.
 struct Produced {
@@ -23,7 +21,7 @@ struct Produced {
 impl MlService {
     pub(super) async fn execute(self: &Arc<Self>, job: JobRow) {
         let outcome = match serde_json::from_str::<JobRequest>(&job.request) {
-            Ok(request) => self.produce(request).await,
+            Ok(request) => self.produce(request, &job.id).await,
             Err(e) => Err((format!("the stored job request is unreadable: {e}"), String::new())),
         };
         let now = job_time();
@@ -50,11 +48,13 @@ impl MlService {
         if let Err(error) = stored {
             tracing::error!(job = %job.id, %error, "cannot record the job's outcome");
         }
+        self.events.publish(super::JobEvent::Changed { job_id: job.id.clone() });
     }
 
     /// Runs the guest; on failure returns `(error, traceback)` for the job record.
-    async fn produce(self: &Arc<Self>, request: JobRequest) -> Result<Produced, (String, String)> {
+    async fn produce(self: &Arc<Self>, request: JobRequest, job_id: &str) -> Result<Produced, (String, String)> {
         let plain = |message: String| (message, String::new());
+        let observer = Arc::new(ProgressPublisher { events: self.events.clone(), job_id: job_id.to_owned() });
         match request {
             JobRequest::Train { config_id, data, geo, generation } => {
                 let config = self.store.get_config(&config_id).await.map_err(|e| plain(e.to_string()))?;
@@ -64,7 +64,7 @@ impl MlService {
                 let this = self.clone();
                 let started = chrono::Utc::now();
                 let call = tokio::task::spawn_blocking(move || {
-                    this.model.train(&config.data, frame, geo.as_deref(), Arc::new(Quiet))
+                    this.model.train(&config.data, frame, geo.as_deref(), observer)
                 })
                 .await
                 .map_err(|e| plain(format!("the model call was aborted: {e}")))?;
@@ -81,7 +81,7 @@ impl MlService {
                 let this = self.clone();
                 let started = chrono::Utc::now();
                 let call = tokio::task::spawn_blocking(move || {
-                    this.model.predict(&config.data, &bytes, historic, future, geo.as_deref(), Arc::new(Quiet))
+                    this.model.predict(&config.data, &bytes, historic, future, geo.as_deref(), observer)
                 })
                 .await
                 .map_err(|e| plain(format!("the model call was aborted: {e}")))?;

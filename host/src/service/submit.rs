@@ -69,6 +69,7 @@ impl MlService {
             error_traceback: None,
         };
         self.store.insert_job(&job).await?;
+        self.events.publish(super::JobEvent::Changed { job_id: job.id.clone() });
         self.wakeup.notify_one();
         Ok(Submitted { job_id: job.id, artifact_id })
     }

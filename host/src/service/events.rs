@@ -1,0 +1,55 @@
+//! Job events, pushed to SSE subscribers the moment they happen (no polling): a state
+//! change (re-read the record), progress reported by the guest, or deletion.
+
+use crate::runtime::{CallObserver, LogRecord};
+use tokio::sync::broadcast;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum JobEvent {
+    Changed { job_id: String },
+    Progress { job_id: String, fraction: f64, message: String },
+    Deleted { job_id: String },
+}
+
+impl JobEvent {
+    pub fn job_id(&self) -> &str {
+        match self {
+            JobEvent::Changed { job_id } | JobEvent::Progress { job_id, .. } | JobEvent::Deleted { job_id } => job_id,
+        }
+    }
+}
+
+/// The fan-out of job events inside one process.
+#[derive(Clone)]
+pub struct JobEvents {
+    sender: broadcast::Sender<JobEvent>,
+}
+
+impl JobEvents {
+    pub fn new() -> Self {
+        Self { sender: broadcast::channel(1024).0 }
+    }
+
+    pub fn publish(&self, event: JobEvent) {
+        // No subscriber is fine: nobody is watching.
+        let _ = self.sender.send(event);
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<JobEvent> {
+        self.sender.subscribe()
+    }
+}
+
+/// Forwards a running guest's progress reports as job events.
+pub(super) struct ProgressPublisher {
+    pub events: JobEvents,
+    pub job_id: String,
+}
+
+impl CallObserver for ProgressPublisher {
+    fn progress(&self, fraction: f64, message: &str) {
+        self.events.publish(JobEvent::Progress { job_id: self.job_id.clone(), fraction, message: message.to_owned() });
+    }
+
+    fn log(&self, _record: &LogRecord) {}
+}

@@ -1,0 +1,138 @@
+//! Jobs: SSE pushed in order and closed at the end, deletion, many pairs at once, and a
+//! restart of a file-database server with finished, pending and interrupted jobs.
+
+use crate::support::app::{TestApp, spawn_app, spawn_app_with};
+use chapwasm::app::AppSettings;
+use chapwasm::service::clock::{job_time, new_id};
+use chapwasm::store::{JobRow, JobStatus, Store};
+use serde_json::{Value, json};
+
+fn frame() -> Value {
+    json!({"columns": ["a", "disease_cases"], "data": [[1, 2], [2, 4], [3, 6]]})
+}
+
+async fn train(app: &TestApp, config_id: &str) -> Value {
+    let response = app.post("/api/v1/ml/$train", &json!({"config_id": config_id, "data": frame()})).await;
+    assert_eq!(response.status(), 202);
+    response.json().await.unwrap()
+}
+
+/// The `data:` payloads of an SSE body.
+fn events(body: &str) -> Vec<Value> {
+    body.lines().filter_map(|l| l.strip_prefix("data: ")).map(|d| serde_json::from_str(d).unwrap()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sse_pushes_every_state_in_order_and_closes_after_the_terminal_one() {
+    let app = spawn_app().await;
+    let config_id = app.config(json!({})).await;
+    let submitted = train(&app, &config_id).await;
+    let job_id = submitted["job_id"].as_str().unwrap();
+    let response = app.get(&format!("/api/v1/jobs/{job_id}/$stream")).await;
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/event-stream"));
+    let events = events(&response.text().await.unwrap()); // returns only because the stream closed
+    let statuses: Vec<&str> = events.iter().map(|e| e["status"].as_str().unwrap()).collect();
+    assert_eq!(statuses.last(), Some(&"completed"), "{statuses:?}");
+    let rank = |s: &str| ["pending", "running", "completed"].iter().position(|x| *x == s).unwrap();
+    assert!(statuses.windows(2).all(|w| rank(w[0]) <= rank(w[1])), "out of order: {statuses:?}");
+    assert_eq!(events.last().unwrap()["artifact_id"], submitted["artifact_id"]);
+
+    // A finished job: exactly one event.
+    let again = app.get(&format!("/api/v1/jobs/{job_id}/%24stream")).await.text().await.unwrap();
+    assert_eq!(events_len(&again), 1);
+}
+
+fn events_len(body: &str) -> usize {
+    events(body).len()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn deleting_a_job_forgets_it_and_keeps_its_artifact() {
+    let app = spawn_app().await;
+    let config_id = app.config(json!({})).await;
+    let submitted = train(&app, &config_id).await;
+    let job_id = submitted["job_id"].as_str().unwrap();
+    app.wait_for_job(job_id).await;
+    let deleted = app.client.delete(format!("{}/api/v1/jobs/{job_id}", app.base)).send().await.unwrap();
+    assert_eq!(deleted.status(), 204);
+    assert_eq!(app.get(&format!("/api/v1/jobs/{job_id}")).await.status(), 404);
+    let model = app.get(&format!("/api/v1/artifacts/{}", submitted["artifact_id"].as_str().unwrap())).await;
+    assert_eq!(model.status(), 200);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn twenty_concurrent_train_predict_pairs_all_complete() {
+    let app = std::sync::Arc::new(spawn_app().await);
+    let config_id = app.config(json!({})).await;
+    let pairs = (0..20).map(|i| {
+        let (app, config_id) = (app.clone(), config_id.clone());
+        tokio::spawn(async move {
+            let submitted = train(&app, &config_id).await;
+            assert_eq!(app.wait_for_job(submitted["job_id"].as_str().unwrap()).await["status"], "completed");
+            let future = json!({"columns": ["a"], "data": [[i]]});
+            let body = json!({"model_artifact_id": submitted["artifact_id"], "historic": future, "future": future});
+            let predict: Value = app.post("/api/v1/ml/$predict", &body).await.json().await.unwrap();
+            assert_eq!(app.wait_for_job(predict["job_id"].as_str().unwrap()).await["status"], "completed");
+            let artifact =
+                app.get_json(&format!("/api/v1/artifacts/{}", predict["artifact_id"].as_str().unwrap())).await;
+            let sample = artifact["data"]["predictions"]["data"][0][1].as_f64().unwrap();
+            assert!((sample - 2.0 * i as f64).abs() < 1e-9, "pair {i}: {sample}");
+        })
+    });
+    for pair in pairs.collect::<Vec<_>>() {
+        pair.await.unwrap();
+    }
+    let completed = app.get_json("/api/v1/jobs?status_filter=completed").await;
+    assert_eq!(completed.as_array().unwrap().len(), 40);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_restarted_file_database_server_loses_nothing_and_leaves_nothing_stuck() {
+    let dir = std::env::temp_dir().join(format!("chapwasm-restart-{}", new_id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = dir.join("ml.db").display().to_string();
+    let settings = || AppSettings { database_url: url.clone(), max_concurrency: 1, ..AppSettings::default() };
+
+    // First life: a completed training.
+    let app = spawn_app_with(settings()).await;
+    let config_id = app.config(json!({})).await;
+    let finished = train(&app, &config_id).await;
+    app.wait_for_job(finished["job_id"].as_str().unwrap()).await;
+
+    // What a crash leaves behind: one job claimed mid-run, one accepted but not started.
+    let store = Store::connect(&url).await.unwrap();
+    let request = json!({"kind": "train", "config_id": config_id, "data": frame(), "geo": null, "generation": "spec"});
+    let job = |status| JobRow {
+        id: new_id(),
+        kind: "train".into(),
+        status,
+        request: request.to_string(),
+        artifact_id: new_id(),
+        submitted_at: job_time(),
+        started_at: None,
+        finished_at: None,
+        error: None,
+        error_traceback: None,
+    };
+    let (interrupted, pending) = (job(JobStatus::Running), job(JobStatus::Pending));
+    store.insert_job(&interrupted).await.unwrap();
+    store.insert_job(&pending).await.unwrap();
+
+    // Second life on the same file. (The first server's scheduler sleeps until its own
+    // submissions wake it, so it does not touch the rows written behind its back.)
+    let app = spawn_app_with(settings()).await;
+    let old = app.get_json(&format!("/api/v1/jobs/{}", finished["job_id"].as_str().unwrap())).await;
+    assert_eq!(old["status"], "completed");
+    assert_eq!(
+        app.get(&format!("/api/v1/artifacts/{}", finished["artifact_id"].as_str().unwrap())).await.status(),
+        200
+    );
+    let crashed = app.wait_for_job(&interrupted.id).await;
+    assert_eq!(crashed["status"], "failed");
+    assert!(crashed["error"].as_str().unwrap().contains("server stopped while this job was running"));
+    let resumed = app.wait_for_job(&pending.id).await;
+    assert_eq!(resumed["status"], "completed", "{resumed}");
+    assert_eq!(app.get_json("/api/v1/jobs?status_filter=running").await, json!([]));
+    std::fs::remove_dir_all(dir).ok();
+}
