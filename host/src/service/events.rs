@@ -25,10 +25,13 @@ pub struct JobEvents {
     sender: broadcast::Sender<JobEvent>,
 }
 
-impl JobEvents {
-    pub fn new() -> Self {
+impl Default for JobEvents {
+    fn default() -> Self {
         Self { sender: broadcast::channel(1024).0 }
     }
+}
+
+impl JobEvents {
 
     pub fn publish(&self, event: JobEvent) {
         // No subscriber is fine: nobody is watching.

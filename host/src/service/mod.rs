@@ -48,7 +48,7 @@ impl MlService {
             validator,
             slots: Arc::new(Semaphore::new(max_concurrency.max(1))),
             wakeup: Notify::new(),
-            events: JobEvents::new(),
+            events: JobEvents::default(),
         });
         tokio::spawn(scheduler::run(service.clone()));
         Ok(service)
