@@ -113,6 +113,15 @@ async fn a_failing_model_fails_the_job_with_its_message() {
     assert_eq!(job["status"], "failed");
     assert_eq!(job["error"], "model error (invalid-data): column `location` has type string, expected a number");
     assert_eq!(job["artifact_id"], Value::Null);
-    let artifact = app.get(&format!("/api/v1/artifacts/{}", train["artifact_id"].as_str().unwrap())).await;
-    assert_eq!(artifact.status(), 404, "a failed training writes no model");
+    // The pre-allocated artifact keeps the failure for diagnostics (chap-core reads it).
+    let artifact = app.get_json(&format!("/api/v1/artifacts/{}", train["artifact_id"].as_str().unwrap())).await;
+    assert_eq!(artifact["data"]["status"], "failed", "{artifact}");
+    assert_eq!(artifact["data"]["error"], job["error"]);
+    assert_eq!(artifact["data"]["model"], Value::Null);
+    let future = json!({"columns": ["location"], "data": [["a"]]});
+    let body = json!({"model_artifact_id": train["artifact_id"], "historic": future, "future": future});
+    let refused = app.post("/api/v1/ml/$predict", &body).await;
+    assert_eq!(refused.status(), 400);
+    let problem: Value = refused.json().await.unwrap();
+    assert!(problem["detail"].as_str().unwrap().ends_with("its training failed"), "{problem}");
 }

@@ -75,7 +75,7 @@ fn geo(body: &Map<String, Value>) -> Result<Option<Value>, ApiError> {
 fn submit_error(error: SubmitError) -> ApiError {
     match error {
         SubmitError::ConfigNotFound(_) | SubmitError::ModelNotFound(_) => ApiError::not_found(error.to_string()),
-        SubmitError::NotAModel(_) => ApiError::bad_request(error.to_string()),
+        SubmitError::NotAModel(_) | SubmitError::FailedModel(_) => ApiError::bad_request(error.to_string()),
         SubmitError::InvalidFrame { field, message } => ApiError::validation(&["body", field], message),
         SubmitError::Store(e) => e.into(),
     }

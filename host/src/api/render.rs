@@ -3,7 +3,7 @@
 //! `{type, metadata, content, content_type, content_size}` (exactly those keys: chap-core
 //! forbids extras). Model bytes never appear inline; `$download` serves them.
 
-use crate::service::{Generation, MlKind, MlRecord};
+use crate::service::{Generation, MlKind, MlRecord, MlStatus};
 use crate::store::ArtifactRow;
 use serde_json::{Value, json};
 
@@ -28,9 +28,17 @@ fn ml_data(row: &ArtifactRow, record: &MlRecord, with_content: bool) -> Value {
     let size = row.content.as_ref().map(Vec::len);
     let frame =
         || -> Value { row.content.as_deref().and_then(|c| serde_json::from_slice(c).ok()).unwrap_or(Value::Null) };
-    let model_placeholder =
-        || json!({"_type": "bytes", "size": size, "download": format!("/api/v1/artifacts/{}/$download", row.id)});
-    match (record.generation, record.chapwasm_ml) {
+    let model_placeholder = || match size {
+        Some(size) => {
+            json!({"_type": "bytes", "size": size, "download": format!("/api/v1/artifacts/{}/$download", row.id)})
+        }
+        None => Value::Null,
+    };
+    let status = match record.status {
+        MlStatus::Success => "success",
+        MlStatus::Failed => "failed",
+    };
+    let mut data = match (record.generation, record.chapwasm_ml) {
         (Generation::Spec, MlKind::TrainedModel) => json!({
             "ml_type": "trained_model",
             "config_id": record.config_id,
@@ -63,7 +71,7 @@ fn ml_data(row: &ArtifactRow, record: &MlRecord, with_content: bool) -> Value {
             let mut data = json!({
                 "type": type_name,
                 "metadata": {
-                    "status": "success",
+                    "status": status,
                     "config_id": record.config_id,
                     "started_at": record.started_at,
                     "completed_at": record.completed_at,
@@ -78,7 +86,12 @@ fn ml_data(row: &ArtifactRow, record: &MlRecord, with_content: bool) -> Value {
             if with_content {
                 data["content"] = content;
             }
-            data
+            return data;
         }
+    };
+    if record.status == MlStatus::Failed {
+        data["status"] = json!(status);
+        data["error"] = json!(record.error);
     }
+    data
 }

@@ -32,7 +32,6 @@ impl Default for JobEvents {
 }
 
 impl JobEvents {
-
     pub fn publish(&self, event: JobEvent) {
         // No subscriber is fine: nobody is watching.
         let _ = self.sender.send(event);

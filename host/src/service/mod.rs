@@ -15,7 +15,7 @@ mod scheduler;
 mod submit;
 
 pub use events::{JobEvent, JobEvents};
-pub use record::{Generation, MlKind, MlRecord};
+pub use record::{Generation, MlKind, MlRecord, MlStatus};
 pub use submit::{JobRequest, SubmitError, Submitted};
 
 use crate::runtime::ModelComponent;

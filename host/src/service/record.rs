@@ -20,10 +20,21 @@ pub enum Generation {
     Chapkit,
 }
 
+/// Whether the guest call succeeded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MlStatus {
+    Success,
+    Failed,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MlRecord {
     /// Marks the artifact data as an ML record (user artifacts never carry it).
     pub chapwasm_ml: MlKind,
+    pub status: MlStatus,
+    /// The model's error when `status` is `failed`.
+    pub error: Option<String>,
     pub generation: Generation,
     pub config_id: String,
     pub model_artifact_id: Option<String>,

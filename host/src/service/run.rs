@@ -1,49 +1,60 @@
 //! Running one claimed job: load its inputs, call the guest on a blocking thread (so HTTP
-//! stays responsive), then commit the artifact and completion together, or the failure
-//! with the guest's error and output.
+//! stays responsive), then commit the artifact and the job's end together. A model that
+//! fails still leaves an artifact under the pre-allocated id, with status `failed` and the
+//! guest's error, stdout, stderr and log, so a client can read why.
 
 use super::clock::{entity_time, job_time, metadata_time};
 use super::events::ProgressPublisher;
-use super::{Generation, JobRequest, MlKind, MlRecord, MlService};
+use super::{Generation, JobRequest, MlKind, MlRecord, MlService, MlStatus};
 use crate::frame_json::{parse_frame, render_frame};
 use crate::runtime::{Call, GuestOutput};
 use crate::store::{ArtifactRow, JobRow};
 use std::sync::Arc;
 
-/// What a successful guest call produced, ready to store.
+/// An artifact to write: the record, its parent, and content on success.
 struct Produced {
     record: MlRecord,
     parent_id: Option<String>,
-    content: Vec<u8>,
-    content_type: &'static str,
+    content: Option<(Vec<u8>, &'static str)>,
+}
+
+enum Outcome {
+    Succeeded(Produced),
+    /// The guest ran and failed: the job fails and a `failed` artifact keeps its output.
+    ModelFailed {
+        produced: Produced,
+        error: String,
+        traceback: String,
+    },
+    /// The job could not even start the guest (its inputs vanished meanwhile).
+    Failed(String),
+}
+
+/// The inputs of one guest call, resolved from the store.
+struct Context {
+    kind: MlKind,
+    generation: Generation,
+    config_id: String,
+    model_artifact_id: Option<String>,
 }
 
 impl MlService {
     pub(super) async fn execute(self: &Arc<Self>, job: JobRow) {
         let outcome = match serde_json::from_str::<JobRequest>(&job.request) {
             Ok(request) => self.produce(request, &job.id).await,
-            Err(e) => Err((format!("the stored job request is unreadable: {e}"), String::new())),
+            Err(e) => Outcome::Failed(format!("the stored job request is unreadable: {e}")),
         };
         let now = job_time();
         let stored = match outcome {
-            Ok(produced) => {
-                let level = if produced.parent_id.is_some() { 1 } else { 0 };
-                let link = (level == 0).then(|| produced.record.config_id.clone());
-                let created = entity_time();
-                let artifact = ArtifactRow {
-                    id: job.artifact_id.clone(),
-                    parent_id: produced.parent_id,
-                    level,
-                    data: serde_json::to_string(&produced.record).expect("record serialises"),
-                    content: Some(produced.content),
-                    content_type: Some(produced.content_type.to_owned()),
-                    tags: "[]".into(),
-                    created_at: created.clone(),
-                    updated_at: created,
-                };
+            Outcome::Succeeded(produced) => {
+                let (artifact, link) = artifact_row(&job, produced);
                 self.store.complete_job(&job.id, &now, &artifact, link.as_deref()).await
             }
-            Err((error, traceback)) => self.store.fail_job(&job.id, &now, &error, &traceback).await,
+            Outcome::ModelFailed { produced, error, traceback } => {
+                let (artifact, link) = artifact_row(&job, produced);
+                self.store.fail_job(&job.id, &now, &error, &traceback, Some((&artifact, link.as_deref()))).await
+            }
+            Outcome::Failed(error) => self.store.fail_job(&job.id, &now, &error, "", None).await,
         };
         if let Err(error) = stored {
             tracing::error!(job = %job.id, %error, "cannot record the job's outcome");
@@ -51,84 +62,129 @@ impl MlService {
         self.events.publish(super::JobEvent::Changed { job_id: job.id.clone() });
     }
 
-    /// Runs the guest; on failure returns `(error, traceback)` for the job record.
-    async fn produce(self: &Arc<Self>, request: JobRequest, job_id: &str) -> Result<Produced, (String, String)> {
-        let plain = |message: String| (message, String::new());
+    async fn produce(self: &Arc<Self>, request: JobRequest, job_id: &str) -> Outcome {
         let observer = Arc::new(ProgressPublisher { events: self.events.clone(), job_id: job_id.to_owned() });
+        let started = chrono::Utc::now();
         match request {
             JobRequest::Train { config_id, data, geo, generation } => {
-                let config = self.store.get_config(&config_id).await.map_err(|e| plain(e.to_string()))?;
-                let config = config.ok_or_else(|| plain(format!("Config {config_id} not found")))?;
-                let frame = parse_frame(&data, "data", true).map_err(|e| plain(e.0))?;
+                let config = match self.store.get_config(&config_id).await {
+                    Ok(Some(config)) => config,
+                    Ok(None) => return Outcome::Failed(format!("Config {config_id} not found")),
+                    Err(e) => return Outcome::Failed(e.to_string()),
+                };
+                let frame = match parse_frame(&data, "data", true) {
+                    Ok(frame) => frame,
+                    Err(e) => return Outcome::Failed(e.0),
+                };
                 let geo = geo.map(|g| g.to_string());
                 let this = self.clone();
-                let started = chrono::Utc::now();
                 let call = tokio::task::spawn_blocking(move || {
                     this.model.train(&config.data, frame, geo.as_deref(), observer)
                 })
-                .await
-                .map_err(|e| plain(format!("the model call was aborted: {e}")))?;
-                let (bytes, record) = self.finish(call, started, MlKind::TrainedModel, generation, config_id, None)?;
-                Ok(Produced { record, parent_id: None, content: bytes, content_type: "application/x-chapwasm-model" })
+                .await;
+                let context = Context { kind: MlKind::TrainedModel, generation, config_id, model_artifact_id: None };
+                self.outcome(call, started, context, |bytes| (bytes, "application/x-chapwasm-model"))
             }
             JobRequest::Predict { model_artifact_id, historic, future, geo, generation } => {
-                let (model, bytes) = self.trained_model(&model_artifact_id).await.map_err(|e| plain(e.to_string()))?;
-                let config = self.store.get_config(&model.config_id).await.map_err(|e| plain(e.to_string()))?;
-                let config = config.ok_or_else(|| plain(format!("Config {} not found", model.config_id)))?;
-                let historic = parse_frame(&historic, "historic", false).map_err(|e| plain(e.0))?;
-                let future = parse_frame(&future, "future", true).map_err(|e| plain(e.0))?;
+                let (model, bytes) = match self.trained_model(&model_artifact_id).await {
+                    Ok(found) => found,
+                    Err(e) => return Outcome::Failed(e.to_string()),
+                };
+                let config = match self.store.get_config(&model.config_id).await {
+                    Ok(Some(config)) => config,
+                    Ok(None) => return Outcome::Failed(format!("Config {} not found", model.config_id)),
+                    Err(e) => return Outcome::Failed(e.to_string()),
+                };
+                let frames = parse_frame(&historic, "historic", false)
+                    .and_then(|h| Ok((h, parse_frame(&future, "future", true)?)));
+                let (historic, future) = match frames {
+                    Ok(frames) => frames,
+                    Err(e) => return Outcome::Failed(e.0),
+                };
                 let geo = geo.map(|g| g.to_string());
                 let this = self.clone();
-                let started = chrono::Utc::now();
                 let call = tokio::task::spawn_blocking(move || {
                     this.model.predict(&config.data, &bytes, historic, future, geo.as_deref(), observer)
                 })
-                .await
-                .map_err(|e| plain(format!("the model call was aborted: {e}")))?;
-                let parent = Some(model_artifact_id.clone());
-                let (frame, record) =
-                    self.finish(call, started, MlKind::Prediction, generation, model.config_id, parent.clone())?;
-                let content = render_frame(&frame).to_string().into_bytes();
-                Ok(Produced {
-                    record,
-                    parent_id: parent,
-                    content,
-                    content_type: "application/vnd.chapkit.dataframe+json",
+                .await;
+                let context = Context {
+                    kind: MlKind::Prediction,
+                    generation,
+                    config_id: model.config_id,
+                    model_artifact_id: Some(model_artifact_id),
+                };
+                self.outcome(call, started, context, |frame| {
+                    (render_frame(&frame).to_string().into_bytes(), "application/vnd.chapkit.dataframe+json")
                 })
             }
         }
     }
 
-    fn finish<T>(
+    /// Turns a finished guest call into what to store.
+    fn outcome<T>(
         &self,
-        call: Call<T>,
+        call: Result<Call<T>, tokio::task::JoinError>,
         started: chrono::DateTime<chrono::Utc>,
-        kind: MlKind,
-        generation: Generation,
-        config_id: String,
-        model_artifact_id: Option<String>,
-    ) -> Result<(T, MlRecord), (String, String)> {
+        context: Context,
+        encode: impl FnOnce(T) -> (Vec<u8>, &'static str),
+    ) -> Outcome {
+        let call = match call {
+            Ok(call) => call,
+            Err(e) => return Outcome::Failed(format!("the model call was aborted: {e}")),
+        };
         let completed = chrono::Utc::now();
-        let value = call.result.map_err(|e| (e.to_string(), traceback(&call.output)))?;
         let description = self.model.description();
         let output = call.output;
+        let error = call.result.as_ref().err().map(ToString::to_string);
         let record = MlRecord {
-            chapwasm_ml: kind,
-            generation,
-            config_id,
-            model_artifact_id,
+            chapwasm_ml: context.kind,
+            status: if error.is_some() { MlStatus::Failed } else { MlStatus::Success },
+            error: error.clone(),
+            generation: context.generation,
+            config_id: context.config_id,
+            model_artifact_id: context.model_artifact_id.clone(),
             model_type: format!("{}@{}", description.name, description.version),
             component_sha256: self.model.sha256().to_owned(),
             started_at: metadata_time(started),
             completed_at: metadata_time(completed),
-            duration_seconds: ((completed - started).num_microseconds().unwrap_or(0) as f64 / 1e6 * 100.0).round()
-                / 100.0,
+            duration_seconds: ((completed - started).num_microseconds().unwrap_or(0) as f64 / 1e4).round() / 100.0,
             log: log_text(&output),
-            stdout: output.stdout,
-            stderr: output.stderr,
+            stdout: output.stdout.clone(),
+            stderr: output.stderr.clone(),
         };
-        Ok((value, record))
+        let parent_id = context.model_artifact_id;
+        match call.result {
+            Ok(value) => Outcome::Succeeded(Produced { record, parent_id, content: Some(encode(value)) }),
+            Err(_) => Outcome::ModelFailed {
+                produced: Produced { record, parent_id, content: None },
+                error: error.unwrap_or_default(),
+                traceback: traceback(&output),
+            },
+        }
     }
+}
+
+/// The artifact row for the job's pre-allocated id, and the config to link a root to.
+fn artifact_row(job: &JobRow, produced: Produced) -> (ArtifactRow, Option<String>) {
+    let level = if produced.parent_id.is_some() { 1 } else { 0 };
+    let link = (level == 0).then(|| produced.record.config_id.clone());
+    let created = entity_time();
+    let (content, content_type) = match produced.content {
+        Some((bytes, kind)) => (Some(bytes), Some(kind.to_owned())),
+        None => (None, None),
+    };
+    let artifact = ArtifactRow {
+        id: job.artifact_id.clone(),
+        parent_id: produced.parent_id,
+        level,
+        data: serde_json::to_string(&produced.record).expect("record serialises"),
+        content,
+        content_type,
+        tags: "[]".into(),
+        created_at: created.clone(),
+        updated_at: created,
+    };
+    (artifact, link)
 }
 
 fn log_text(output: &GuestOutput) -> String {

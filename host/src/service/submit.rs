@@ -2,7 +2,7 @@
 //! model exists, frames parse), then commit the job row. A 202 means this committed.
 
 use super::clock::{job_time, new_id};
-use super::{Generation, MlKind, MlRecord, MlService};
+use super::{Generation, MlKind, MlRecord, MlService, MlStatus};
 use crate::frame_json::parse_frame;
 use crate::store::{JobRow, JobStatus, StoreError};
 use serde::{Deserialize, Serialize};
@@ -31,6 +31,8 @@ pub enum SubmitError {
     ModelNotFound(String),
     #[error("Artifact {0} is not a trained model")]
     NotAModel(String),
+    #[error("Cannot predict with artifact {0}: its training failed")]
+    FailedModel(String),
     #[error("{message}")]
     InvalidFrame { field: &'static str, message: String },
     #[error(transparent)]
@@ -79,6 +81,9 @@ impl MlService {
         let artifact = self.store.get_artifact(id).await?.ok_or_else(|| SubmitError::ModelNotFound(id.to_owned()))?;
         let record: Option<MlRecord> = serde_json::from_str(&artifact.data).ok();
         match (record, artifact.content) {
+            (Some(record), _) if record.chapwasm_ml == MlKind::TrainedModel && record.status == MlStatus::Failed => {
+                Err(SubmitError::FailedModel(id.to_owned()))
+            }
             (Some(record), Some(bytes)) if record.chapwasm_ml == MlKind::TrainedModel => Ok((record, bytes)),
             _ => Err(SubmitError::NotAModel(id.to_owned())),
         }

@@ -142,9 +142,8 @@ impl Store {
         Ok(claimed.map(row).transpose()?)
     }
 
-    /// Completes a running job and writes its artifact (linked to `config_id` when it is a
-    /// root) in one transaction. Returns false, writing nothing, if the job is no longer
-    /// running (canceled or deleted meanwhile).
+    /// Completes a running job and writes its artifact in one transaction. Returns false,
+    /// writing nothing, if the job is no longer running (deleted meanwhile).
     pub async fn complete_job(
         &self,
         job_id: &str,
@@ -162,20 +161,22 @@ impl Store {
         if done.rows_affected() == 0 {
             return Ok(false); // dropping the transaction rolls back
         }
-        artifacts::insert(&mut tx, artifact).await?;
-        if let Some(config_id) = link_config {
-            sqlx::query("INSERT INTO config_artifacts (config_id, artifact_id) VALUES ($1, $2)")
-                .bind(config_id)
-                .bind(&artifact.id)
-                .execute(&mut *tx)
-                .await?;
-        }
+        write_artifact(&mut tx, artifact, link_config).await?;
         tx.commit().await?;
         Ok(true)
     }
 
-    /// Fails a job that has not finished, keeping the model's error and its output.
-    pub async fn fail_job(&self, job_id: &str, now: &str, error: &str, traceback: &str) -> Result<bool, StoreError> {
+    /// Fails a job that has not finished, keeping the model's error and output, and writes
+    /// the diagnostic artifact (if any) in the same transaction.
+    pub async fn fail_job(
+        &self,
+        job_id: &str,
+        now: &str,
+        error: &str,
+        traceback: &str,
+        artifact: Option<(&ArtifactRow, Option<&str>)>,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await?;
         let done = sqlx::query(
             "UPDATE jobs SET status = 'failed', finished_at = $1, error = $2, error_traceback = $3 \
              WHERE id = $4 AND status IN ('pending', 'running')",
@@ -184,9 +185,16 @@ impl Store {
         .bind(error)
         .bind(traceback)
         .bind(job_id)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
-        Ok(done.rows_affected() > 0)
+        if done.rows_affected() == 0 {
+            return Ok(false);
+        }
+        if let Some((artifact, link)) = artifact {
+            write_artifact(&mut tx, artifact, link).await?;
+        }
+        tx.commit().await?;
+        Ok(true)
     }
 
     /// Deletes a job record; returns false if there was none.
@@ -208,4 +216,20 @@ impl Store {
         .await?;
         Ok(done.rows_affected())
     }
+}
+
+async fn write_artifact(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    artifact: &ArtifactRow,
+    link_config: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    artifacts::insert(tx, artifact).await?;
+    if let Some(config_id) = link_config {
+        sqlx::query("INSERT INTO config_artifacts (config_id, artifact_id) VALUES ($1, $2)")
+            .bind(config_id)
+            .bind(&artifact.id)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
 }
