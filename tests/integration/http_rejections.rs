@@ -51,6 +51,10 @@ async fn bad_train_and_predict_requests_create_no_job() {
     )
     .await;
 
+    let too_far = json!({"config_id": config_id, "data": frame, "run_info": {"prediction_length": 1000}});
+    let horizon = rejected(&app, train, too_far, 422, "validation-failed").await;
+    assert_eq!(horizon["detail"], "prediction_periods (1000, from run_info) exceeds the maximum allowed value (100)");
+
     let predict = "/api/v1/ml/$predict";
     let future = json!({"columns": ["a"], "data": [[3]]});
     rejected(

@@ -14,7 +14,13 @@ pub async fn train(State(state): State<AppState>, body: Bytes) -> Result<(Status
     let body = object(&body)?;
     let config_id = ulid_field(&body, "config_id")?;
     let data = required(&body, "data")?.clone();
-    let request = JobRequest::Train { config_id, data, geo: geo(&body)?, generation: generation(&body, false)? };
+    let request = JobRequest::Train {
+        config_id,
+        data,
+        geo: geo(&body)?,
+        generation: generation(&body, false)?,
+        prediction_periods: run_info_periods(&body)?,
+    };
     let submitted = state.service.submit(request).await.map_err(submit_error)?;
     Ok((
         StatusCode::ACCEPTED,
@@ -37,6 +43,7 @@ pub async fn predict(State(state): State<AppState>, body: Bytes) -> Result<(Stat
         future: required(&body, "future")?.clone(),
         geo: geo(&body)?,
         generation: generation(&body, uses_artifact_id)?,
+        prediction_periods: run_info_periods(&body)?,
     };
     let submitted = state.service.submit(request).await.map_err(submit_error)?;
     Ok((
@@ -60,6 +67,22 @@ fn generation(body: &Map<String, Value>, uses_artifact_id: bool) -> Result<Gener
     }
 }
 
+/// `run_info.prediction_periods`, or the legacy `prediction_length`; other keys ignored.
+fn run_info_periods(body: &Map<String, Value>) -> Result<Option<u64>, ApiError> {
+    let Some(Value::Object(run_info)) = body.get("run_info") else { return Ok(None) };
+    for key in ["prediction_periods", "prediction_length"] {
+        match run_info.get(key) {
+            None | Some(Value::Null) => continue,
+            Some(value) => {
+                return value.as_u64().map(Some).ok_or_else(|| {
+                    ApiError::validation(&["body", "run_info", key], format!("`{key}` must be a non-negative integer"))
+                });
+            }
+        }
+    }
+    Ok(None)
+}
+
 /// Optional GeoJSON: must be a FeatureCollection when present.
 fn geo(body: &Map<String, Value>) -> Result<Option<Value>, ApiError> {
     match body.get("geo") {
@@ -77,6 +100,7 @@ fn submit_error(error: SubmitError) -> ApiError {
         SubmitError::ConfigNotFound(_) | SubmitError::ModelNotFound(_) => ApiError::not_found(error.to_string()),
         SubmitError::NotAModel(_) | SubmitError::FailedModel(_) => ApiError::bad_request(error.to_string()),
         SubmitError::InvalidFrame { field, message } => ApiError::validation(&["body", field], message),
+        SubmitError::Horizon(message) => ApiError::validation(&["body", "run_info", "prediction_periods"], message),
         SubmitError::Store(e) => e.into(),
     }
 }

@@ -9,6 +9,7 @@
 pub mod clock;
 pub mod config;
 mod events;
+mod horizon;
 mod record;
 mod run;
 mod scheduler;

@@ -5,6 +5,7 @@
 
 use super::clock::{entity_time, job_time, metadata_time};
 use super::events::ProgressPublisher;
+use super::horizon::config_for_run;
 use super::{Generation, JobRequest, MlKind, MlRecord, MlService, MlStatus};
 use crate::frame_json::{parse_frame, render_frame};
 use crate::runtime::{Call, GuestOutput};
@@ -66,7 +67,7 @@ impl MlService {
         let observer = Arc::new(ProgressPublisher { events: self.events.clone(), job_id: job_id.to_owned() });
         let started = chrono::Utc::now();
         match request {
-            JobRequest::Train { config_id, data, geo, generation } => {
+            JobRequest::Train { config_id, data, geo, generation, prediction_periods } => {
                 let config = match self.store.get_config(&config_id).await {
                     Ok(Some(config)) => config,
                     Ok(None) => return Outcome::Failed(format!("Config {config_id} not found")),
@@ -78,14 +79,14 @@ impl MlService {
                 };
                 let geo = geo.map(|g| g.to_string());
                 let this = self.clone();
-                let call = tokio::task::spawn_blocking(move || {
-                    this.model.train(&config.data, frame, geo.as_deref(), observer)
-                })
-                .await;
+                let config = config_for_run(&config.data, prediction_periods);
+                let call =
+                    tokio::task::spawn_blocking(move || this.model.train(&config, frame, geo.as_deref(), observer))
+                        .await;
                 let context = Context { kind: MlKind::TrainedModel, generation, config_id, model_artifact_id: None };
                 self.outcome(call, started, context, |bytes| (bytes, "application/x-chapwasm-model"))
             }
-            JobRequest::Predict { model_artifact_id, historic, future, geo, generation } => {
+            JobRequest::Predict { model_artifact_id, historic, future, geo, generation, prediction_periods } => {
                 let (model, bytes) = match self.trained_model(&model_artifact_id).await {
                     Ok(found) => found,
                     Err(e) => return Outcome::Failed(e.to_string()),
@@ -103,8 +104,9 @@ impl MlService {
                 };
                 let geo = geo.map(|g| g.to_string());
                 let this = self.clone();
+                let config = config_for_run(&config.data, prediction_periods);
                 let call = tokio::task::spawn_blocking(move || {
-                    this.model.predict(&config.data, &bytes, historic, future, geo.as_deref(), observer)
+                    this.model.predict(&config, &bytes, historic, future, geo.as_deref(), observer)
                 })
                 .await;
                 let context = Context {

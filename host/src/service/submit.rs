@@ -2,7 +2,7 @@
 //! model exists, frames parse), then commit the job row. A 202 means this committed.
 
 use super::clock::{job_time, new_id};
-use super::{Generation, MlKind, MlRecord, MlService, MlStatus};
+use super::{Generation, MlKind, MlRecord, MlService, MlStatus, horizon};
 use crate::frame_json::parse_frame;
 use crate::store::{JobRow, JobStatus, StoreError};
 use serde::{Deserialize, Serialize};
@@ -13,8 +13,24 @@ use serde_json::Value;
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum JobRequest {
-    Train { config_id: String, data: Value, geo: Option<Value>, generation: Generation },
-    Predict { model_artifact_id: String, historic: Value, future: Value, geo: Option<Value>, generation: Generation },
+    Train {
+        config_id: String,
+        data: Value,
+        geo: Option<Value>,
+        generation: Generation,
+        /// From `run_info`; replaced at submission by the decided horizon.
+        #[serde(default)]
+        prediction_periods: Option<u64>,
+    },
+    Predict {
+        model_artifact_id: String,
+        historic: Value,
+        future: Value,
+        geo: Option<Value>,
+        generation: Generation,
+        #[serde(default)]
+        prediction_periods: Option<u64>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -35,24 +51,30 @@ pub enum SubmitError {
     FailedModel(String),
     #[error("{message}")]
     InvalidFrame { field: &'static str, message: String },
+    #[error("{0}")]
+    Horizon(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
 impl MlService {
-    pub async fn submit(&self, request: JobRequest) -> Result<Submitted, SubmitError> {
-        let kind = match &request {
-            JobRequest::Train { config_id, data, .. } => {
-                if self.store.get_config(config_id).await?.is_none() {
-                    return Err(SubmitError::ConfigNotFound(config_id.clone()));
-                }
+    pub async fn submit(&self, mut request: JobRequest) -> Result<Submitted, SubmitError> {
+        let kind = match &mut request {
+            JobRequest::Train { config_id, data, prediction_periods, .. } => {
+                let config = self.store.get_config(config_id).await?;
+                let config = config.ok_or_else(|| SubmitError::ConfigNotFound(config_id.clone()))?;
                 check_frame(data, "data", true)?;
+                *prediction_periods = self.horizon(*prediction_periods, None, &config.data)?;
                 "train"
             }
-            JobRequest::Predict { model_artifact_id, historic, future, .. } => {
-                self.trained_model(model_artifact_id).await?;
+            JobRequest::Predict { model_artifact_id, historic, future, prediction_periods, .. } => {
+                let (record, _) = self.trained_model(model_artifact_id).await?;
                 check_frame(historic, "historic", false)?;
-                check_frame(future, "future", true)?;
+                let future = parse_frame(future, "future", true)
+                    .map_err(|e| SubmitError::InvalidFrame { field: "future", message: e.0 })?;
+                let config = self.store.get_config(&record.config_id).await?;
+                let config = config.ok_or_else(|| SubmitError::ConfigNotFound(record.config_id.clone()))?;
+                *prediction_periods = self.horizon(*prediction_periods, Some(&future), &config.data)?;
                 "predict"
             }
         };
@@ -87,6 +109,21 @@ impl MlService {
             (Some(record), Some(bytes)) if record.chapwasm_ml == MlKind::TrainedModel => Ok((record, bytes)),
             _ => Err(SubmitError::NotAModel(id.to_owned())),
         }
+    }
+}
+
+impl MlService {
+    /// Decides and checks the horizon (see `horizon`).
+    fn horizon(
+        &self,
+        run_info: Option<u64>,
+        future: Option<&crate::DataFrame>,
+        config: &str,
+    ) -> Result<Option<u64>, SubmitError> {
+        let config: Value = serde_json::from_str(config).unwrap_or(Value::Null);
+        let Some((periods, source)) = horizon::decide(run_info, future, &config) else { return Ok(None) };
+        horizon::check(periods, source, self.model.description()).map_err(SubmitError::Horizon)?;
+        Ok(Some(periods))
     }
 }
 
