@@ -6,6 +6,7 @@ mod support;
 mod cli;
 mod contract;
 mod forecast;
+mod http_artifacts;
 mod http_configs;
 mod http_jobs;
 mod http_rejections;

@@ -109,3 +109,14 @@ pub async fn delete(State(state): State<AppState>, Path(id): Path<String>) -> Re
         Err(ApiError::not_found(format!("Entity with id {id} not found")))
     }
 }
+
+pub async fn stats(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+    Ok(Json(json!({"total": state.service.store().count_configs().await?})))
+}
+
+/// Root artifacts linked to the config (an unknown config has none, as in chapkit).
+pub async fn artifacts(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+    let id = path_id(&id)?;
+    let linked = state.service.store().config_artifacts(id).await?;
+    Ok(Json(Value::Array(linked.iter().map(|a| super::render::artifact(a, false)).collect())))
+}

@@ -24,6 +24,17 @@ pub async fn info(State(state): State<AppState>) -> Json<Value> {
     Json((*state.info).clone())
 }
 
+/// `/api/v1/system`: where and what this server is.
+pub async fn system() -> Json<Value> {
+    Json(json!({
+        "current_time": crate::service::clock::job_time(),
+        "timezone": "UTC",
+        "chapwasm_version": env!("CARGO_PKG_VERSION"),
+        "platform": format!("{}-{}", std::env::consts::OS, std::env::consts::ARCH),
+        "hostname": std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_owned()).unwrap_or_default(),
+    }))
+}
+
 /// chapkit's `MLServiceInfo`, filled from the component's `describe`.
 pub fn service_info(model: &ModelDescription) -> Value {
     json!({

@@ -95,3 +95,25 @@ fn ml_data(row: &ArtifactRow, record: &MlRecord, with_content: bool) -> Value {
     }
     data
 }
+
+/// `$metadata`: an ML artifact's chapkit metadata, a user artifact's `data.metadata`, or `{}`.
+pub fn metadata(row: &ArtifactRow) -> Value {
+    let stored: Value = serde_json::from_str(&row.data).unwrap_or(Value::Null);
+    match serde_json::from_value::<MlRecord>(stored.clone()) {
+        Ok(record) => json!({
+            "status": match record.status { MlStatus::Success => "success", MlStatus::Failed => "failed" },
+            "config_id": record.config_id,
+            "started_at": record.started_at,
+            "completed_at": record.completed_at,
+            "duration_seconds": record.duration_seconds,
+            "exit_code": null,
+            "stdout": record.stdout,
+            "stderr": record.stderr,
+            "log": record.log,
+            "error": record.error,
+            "model_type": record.model_type,
+            "component_sha256": record.component_sha256,
+        }),
+        Err(_) => stored.get("metadata").cloned().unwrap_or_else(|| json!({})),
+    }
+}

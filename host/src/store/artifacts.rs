@@ -83,6 +83,34 @@ impl Store {
         Ok(rows.into_iter().map(row).collect::<Result<_, _>>()?)
     }
 
+    /// Direct children of an artifact, without content, in id order.
+    pub async fn child_artifacts(&self, parent_id: &str) -> Result<Vec<ArtifactRow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, parent_id, level, data, NULL AS content, content_type, tags, created_at, updated_at \
+             FROM artifacts WHERE parent_id = $1 ORDER BY id",
+        )
+        .bind(parent_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(row).collect::<Result<_, _>>()?)
+    }
+
+    /// Root artifacts linked to a config, without content.
+    pub async fn config_artifacts(&self, config_id: &str) -> Result<Vec<ArtifactRow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT a.id, a.parent_id, a.level, a.data, NULL AS content, a.content_type, a.tags, a.created_at, a.updated_at \
+             FROM artifacts a JOIN config_artifacts l ON l.artifact_id = a.id WHERE l.config_id = $1 ORDER BY a.id",
+        )
+        .bind(config_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(row).collect::<Result<_, _>>()?)
+    }
+
+    pub async fn count_artifacts(&self) -> Result<i64, StoreError> {
+        Ok(sqlx::query("SELECT COUNT(*) AS n FROM artifacts").fetch_one(&self.pool).await?.try_get("n")?)
+    }
+
     /// The config linked to the root of `artifact_id`'s tree.
     pub async fn config_of_root(&self, root_id: &str) -> Result<Option<String>, StoreError> {
         let found = sqlx::query("SELECT config_id FROM config_artifacts WHERE artifact_id = $1")

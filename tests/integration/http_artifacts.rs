@@ -1,0 +1,58 @@
+//! Artifact lineage endpoints over a real train + predict: tree, expand, config, metadata,
+//! downloads, and the config's artifacts.
+
+use crate::support::app::spawn_app;
+use serde_json::{Value, json};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn lineage_metadata_and_downloads() {
+    let app = spawn_app().await;
+    let config_id = app.config(json!({})).await;
+    let frame = json!({"columns": ["a", "disease_cases"], "data": [[1, 2], [2, 4]]});
+    let train: Value =
+        app.post("/api/v1/ml/$train", &json!({"config_id": config_id, "data": frame})).await.json().await.unwrap();
+    app.wait_for_job(train["job_id"].as_str().unwrap()).await;
+    let model_id = train["artifact_id"].as_str().unwrap();
+    let future = json!({"columns": ["a"], "data": [[3]]});
+    let body = json!({"model_artifact_id": model_id, "historic": future, "future": future});
+    let predict: Value = app.post("/api/v1/ml/$predict", &body).await.json().await.unwrap();
+    app.wait_for_job(predict["job_id"].as_str().unwrap()).await;
+    let prediction_id = predict["artifact_id"].as_str().unwrap();
+
+    let tree = app.get_json(&format!("/api/v1/artifacts/{model_id}/$tree")).await;
+    assert_eq!(tree["children"][0]["id"], prediction_id);
+    assert_eq!(tree["children"][0]["children"], json!([]));
+    assert!(tree["children"][0]["data"].get("predictions").is_none(), "trees carry no content");
+
+    let expanded = app.get_json(&format!("/api/v1/artifacts/{prediction_id}/$expand")).await;
+    assert_eq!((expanded["level_label"].clone(), expanded["hierarchy"].clone()), (json!("predictions"), json!("ml")));
+
+    let config = app.get_json(&format!("/api/v1/artifacts/{prediction_id}/$config")).await;
+    assert_eq!(config["id"], config_id.as_str());
+    let linked = app.get_json(&format!("/api/v1/configs/{config_id}/$artifacts")).await;
+    assert_eq!(linked.as_array().unwrap().len(), 1);
+    assert_eq!(linked[0]["id"], model_id);
+    assert_eq!(app.get_json("/api/v1/configs/$stats").await, json!({"total": 1}));
+
+    let metadata = app.get_json(&format!("/api/v1/artifacts/{model_id}/$metadata")).await;
+    assert_eq!(metadata["status"], "success");
+    assert_eq!(metadata["model_type"], "linear-regression@0.1.0");
+    assert_eq!(metadata["component_sha256"].as_str().unwrap().len(), 64);
+
+    let model = app.get_json(&format!("/api/v1/artifacts/{model_id}")).await;
+    let download = app.get(&format!("/api/v1/artifacts/{model_id}/$download")).await;
+    assert_eq!(
+        download.headers()["content-disposition"].to_str().unwrap(),
+        format!("attachment; filename=artifact_{model_id}.bin")
+    );
+    assert_eq!(download.bytes().await.unwrap().len() as u64, model["data"]["model_size_bytes"].as_u64().unwrap());
+
+    let records: Value = app.get(&format!("/api/v1/artifacts/{prediction_id}/$download")).await.json().await.unwrap();
+    let sample = records[0]["sample_0"].as_f64().unwrap();
+    assert!((sample - 6.0).abs() < 1e-9, "{records}");
+
+    let listed = app.get_json("/api/v1/artifacts").await;
+    assert_eq!(listed.as_array().unwrap().len(), 2);
+    assert!(listed.as_array().unwrap().iter().all(|a| a["data"].get("predictions").is_none()));
+    assert!(app.get_json("/api/v1/system").await["current_time"].as_str().unwrap().ends_with('Z'));
+}
