@@ -136,3 +136,31 @@ async fn a_restarted_file_database_server_loses_nothing_and_leaves_nothing_stuck
     assert_eq!(app.get_json("/api/v1/jobs?status_filter=running").await, json!([]));
     std::fs::remove_dir_all(dir).ok();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn deleting_a_running_job_interrupts_the_guest_and_frees_its_slot() {
+    let component = std::fs::read(chapwasm::bundled::plugin_path("endless-loop")).unwrap();
+    let settings = AppSettings { max_concurrency: 1, component: Some(component), ..AppSettings::default() };
+    let app = spawn_app_with(settings).await;
+    let config_id = app.config(json!({})).await;
+    for round in 0..2 {
+        // With one slot, the second round can only run if the first guest really stopped.
+        let submitted = train(&app, &config_id).await;
+        let job_id = submitted["job_id"].as_str().unwrap();
+        let mut status = Value::Null;
+        for _ in 0..250 {
+            status = app.get_json(&format!("/api/v1/jobs/{job_id}")).await["status"].clone();
+            if status == "running" {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        assert_eq!(status, "running", "round {round}");
+        let deleted = app.client.delete(format!("{}/api/v1/jobs/{job_id}", app.base)).send().await.unwrap();
+        assert_eq!(deleted.status(), 204);
+        assert_eq!(app.get(&format!("/api/v1/jobs/{job_id}")).await.status(), 404);
+        let artifact = app.get(&format!("/api/v1/artifacts/{}", submitted["artifact_id"].as_str().unwrap())).await;
+        assert_eq!(artifact.status(), 404, "a canceled job writes nothing");
+    }
+    assert_eq!(app.get(&format!("/api/v1/configs/{config_id}")).await.status(), 200, "data intact");
+}

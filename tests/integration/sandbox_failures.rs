@@ -31,3 +31,34 @@ fn a_panic_in_predict_is_an_error_with_the_panic_message() {
     assert!(err.starts_with("model panicked: panicked at"), "{err}");
     assert!(err.contains("index out of bounds"), "{err}");
 }
+
+/// Cancels the call once `after` has passed.
+struct CancelAfter {
+    at: std::time::Instant,
+}
+
+impl chapwasm::runtime::CallObserver for CancelAfter {
+    fn is_canceled(&self) -> bool {
+        std::time::Instant::now() >= self.at
+    }
+}
+
+#[test]
+fn an_endless_loop_is_stopped_by_cancellation() {
+    let model = plugin("endless-loop");
+    let observer = Arc::new(CancelAfter { at: std::time::Instant::now() + std::time::Duration::from_millis(100) });
+    let call = model.train("{}", DataFrame::default(), None, observer);
+    assert!(matches!(call.result, Err(RuntimeError::Canceled)), "{:?}", call.result);
+}
+
+#[test]
+fn an_endless_loop_hits_the_time_limit() {
+    let limits =
+        chapwasm::runtime::SandboxLimits { time_limit: std::time::Duration::from_secs(1), ..Default::default() };
+    let runtime = chapwasm::runtime::Runtime::new(chapwasm::runtime::RuntimeSettings { limits }).unwrap();
+    let wasm = std::fs::read(chapwasm::bundled::plugin_path("endless-loop")).unwrap();
+    let model = runtime.load(&wasm).unwrap();
+    let call = model.train("{}", DataFrame::default(), None, Arc::new(Recorder::default()));
+    let err = call.result.unwrap_err();
+    assert_eq!(err.to_string(), "time limit of 1 s exceeded");
+}

@@ -7,11 +7,11 @@ use super::convert::{description, frame_from_wit, frame_to_wit, model_error};
 use super::description::ModelDescription;
 use super::error::RuntimeError;
 use super::output::{CallObserver, GuestOutput, ignore};
-use super::sandbox::{SandboxLimits, SandboxState};
+use super::sandbox::{Interruption, SandboxLimits, SandboxState};
 use chapwasm_sdk::DataFrame;
 use std::sync::Arc;
 use wasmtime::component::{Component, Linker};
-use wasmtime::{Engine, Store, Trap};
+use wasmtime::{Engine, Store, Trap, UpdateDeadline};
 
 /// The result of one call plus what the guest said while running.
 #[derive(Debug)]
@@ -103,11 +103,18 @@ impl ModelComponent {
     ) -> Call<T> {
         let mut store = Store::new(&self.engine, SandboxState::new(&self.limits, observer));
         store.limiter(|state| state.limiter());
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_callback(|mut context| match context.data_mut().check_interruption() {
+            Some(_) => Ok(UpdateDeadline::Interrupt),
+            None => Ok(UpdateDeadline::Continue(1)),
+        });
         let outcome = self.pre.instantiate(&mut store).and_then(|runner| export(&runner, &mut store));
         let output = store.data_mut().take_output();
-        let result = match outcome {
-            Ok(result) => result,
-            Err(error) => Err(trap_error(&error, &output)),
+        let result = match (outcome, store.data().interrupted()) {
+            (Ok(result), _) => result,
+            (Err(_), Some(Interruption::Canceled)) => Err(RuntimeError::Canceled),
+            (Err(_), Some(Interruption::TimeLimit(limit))) => Err(RuntimeError::TimeLimit { seconds: limit.as_secs() }),
+            (Err(error), None) => Err(trap_error(&error, &output)),
         };
         Call { result, output }
     }

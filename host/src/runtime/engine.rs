@@ -32,7 +32,11 @@ impl Runtime {
         // Same inputs, same bits: NaNs produced by guest float code are canonical, so
         // retraining on the same data gives byte-identical models.
         config.cranelift_nan_canonicalization(true);
+        // Wall-clock limits and cancellation: a ticker advances the epoch; each call's
+        // store checks its deadline and cancel flag at every tick.
+        config.epoch_interruption(true);
         let engine = Engine::new(&config).map_err(|e| RuntimeError::Sandbox(format!("{e:#}")))?;
+        start_epoch_ticker(&engine);
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(|e| RuntimeError::Sandbox(format!("{e:#}")))?;
         ModelRunner::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state)
@@ -57,6 +61,24 @@ impl Runtime {
     pub fn cached_components(&self) -> usize {
         self.cache.lock().expect("cache lock").len()
     }
+}
+
+/// How often running guests are checked for cancellation and deadlines.
+pub(crate) const EPOCH_TICK: std::time::Duration = std::time::Duration::from_millis(10);
+
+/// Advances the engine's epoch every tick until the engine is dropped.
+fn start_epoch_ticker(engine: &Engine) {
+    let weak = engine.weak();
+    std::thread::Builder::new()
+        .name("chapwasm-epoch".into())
+        .spawn(move || {
+            while let Some(engine) = weak.upgrade() {
+                engine.increment_epoch();
+                drop(engine);
+                std::thread::sleep(EPOCH_TICK);
+            }
+        })
+        .expect("spawn the epoch ticker");
 }
 
 fn hex(bytes: &[u8]) -> String {

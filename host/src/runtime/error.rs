@@ -16,6 +16,12 @@ pub enum RuntimeError {
     /// The guest trapped (out-of-bounds access, stack overflow, limit hit, ...).
     #[error("model trapped: {trap}{}", .last_error.as_ref().map(|e| format!(" (last error logged: {e})")).unwrap_or_default())]
     Trap { trap: String, last_error: Option<String> },
+    /// The call was canceled while the guest ran.
+    #[error("canceled while running")]
+    Canceled,
+    /// The call ran past the wall-clock limit.
+    #[error("time limit of {seconds} s exceeded")]
+    TimeLimit { seconds: u64 },
     /// The guest returned something that breaks the contract (e.g. a ragged frame).
     #[error("model returned invalid output: {0}")]
     InvalidOutput(String),

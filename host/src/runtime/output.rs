@@ -41,6 +41,10 @@ impl GuestOutput {
 pub trait CallObserver: Send + Sync {
     fn progress(&self, _fraction: f64, _message: &str) {}
     fn log(&self, _record: &LogRecord) {}
+    /// Polled every few milliseconds while the guest runs: `true` stops it promptly.
+    fn is_canceled(&self) -> bool {
+        false
+    }
 }
 
 /// An observer that ignores everything.

@@ -20,11 +20,18 @@ pub struct SandboxLimits {
     pub output_bytes: usize,
     /// Most `log` lines kept per call; later ones are counted, not stored.
     pub log_lines: usize,
+    /// Longest wall-clock time one call may run.
+    pub time_limit: std::time::Duration,
 }
 
 impl Default for SandboxLimits {
     fn default() -> Self {
-        Self { memory_bytes: 512 << 20, output_bytes: 1 << 20, log_lines: 10_000 }
+        Self {
+            memory_bytes: 512 << 20,
+            output_bytes: 1 << 20,
+            log_lines: 10_000,
+            time_limit: std::time::Duration::from_secs(600),
+        }
     }
 }
 
@@ -38,6 +45,16 @@ pub(crate) struct SandboxState {
     dropped_log_lines: usize,
     max_log_lines: usize,
     observer: Arc<dyn CallObserver>,
+    deadline: std::time::Instant,
+    time_limit: std::time::Duration,
+    interrupted: Option<Interruption>,
+}
+
+/// Why the host stopped a running guest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Interruption {
+    Canceled,
+    TimeLimit(std::time::Duration),
 }
 
 impl SandboxState {
@@ -59,11 +76,28 @@ impl SandboxState {
             dropped_log_lines: 0,
             max_log_lines: limits.log_lines,
             observer,
+            deadline: std::time::Instant::now() + limits.time_limit,
+            time_limit: limits.time_limit,
+            interrupted: None,
         }
     }
 
     pub(crate) fn limiter(&mut self) -> &mut dyn ResourceLimiter {
         &mut self.limits
+    }
+
+    /// Called at every epoch tick: stop the guest if its call was canceled or ran out of time.
+    pub(crate) fn check_interruption(&mut self) -> Option<Interruption> {
+        if self.observer.is_canceled() {
+            self.interrupted = Some(Interruption::Canceled);
+        } else if std::time::Instant::now() >= self.deadline {
+            self.interrupted = Some(Interruption::TimeLimit(self.time_limit));
+        }
+        self.interrupted
+    }
+
+    pub(crate) fn interrupted(&self) -> Option<Interruption> {
+        self.interrupted
     }
 
     /// What the guest wrote and logged during the call.

@@ -42,10 +42,12 @@ impl JobEvents {
     }
 }
 
-/// Forwards a running guest's progress reports as job events.
+/// Forwards a running guest's progress reports as job events, and tells the runtime
+/// when the job has been canceled.
 pub(super) struct ProgressPublisher {
     pub events: JobEvents,
     pub job_id: String,
+    pub canceled: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl CallObserver for ProgressPublisher {
@@ -54,4 +56,8 @@ impl CallObserver for ProgressPublisher {
     }
 
     fn log(&self, _record: &LogRecord) {}
+
+    fn is_canceled(&self) -> bool {
+        self.canceled.load(std::sync::atomic::Ordering::SeqCst)
+    }
 }

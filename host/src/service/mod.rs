@@ -22,7 +22,9 @@ pub use submit::{JobRequest, SubmitError, Submitted};
 use crate::runtime::ModelComponent;
 use crate::store::Store;
 use config::ConfigValidator;
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use tokio::sync::{Notify, Semaphore};
 
 pub struct MlService {
@@ -32,6 +34,8 @@ pub struct MlService {
     slots: Arc<Semaphore>,
     wakeup: Notify,
     events: JobEvents,
+    /// Cancel flags of the jobs running in this process.
+    running: Mutex<HashMap<String, Arc<AtomicBool>>>,
 }
 
 impl MlService {
@@ -50,6 +54,7 @@ impl MlService {
             slots: Arc::new(Semaphore::new(max_concurrency.max(1))),
             wakeup: Notify::new(),
             events: JobEvents::default(),
+            running: Mutex::new(HashMap::new()),
         });
         tokio::spawn(scheduler::run(service.clone()));
         Ok(service)
@@ -71,9 +76,13 @@ impl MlService {
         &self.events
     }
 
-    /// Forgets a job (a running one's result is then discarded); false if unknown.
+    /// Cancels a job if it is running here (its guest is interrupted within a tick), then
+    /// forgets it; false if unknown. Nothing the job would have written is written.
     pub async fn delete_job(&self, job_id: &str) -> Result<bool, crate::store::StoreError> {
         let deleted = self.store.delete_job(job_id).await?;
+        if let Some(flag) = self.running.lock().expect("running lock").get(job_id) {
+            flag.store(true, Ordering::SeqCst);
+        }
         if deleted {
             self.events.publish(JobEvent::Deleted { job_id: job_id.to_owned() });
         }

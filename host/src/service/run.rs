@@ -11,6 +11,7 @@ use crate::frame_json::{parse_frame, render_frame};
 use crate::runtime::{Call, GuestOutput};
 use crate::store::{ArtifactRow, JobRow};
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 
 /// An artifact to write: the record, its parent, and content on success.
 struct Produced {
@@ -41,10 +42,13 @@ struct Context {
 
 impl MlService {
     pub(super) async fn execute(self: &Arc<Self>, job: JobRow) {
+        let canceled = Arc::new(AtomicBool::new(false));
+        self.running.lock().expect("running lock").insert(job.id.clone(), canceled.clone());
         let outcome = match serde_json::from_str::<JobRequest>(&job.request) {
-            Ok(request) => self.produce(request, &job.id).await,
+            Ok(request) => self.produce(request, &job.id, canceled).await,
             Err(e) => Outcome::Failed(format!("the stored job request is unreadable: {e}")),
         };
+        self.running.lock().expect("running lock").remove(&job.id);
         let now = job_time();
         let stored = match outcome {
             Outcome::Succeeded(produced) => {
@@ -63,8 +67,8 @@ impl MlService {
         self.events.publish(super::JobEvent::Changed { job_id: job.id.clone() });
     }
 
-    async fn produce(self: &Arc<Self>, request: JobRequest, job_id: &str) -> Outcome {
-        let observer = Arc::new(ProgressPublisher { events: self.events.clone(), job_id: job_id.to_owned() });
+    async fn produce(self: &Arc<Self>, request: JobRequest, job_id: &str, canceled: Arc<AtomicBool>) -> Outcome {
+        let observer = Arc::new(ProgressPublisher { events: self.events.clone(), job_id: job_id.to_owned(), canceled });
         let started = chrono::Utc::now();
         match request {
             JobRequest::Train { config_id, data, geo, generation, prediction_periods } => {
