@@ -1,11 +1,13 @@
 //! Assembling the service: runtime + component, store, scheduler and router, and serving
 //! it on a listener. `chapwasm serve` and the integration tests both start here.
 
-use crate::api::{self, AppState};
+use crate::api;
+use crate::builder::MlServiceBuilder;
 use crate::bundled::LINEAR_REGRESSION;
-use crate::runtime::{Runtime, RuntimeError, RuntimeSettings};
+use crate::info::ServiceInfo;
+use crate::runtime::RuntimeError;
 use crate::service::MlService;
-use crate::store::{Store, StoreError};
+use crate::store::StoreError;
 use axum::ServiceExt;
 use axum::extract::Request;
 use std::sync::Arc;
@@ -13,7 +15,7 @@ use tokio::net::TcpListener;
 use tower::Layer;
 use tower::util::MapRequestLayer;
 
-/// How to run the service.
+/// How `chapwasm serve` runs the service (the builders offer the same, piece by piece).
 #[derive(Debug, Clone)]
 pub struct AppSettings {
     /// `:memory:` (default), a SQLite file path, or a `sqlite://` URL.
@@ -24,6 +26,8 @@ pub struct AppSettings {
     pub body_limit: usize,
     /// The model component's bytes; `None` serves the bundled linear regression.
     pub component: Option<Vec<u8>>,
+    /// Overrides of `/api/v1/info`.
+    pub info: ServiceInfo,
 }
 
 impl Default for AppSettings {
@@ -33,6 +37,7 @@ impl Default for AppSettings {
             max_concurrency: std::thread::available_parallelism().map_or(1, |n| n.get()),
             body_limit: 256 << 20,
             component: None,
+            info: ServiceInfo::default(),
         }
     }
 }
@@ -57,17 +62,16 @@ pub struct App {
 
 impl App {
     pub async fn build(settings: AppSettings) -> Result<Self, AppError> {
-        let runtime = Runtime::new(RuntimeSettings::default())?;
-        let model = runtime.load(settings.component.as_deref().unwrap_or(LINEAR_REGRESSION))?;
-        let store = Store::connect(&settings.database_url).await?;
-        let info = Arc::new(api::service_info(model.description()));
-        let config_schema = Arc::new(api::config_schema(model.description()));
-        let service = MlService::start(store, model, settings.max_concurrency).await.map_err(AppError::Setup)?;
-        let router = api::router(AppState { service: service.clone(), info, config_schema }, settings.body_limit);
-        Ok(Self { router, service })
+        let component = settings.component.unwrap_or_else(|| LINEAR_REGRESSION.to_vec());
+        MlServiceBuilder::new(settings.info, component)
+            .max_concurrency(settings.max_concurrency)
+            .database_url(&settings.database_url)
+            .body_limit(settings.body_limit)
+            .build()
+            .await
     }
 
-    /// Serves until the process ends (or the listener fails).
+    /// Serves until the process ends (or the listener fails); `%24` in paths means `$`.
     pub async fn serve(self, listener: TcpListener) -> Result<(), AppError> {
         let app = MapRequestLayer::new(api::decode_dollar::<axum::body::Body>).layer(self.router);
         axum::serve(listener, ServiceExt::<Request>::into_make_service(app)).await?;

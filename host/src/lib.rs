@@ -5,9 +5,11 @@
 
 pub mod api;
 pub mod app;
+pub mod builder;
 pub mod bundled;
 pub mod csv_frame;
 pub mod frame_json;
+pub mod info;
 pub mod runtime;
 pub mod service;
 pub mod store;

@@ -7,6 +7,7 @@ mod cli;
 mod contract;
 mod forecast;
 mod http_artifacts;
+mod http_builder;
 mod http_configs;
 mod http_jobs;
 mod http_rejections;

@@ -35,33 +35,6 @@ pub async fn system() -> Json<Value> {
     }))
 }
 
-/// chapkit's `MLServiceInfo`, filled from the component's `describe`.
-pub fn service_info(model: &ModelDescription) -> Value {
-    json!({
-        "id": model.name,
-        "display_name": model.name,
-        "version": model.version,
-        "description": model.description,
-        "model_metadata": {
-            "author": null, "author_note": null, "author_assessed_status": null, "contact_email": null,
-            "organization": null, "organization_logo_url": null, "citation_info": null,
-            "repository_url": null, "documentation_url": null
-        },
-        "git_revision": null,
-        "chapkit_version": null,
-        "servicekit_version": null,
-        "chapwasm_version": env!("CARGO_PKG_VERSION"),
-        "period_type": model.period_type,
-        "min_prediction_periods": model.min_prediction_periods,
-        "max_prediction_periods": model.max_prediction_periods,
-        "allow_free_additional_continuous_covariates": model.allow_free_additional_continuous_covariates,
-        "required_covariates": model.required_covariates,
-        "requires_geo": model.requires_geo,
-        "target": model.target,
-        "hpo_search_space": null,
-    })
-}
-
 /// The component's config schema with chapkit's reserved fields added, as `$schema` serves it.
 pub fn config_schema(model: &ModelDescription) -> Value {
     let mut schema = model.config_schema.clone();

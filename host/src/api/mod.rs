@@ -11,7 +11,7 @@ mod problem;
 mod render;
 mod stream;
 
-pub use health::{config_schema, service_info};
+pub use health::config_schema;
 pub use problem::ApiError;
 
 use crate::service::MlService;
@@ -31,31 +31,58 @@ pub struct AppState {
     pub config_schema: Arc<serde_json::Value>,
 }
 
+/// Which groups of routes to mount (chapkit's `with_health()`, `with_config()`, ...).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Parts {
+    pub health: bool,
+    pub config: bool,
+    pub artifacts: bool,
+    pub jobs: bool,
+    pub ml: bool,
+}
+
+impl Parts {
+    /// Everything, as chapkit's `MLServiceBuilder`.
+    pub const ALL: Parts = Parts { health: true, config: true, artifacts: true, jobs: true, ml: true };
+}
+
 /// The chapkit API as an axum router; `body_limit` caps request bodies in bytes.
-pub fn router(state: AppState, body_limit: usize) -> Router {
-    Router::new()
-        .route("/health", get(health::health))
-        .route("/api/v1/info", get(health::info))
-        .route("/api/v1/system", get(health::system))
-        .route("/api/v1/configs", get(configs::list).post(configs::create))
-        .route("/api/v1/configs/$schema", get(configs::schema))
-        .route("/api/v1/configs/$stats", get(configs::stats))
-        .route("/api/v1/configs/{id}", get(configs::get).put(configs::update).delete(configs::delete))
-        .route("/api/v1/configs/{id}/$artifacts", get(configs::artifacts))
-        .route("/api/v1/artifacts", get(artifacts::list))
-        .route("/api/v1/artifacts/{id}", get(artifacts::get))
-        .route("/api/v1/artifacts/{id}/$tree", get(artifacts::tree))
-        .route("/api/v1/artifacts/{id}/$expand", get(artifacts::expand))
-        .route("/api/v1/artifacts/{id}/$config", get(artifacts::config))
-        .route("/api/v1/artifacts/{id}/$metadata", get(artifacts::metadata_of))
-        .route("/api/v1/artifacts/{id}/$download", get(artifacts::download))
-        .route("/api/v1/jobs", get(jobs::list))
-        .route("/api/v1/jobs/{id}", get(jobs::get).delete(jobs::delete))
-        .route("/api/v1/jobs/{id}/$stream", get(stream::stream))
-        .route("/api/v1/ml/$train", post(ml::train))
-        .route("/api/v1/ml/$predict", post(ml::predict))
-        .layer(DefaultBodyLimit::max(body_limit))
-        .with_state(state)
+pub fn router(state: AppState, parts: Parts, body_limit: usize) -> Router {
+    let mut router = Router::new();
+    if parts.health {
+        router = router
+            .route("/health", get(health::health))
+            .route("/api/v1/info", get(health::info))
+            .route("/api/v1/system", get(health::system));
+    }
+    if parts.config {
+        router = router
+            .route("/api/v1/configs", get(configs::list).post(configs::create))
+            .route("/api/v1/configs/$schema", get(configs::schema))
+            .route("/api/v1/configs/$stats", get(configs::stats))
+            .route("/api/v1/configs/{id}", get(configs::get).put(configs::update).delete(configs::delete))
+            .route("/api/v1/configs/{id}/$artifacts", get(configs::artifacts));
+    }
+    if parts.artifacts {
+        router = router
+            .route("/api/v1/artifacts", get(artifacts::list))
+            .route("/api/v1/artifacts/{id}", get(artifacts::get))
+            .route("/api/v1/artifacts/{id}/$tree", get(artifacts::tree))
+            .route("/api/v1/artifacts/{id}/$expand", get(artifacts::expand))
+            .route("/api/v1/artifacts/{id}/$config", get(artifacts::config))
+            .route("/api/v1/artifacts/{id}/$metadata", get(artifacts::metadata_of))
+            .route("/api/v1/artifacts/{id}/$download", get(artifacts::download));
+    }
+    if parts.jobs {
+        router = router
+            .route("/api/v1/jobs", get(jobs::list))
+            .route("/api/v1/jobs/{id}", get(jobs::get).delete(jobs::delete))
+            .route("/api/v1/jobs/{id}/$stream", get(stream::stream));
+    }
+    if parts.ml {
+        router = router.route("/api/v1/ml/$train", post(ml::train)).route("/api/v1/ml/$predict", post(ml::predict));
+    }
+    router.layer(DefaultBodyLimit::max(body_limit)).with_state(state)
 }
 
 /// Clients may send `$` as `%24` (`/api/v1/ml/%24train`); routes are written with `$`.

@@ -22,6 +22,11 @@ pub struct ServeArgs {
     /// The model component to serve (default: the bundled linear regression).
     #[arg(long)]
     component: Option<PathBuf>,
+    /// A JSON file of service info (chapkit's MLServiceInfo fields: id, display_name,
+    /// version, description, model_metadata{author, author_assessed_status, contact_email,
+    /// ...}, period_type, min/max_prediction_periods, ...); unset fields come from the model.
+    #[arg(long)]
+    info: Option<PathBuf>,
     /// Largest request body, in MiB.
     #[arg(long, default_value_t = 256)]
     body_limit_mib: usize,
@@ -33,7 +38,15 @@ pub async fn execute(args: ServeArgs) -> anyhow::Result<()> {
         Some(path) => Some(std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?),
         None => None,
     };
+    let info = match &args.info {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+            serde_json::from_str(&text).with_context(|| format!("{} is not valid service info", path.display()))?
+        }
+        None => Default::default(),
+    };
     let settings = AppSettings {
+        info,
         database_url: args.database_url,
         max_concurrency: args.max_concurrency.unwrap_or(defaults.max_concurrency),
         body_limit: args.body_limit_mib << 20,

@@ -1,9 +1,9 @@
 //! `ModelDescription`: the host's typed copy of a component's `describe()` answer, checked
 //! once when the component is loaded (the config schema must be JSON).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum PeriodType {
     Weekly,

@@ -1,10 +1,9 @@
 //! The prediction horizon, as chapkit decides it: `run_info.prediction_periods` (or the
 //! legacy `prediction_length`), else the number of distinct periods per location in the
-//! future frame, else the config's `prediction_periods`; then checked against the model's
+//! future frame, else the config's `prediction_periods`; then checked against the service's
 //! `[min, max]`. The model receives its config with `prediction_periods` set to it.
 
 use crate::DataFrame;
-use crate::runtime::ModelDescription;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -40,13 +39,13 @@ fn periods_per_location(future: &DataFrame) -> Option<u64> {
 }
 
 /// A message saying what to fix when the horizon is outside the model's bounds.
-pub fn check(periods: u64, source: Source, model: &ModelDescription) -> Result<(), String> {
+pub fn check(periods: u64, source: Source, (min, max): (u32, u32)) -> Result<(), String> {
     let from = match source {
         Source::RunInfo => "run_info",
         Source::Future => "the future frame",
         Source::Config => "the config",
     };
-    let (min, max) = (u64::from(model.min_prediction_periods), u64::from(model.max_prediction_periods));
+    let (min, max) = (u64::from(min), u64::from(max));
     if periods > max {
         return Err(format!("prediction_periods ({periods}, from {from}) exceeds the maximum allowed value ({max})"));
     }

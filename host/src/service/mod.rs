@@ -34,6 +34,7 @@ pub struct MlService {
     slots: Arc<Semaphore>,
     wakeup: Notify,
     events: JobEvents,
+    horizon: (u32, u32),
     /// Cancel flags of the jobs running in this process.
     running: Mutex<HashMap<String, Arc<AtomicBool>>>,
 }
@@ -41,7 +42,13 @@ pub struct MlService {
 impl MlService {
     /// Creates the service and starts its scheduler on the current tokio runtime. Jobs a
     /// previous process left running are failed first; pending ones will run.
-    pub async fn start(store: Store, model: Arc<ModelComponent>, max_concurrency: usize) -> Result<Arc<Self>, String> {
+    /// `horizon` is the service's `[min, max]` prediction periods.
+    pub async fn start(
+        store: Store,
+        model: Arc<ModelComponent>,
+        max_concurrency: usize,
+        horizon: (u32, u32),
+    ) -> Result<Arc<Self>, String> {
         let validator = ConfigValidator::new(&model.description().config_schema)?;
         let interrupted = store.fail_interrupted_jobs(&clock::job_time()).await.map_err(|e| e.to_string())?;
         if interrupted > 0 {
@@ -54,6 +61,7 @@ impl MlService {
             slots: Arc::new(Semaphore::new(max_concurrency.max(1))),
             wakeup: Notify::new(),
             events: JobEvents::default(),
+            horizon,
             running: Mutex::new(HashMap::new()),
         });
         tokio::spawn(scheduler::run(service.clone()));

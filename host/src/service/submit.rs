@@ -122,7 +122,7 @@ impl MlService {
     ) -> Result<Option<u64>, SubmitError> {
         let config: Value = serde_json::from_str(config).unwrap_or(Value::Null);
         let Some((periods, source)) = horizon::decide(run_info, future, &config) else { return Ok(None) };
-        horizon::check(periods, source, self.model.description()).map_err(SubmitError::Horizon)?;
+        horizon::check(periods, source, self.horizon).map_err(SubmitError::Horizon)?;
         Ok(Some(periods))
     }
 }
