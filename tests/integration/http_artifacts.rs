@@ -56,3 +56,57 @@ async fn lineage_metadata_and_downloads() {
     assert!(listed.as_array().unwrap().iter().all(|a| a["data"].get("predictions").is_none()));
     assert!(app.get_json("/api/v1/system").await["current_time"].as_str().unwrap().ends_with('Z'));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn user_artifacts_form_trees_and_refuse_cycles() {
+    let app = spawn_app().await;
+    let created = app.post("/api/v1/artifacts", &json!({"data": {"note": "root"}})).await;
+    assert_eq!(created.status(), 201);
+    let root: Value = created.json().await.unwrap();
+    let root_id = root["id"].as_str().unwrap().to_owned();
+    let child: Value =
+        app.post("/api/v1/artifacts", &json!({"data": [1, 2], "parent_id": root_id})).await.json().await.unwrap();
+    assert_eq!(child["level"], 1);
+    let child_id = child["id"].as_str().unwrap();
+
+    let orphan = app.post("/api/v1/artifacts", &json!({"data": {}, "parent_id": "01ARZ3NDEKTSV4RRFFQ69G5FAV"})).await;
+    assert_eq!(orphan.status(), 409);
+
+    let put = |id: String, body: Value| {
+        let app = &app;
+        async move { app.client.put(format!("{}/api/v1/artifacts/{id}", app.base)).json(&body).send().await.unwrap() }
+    };
+    let cycle = put(root_id.clone(), json!({"data": {}, "parent_id": child_id})).await;
+    assert_eq!(cycle.status(), 400);
+    let own = put(root_id.clone(), json!({"data": {}, "parent_id": root_id})).await;
+    assert_eq!(own.status(), 400);
+
+    let config_id = app.config(json!({})).await;
+    let link = |path: &str, artifact: &str| {
+        let app = &app;
+        let path = format!("/api/v1/configs/{config_id}/{path}");
+        let body = json!({"artifact_id": artifact});
+        async move { app.post(&path, &body).await.status().as_u16() }
+    };
+    assert_eq!(link("$link-artifact", child_id).await, 400, "only roots can be linked");
+    assert_eq!(link("$link-artifact", &root_id).await, 204);
+    assert_eq!(link("$link-artifact", &root_id).await, 409, "already linked");
+    assert_eq!(app.get_json(&format!("/api/v1/artifacts/{child_id}/$config")).await["id"], config_id.as_str());
+    assert_eq!(link("$unlink-artifact", &root_id).await, 204);
+    assert_eq!(link("$unlink-artifact", &root_id).await, 404);
+
+    let page = app.get_json("/api/v1/artifacts?page=1&size=1").await;
+    assert_eq!(
+        (page["total"].clone(), page["pages"].clone(), page["items"].as_array().unwrap().len()),
+        (json!(2), json!(2), 1)
+    );
+
+    let deleted = app.client.delete(format!("{}/api/v1/artifacts/{root_id}", app.base)).send().await.unwrap();
+    assert_eq!(deleted.status(), 204);
+    let child = app.get_json(&format!("/api/v1/artifacts/{child_id}")).await;
+    assert_eq!(
+        (child["parent_id"].clone(), child["level"].clone()),
+        (Value::Null, json!(1)),
+        "chapkit keeps the old level"
+    );
+}

@@ -107,3 +107,27 @@ async fn malformed_ids_and_unknown_ids_in_paths() {
     assert_eq!(missing.status(), 404);
     assert_eq!(missing.json::<Value>().await.unwrap()["detail"], "Entity with id 01ARZ3NDEKTSV4RRFFQ69G5FAV not found");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn validate_is_a_dry_run_with_diagnostics() {
+    let app = spawn_app().await;
+    let config_id = app.config(json!({})).await;
+    let frame = json!({"columns": ["a", "y"], "data": [[1, 2], [2, 4]]});
+    let ok: Value = app
+        .post("/api/v1/ml/$validate", &json!({"type": "train", "config_id": config_id, "data": frame}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ok, json!({"valid": true, "diagnostics": []}));
+    let unknown = json!({"type": "train", "config_id": "01ARZ3NDEKTSV4RRFFQ69G5FAV", "data": frame});
+    let report: Value = app.post("/api/v1/ml/$validate", &unknown).await.json().await.unwrap();
+    assert_eq!(report["valid"], false);
+    assert_eq!(report["diagnostics"][0]["code"], "config_not_found");
+    assert_eq!(report["diagnostics"][0]["field"], "config_id");
+    rejected(&app, "/api/v1/ml/$validate", json!({"type": "other"}), 422, "validation-failed").await;
+    assert_eq!(app.get_json("/api/v1/jobs").await, json!([]));
+    let unknown_route = app.get("/api/v1/nothing-here").await;
+    assert_eq!(unknown_route.status(), 404);
+    assert_eq!(unknown_route.json::<Value>().await.unwrap(), json!({"detail": "Not Found"}));
+}

@@ -1,15 +1,19 @@
-//! `/api/v1/artifacts`: list (without content), get (ML artifacts rendered in the
+//! `/api/v1/artifacts`: create, replace, delete, list (without content; paginated on
+//! request), get (ML artifacts rendered in the
 //! generation of the request that created them), `$tree`, `$expand`, `$config`,
 //! `$metadata` and `$download` (the only way model bytes leave the server).
 
-use super::body::path_id;
+use super::body::{object, path_id, required, ulid_field};
 use super::configs;
+use super::page::Page;
 use super::render::{artifact, metadata};
 use super::{ApiError, AppState};
-use crate::store::ArtifactRow;
+use crate::service::clock::{entity_time, new_id};
+use crate::store::{ArtifactChangeError, ArtifactRow};
 use axum::Json;
-use axum::extract::{Path, State};
-use axum::http::header;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
@@ -17,9 +21,83 @@ use serde_json::{Value, json};
 const HIERARCHY: &str = "ml";
 const LEVEL_LABELS: [&str; 2] = ["trained_model", "predictions"];
 
-pub async fn list(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
-    let artifacts = state.service.store().list_artifacts().await?;
-    Ok(Json(Value::Array(artifacts.iter().map(|a| artifact(a, false)).collect())))
+/// Artifacts without content; with both `page` and `size`, a page object.
+pub async fn list(State(state): State<AppState>, Query(page): Query<Page>) -> Result<Json<Value>, ApiError> {
+    let store = state.service.store();
+    let Some((page, size)) = page.requested()? else {
+        let artifacts = store.list_artifacts(None).await?;
+        return Ok(Json(Value::Array(artifacts.iter().map(|a| artifact(a, false)).collect())));
+    };
+    let artifacts = store.list_artifacts(Some(((page - 1) * size, size))).await?;
+    let items = artifacts.iter().map(|a| artifact(a, false)).collect();
+    Ok(Json(Page::render(items, store.count_artifacts().await?, page, size)))
+}
+
+/// `{data, parent_id?, tags?}` of a create or replace body.
+fn parse_body(body: &[u8]) -> Result<(String, Option<String>, String), ApiError> {
+    let body = object(body)?;
+    let data = required(&body, "data")?.to_string();
+    let parent_id = match body.get("parent_id") {
+        None | Some(Value::Null) => None,
+        Some(_) => Some(ulid_field(&body, "parent_id")?),
+    };
+    let tags = body.get("tags").cloned().unwrap_or(json!([]));
+    if !tags.as_array().is_some_and(|t| t.iter().all(Value::is_string)) {
+        return Err(ApiError::validation(&["body", "tags"], "`tags` must be a list of strings"));
+    }
+    Ok((data, parent_id, tags.to_string()))
+}
+
+fn change_error(error: ArtifactChangeError) -> ApiError {
+    match error {
+        ArtifactChangeError::NotFound(id) => ApiError::not_found(format!("Artifact with id {id} not found")),
+        ArtifactChangeError::ParentNotFound(_) => ApiError::conflict(error.to_string()),
+        ArtifactChangeError::OwnParent | ArtifactChangeError::Cycle(_) => ApiError::bad_request(error.to_string()),
+        ArtifactChangeError::Store(e) => e.into(),
+    }
+}
+
+pub async fn create(State(state): State<AppState>, body: Bytes) -> Result<Response, ApiError> {
+    let (data, parent_id, tags) = parse_body(&body)?;
+    let now = entity_time();
+    let mut row = ArtifactRow {
+        id: new_id(),
+        parent_id,
+        level: 0,
+        data,
+        content: None,
+        content_type: None,
+        tags,
+        created_at: now.clone(),
+        updated_at: now,
+    };
+    state.service.store().insert_artifact(&mut row).await.map_err(change_error)?;
+    let location = format!("/api/v1/artifacts/{}", row.id);
+    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(artifact(&row, true))).into_response())
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let mut row = find(&state, &id).await?;
+    let (data, parent_id, tags) = parse_body(&body)?;
+    if serde_json::from_str::<crate::service::MlRecord>(&row.data).is_ok() {
+        return Err(ApiError::bad_request("ML artifacts are written by jobs and cannot be replaced"));
+    }
+    (row.data, row.parent_id, row.tags, row.updated_at) = (data, parent_id, tags, entity_time());
+    state.service.store().update_artifact(&mut row).await.map_err(change_error)?;
+    Ok(Json(artifact(&row, true)))
+}
+
+pub async fn delete(State(state): State<AppState>, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
+    let id = path_id(&id)?;
+    if state.service.store().delete_artifact(id).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::not_found(format!("Artifact with id {id} not found")))
+    }
 }
 
 async fn find(state: &AppState, id: &str) -> Result<ArtifactRow, ApiError> {

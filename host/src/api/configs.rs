@@ -1,15 +1,15 @@
 //! `/api/v1/configs`: create, list (plain or paginated), get, replace, delete, `$schema`.
 
 use super::body::{object, path_id, required};
+use super::page::Page;
 use super::{ApiError, AppState};
 use crate::service::clock::{entity_time, new_id};
-use crate::store::ConfigRow;
+use crate::store::{ConfigRow, LinkError};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
 use serde_json::{Value, json};
 
 pub async fn schema(State(state): State<AppState>) -> Json<Value> {
@@ -57,27 +57,15 @@ pub async fn create(State(state): State<AppState>, body: Bytes) -> Result<Respon
     Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(render(&config))).into_response())
 }
 
-#[derive(Deserialize)]
-pub struct Page {
-    page: Option<i64>,
-    size: Option<i64>,
-}
-
 pub async fn list(State(state): State<AppState>, Query(page): Query<Page>) -> Result<Json<Value>, ApiError> {
     let store = state.service.store();
-    let Page { page: Some(page), size: Some(size) } = page else {
+    let Some((page, size)) = page.requested()? else {
         let configs = store.list_configs(None).await?;
         return Ok(Json(Value::Array(configs.iter().map(render).collect())));
     };
-    if page < 1 || !(1..=100).contains(&size) {
-        return Err(ApiError::validation(&["query", "page"], "page must be ≥ 1 and size between 1 and 100"));
-    }
     let configs = store.list_configs(Some(((page - 1) * size, size))).await?;
-    let total = store.count_configs().await?;
-    Ok(Json(json!({
-        "items": configs.iter().map(render).collect::<Vec<_>>(),
-        "total": total, "page": page, "size": size, "pages": (total + size - 1) / size,
-    })))
+    let items = configs.iter().map(render).collect();
+    Ok(Json(Page::render(items, store.count_configs().await?, page, size)))
 }
 
 pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
@@ -119,4 +107,34 @@ pub async fn artifacts(State(state): State<AppState>, Path(id): Path<String>) ->
     let id = path_id(&id)?;
     let linked = state.service.store().config_artifacts(id).await?;
     Ok(Json(Value::Array(linked.iter().map(|a| super::render::artifact(a, false)).collect())))
+}
+
+/// `{artifact_id}` of a link/unlink body.
+fn artifact_id(body: &[u8]) -> Result<String, ApiError> {
+    super::body::ulid_field(&object(body)?, "artifact_id")
+}
+
+pub async fn link(State(state): State<AppState>, Path(id): Path<String>, body: Bytes) -> Result<StatusCode, ApiError> {
+    let id = path_id(&id)?;
+    let artifact_id = artifact_id(&body)?;
+    state.service.store().link_artifact(id, &artifact_id).await.map_err(|error| match error {
+        LinkError::ArtifactNotFound(_) | LinkError::NotRoot { .. } => ApiError::bad_request(error.to_string()),
+        LinkError::ConfigNotFound(_) | LinkError::AlreadyLinked(_) => ApiError::conflict(error.to_string()),
+        LinkError::Store(e) => e.into(),
+    })?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn unlink(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<StatusCode, ApiError> {
+    let id = path_id(&id)?;
+    let artifact_id = artifact_id(&body)?;
+    if state.service.store().unlink_artifact(id, &artifact_id).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::not_found(format!("Artifact {artifact_id} is not linked to config {id}")))
+    }
 }

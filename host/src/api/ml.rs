@@ -10,17 +10,30 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde_json::{Map, Value, json};
 
+fn train_request(body: &Map<String, Value>) -> Result<JobRequest, ApiError> {
+    Ok(JobRequest::Train {
+        config_id: ulid_field(body, "config_id")?,
+        data: required(body, "data")?.clone(),
+        geo: geo(body)?,
+        generation: generation(body, false)?,
+        prediction_periods: run_info_periods(body)?,
+    })
+}
+
+fn predict_request(body: &Map<String, Value>) -> Result<JobRequest, ApiError> {
+    let uses_artifact_id = body.contains_key("artifact_id");
+    Ok(JobRequest::Predict {
+        model_artifact_id: ulid_field(body, if uses_artifact_id { "artifact_id" } else { "model_artifact_id" })?,
+        historic: required(body, "historic")?.clone(),
+        future: required(body, "future")?.clone(),
+        geo: geo(body)?,
+        generation: generation(body, uses_artifact_id)?,
+        prediction_periods: run_info_periods(body)?,
+    })
+}
+
 pub async fn train(State(state): State<AppState>, body: Bytes) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let body = object(&body)?;
-    let config_id = ulid_field(&body, "config_id")?;
-    let data = required(&body, "data")?.clone();
-    let request = JobRequest::Train {
-        config_id,
-        data,
-        geo: geo(&body)?,
-        generation: generation(&body, false)?,
-        prediction_periods: run_info_periods(&body)?,
-    };
+    let request = train_request(&object(&body)?)?;
     let submitted = state.service.submit(request).await.map_err(submit_error)?;
     Ok((
         StatusCode::ACCEPTED,
@@ -34,17 +47,7 @@ pub async fn train(State(state): State<AppState>, body: Bytes) -> Result<(Status
 }
 
 pub async fn predict(State(state): State<AppState>, body: Bytes) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let body = object(&body)?;
-    let uses_artifact_id = body.contains_key("artifact_id");
-    let model_artifact_id = ulid_field(&body, if uses_artifact_id { "artifact_id" } else { "model_artifact_id" })?;
-    let request = JobRequest::Predict {
-        model_artifact_id,
-        historic: required(&body, "historic")?.clone(),
-        future: required(&body, "future")?.clone(),
-        geo: geo(&body)?,
-        generation: generation(&body, uses_artifact_id)?,
-        prediction_periods: run_info_periods(&body)?,
-    };
+    let request = predict_request(&object(&body)?)?;
     let submitted = state.service.submit(request).await.map_err(submit_error)?;
     Ok((
         StatusCode::ACCEPTED,
@@ -55,6 +58,34 @@ pub async fn predict(State(state): State<AppState>, body: Bytes) -> Result<(Stat
             "message": format!("Prediction job submitted. Job ID: {}", submitted.job_id),
         })),
     ))
+}
+
+/// `$validate`: the checks of `$train`/`$predict` as a dry run, reported as chapkit's
+/// diagnostics. Malformed bodies are still a 422, as in chapkit.
+pub async fn validate(State(state): State<AppState>, body: Bytes) -> Result<Json<Value>, ApiError> {
+    let body = object(&body)?;
+    let mut request = match body.get("type").and_then(Value::as_str) {
+        Some("train") => train_request(&body)?,
+        Some("predict") => predict_request(&body)?,
+        _ => return Err(ApiError::validation(&["body", "type"], "`type` must be \"train\" or \"predict\"")),
+    };
+    let diagnostics = match state.service.check(&mut request).await {
+        Ok(_) => vec![],
+        Err(SubmitError::Store(e)) => return Err(e.into()),
+        Err(error) => {
+            let (code, field) = match &error {
+                SubmitError::ConfigNotFound(_) => ("config_not_found", "config_id"),
+                SubmitError::ModelNotFound(_) => ("training_artifact_not_found", "artifact_id"),
+                SubmitError::NotAModel(_) => ("invalid_training_artifact", "artifact_id"),
+                SubmitError::FailedModel(_) => ("training_artifact_failed", "artifact_id"),
+                SubmitError::InvalidFrame { field, .. } => ("invalid_data_frame", *field),
+                SubmitError::Horizon(_) => ("prediction_periods_out_of_bounds", "prediction_periods"),
+                SubmitError::Store(_) => unreachable!("handled above"),
+            };
+            vec![json!({"severity": "error", "code": code, "message": error.to_string(), "field": field})]
+        }
+    };
+    Ok(Json(json!({"valid": diagnostics.is_empty(), "diagnostics": diagnostics})))
 }
 
 /// chap-core's requests carry `run_info` (and `artifact_id`); the spec's do not.

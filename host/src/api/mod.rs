@@ -7,6 +7,7 @@ mod configs;
 mod health;
 mod jobs;
 mod ml;
+mod page;
 mod problem;
 mod render;
 mod stream;
@@ -61,12 +62,14 @@ pub fn router(state: AppState, parts: Parts, body_limit: usize) -> Router {
             .route("/api/v1/configs/$schema", get(configs::schema))
             .route("/api/v1/configs/$stats", get(configs::stats))
             .route("/api/v1/configs/{id}", get(configs::get).put(configs::update).delete(configs::delete))
-            .route("/api/v1/configs/{id}/$artifacts", get(configs::artifacts));
+            .route("/api/v1/configs/{id}/$artifacts", get(configs::artifacts))
+            .route("/api/v1/configs/{id}/$link-artifact", post(configs::link))
+            .route("/api/v1/configs/{id}/$unlink-artifact", post(configs::unlink));
     }
     if parts.artifacts {
         router = router
-            .route("/api/v1/artifacts", get(artifacts::list))
-            .route("/api/v1/artifacts/{id}", get(artifacts::get))
+            .route("/api/v1/artifacts", get(artifacts::list).post(artifacts::create))
+            .route("/api/v1/artifacts/{id}", get(artifacts::get).put(artifacts::update).delete(artifacts::delete))
             .route("/api/v1/artifacts/{id}/$tree", get(artifacts::tree))
             .route("/api/v1/artifacts/{id}/$expand", get(artifacts::expand))
             .route("/api/v1/artifacts/{id}/$config", get(artifacts::config))
@@ -80,9 +83,17 @@ pub fn router(state: AppState, parts: Parts, body_limit: usize) -> Router {
             .route("/api/v1/jobs/{id}/$stream", get(stream::stream));
     }
     if parts.ml {
-        router = router.route("/api/v1/ml/$train", post(ml::train)).route("/api/v1/ml/$predict", post(ml::predict));
+        router = router
+            .route("/api/v1/ml/$train", post(ml::train))
+            .route("/api/v1/ml/$predict", post(ml::predict))
+            .route("/api/v1/ml/$validate", post(ml::validate));
     }
-    router.layer(DefaultBodyLimit::max(body_limit)).with_state(state)
+    router
+        .fallback(|| async {
+            (axum::http::StatusCode::NOT_FOUND, axum::Json(serde_json::json!({"detail": "Not Found"})))
+        })
+        .layer(DefaultBodyLimit::max(body_limit))
+        .with_state(state)
 }
 
 /// Clients may send `$` as `%24` (`/api/v1/ml/%24train`); routes are written with `$`.

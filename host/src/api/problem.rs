@@ -32,6 +32,10 @@ impl ApiError {
         Self::new(StatusCode::BAD_REQUEST, "bad-request", "Bad Request", detail)
     }
 
+    pub fn conflict(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, "conflict", "Resource Conflict", detail)
+    }
+
     /// 422 with FastAPI-style `errors: [{type, loc, msg}]`.
     pub fn validation(loc: &[&str], message: impl Into<String>) -> Self {
         let message = message.into();

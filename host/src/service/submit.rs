@@ -58,26 +58,9 @@ pub enum SubmitError {
 }
 
 impl MlService {
+    /// Checks a request and commits it as a pending job.
     pub async fn submit(&self, mut request: JobRequest) -> Result<Submitted, SubmitError> {
-        let kind = match &mut request {
-            JobRequest::Train { config_id, data, prediction_periods, .. } => {
-                let config = self.store.get_config(config_id).await?;
-                let config = config.ok_or_else(|| SubmitError::ConfigNotFound(config_id.clone()))?;
-                check_frame(data, "data", true)?;
-                *prediction_periods = self.horizon(*prediction_periods, None, &config.data)?;
-                "train"
-            }
-            JobRequest::Predict { model_artifact_id, historic, future, prediction_periods, .. } => {
-                let (record, _) = self.trained_model(model_artifact_id).await?;
-                check_frame(historic, "historic", false)?;
-                let future = parse_frame(future, "future", true)
-                    .map_err(|e| SubmitError::InvalidFrame { field: "future", message: e.0 })?;
-                let config = self.store.get_config(&record.config_id).await?;
-                let config = config.ok_or_else(|| SubmitError::ConfigNotFound(record.config_id.clone()))?;
-                *prediction_periods = self.horizon(*prediction_periods, Some(&future), &config.data)?;
-                "predict"
-            }
-        };
+        let kind = self.check(&mut request).await?;
         // The artifact id is allocated first, as chapkit does (consecutive ULIDs).
         let artifact_id = new_id();
         let job = JobRow {
@@ -96,6 +79,30 @@ impl MlService {
         self.events.publish(super::JobEvent::Changed { job_id: job.id.clone() });
         self.wakeup.notify_one();
         Ok(Submitted { job_id: job.id, artifact_id })
+    }
+
+    /// Everything `submit` checks, without creating anything (`$validate`); fills in the
+    /// decided horizon. Returns the job kind.
+    pub async fn check(&self, request: &mut JobRequest) -> Result<&'static str, SubmitError> {
+        Ok(match request {
+            JobRequest::Train { config_id, data, prediction_periods, .. } => {
+                let config = self.store.get_config(config_id).await?;
+                let config = config.ok_or_else(|| SubmitError::ConfigNotFound(config_id.clone()))?;
+                check_frame(data, "data", true)?;
+                *prediction_periods = self.horizon(*prediction_periods, None, &config.data)?;
+                "train"
+            }
+            JobRequest::Predict { model_artifact_id, historic, future, prediction_periods, .. } => {
+                let (record, _) = self.trained_model(model_artifact_id).await?;
+                check_frame(historic, "historic", false)?;
+                let future = parse_frame(future, "future", true)
+                    .map_err(|e| SubmitError::InvalidFrame { field: "future", message: e.0 })?;
+                let config = self.store.get_config(&record.config_id).await?;
+                let config = config.ok_or_else(|| SubmitError::ConfigNotFound(record.config_id.clone()))?;
+                *prediction_periods = self.horizon(*prediction_periods, Some(&future), &config.data)?;
+                "predict"
+            }
+        })
     }
 
     /// The record and bytes of a trained-model artifact.

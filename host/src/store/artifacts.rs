@@ -66,18 +66,146 @@ pub(super) async fn delete_tree(tx: &mut Transaction<'_, Any>, root: &str) -> Re
     Ok(())
 }
 
+/// Why an artifact change was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ArtifactChangeError {
+    #[error("Artifact {0} not found")]
+    NotFound(String),
+    #[error("Parent artifact {0} not found")]
+    ParentNotFound(String),
+    #[error("An artifact cannot be its own parent")]
+    OwnParent,
+    #[error("Setting parent {0} would create a cycle")]
+    Cycle(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sqlx::Error> for ArtifactChangeError {
+    fn from(error: sqlx::Error) -> Self {
+        ArtifactChangeError::Store(error.into())
+    }
+}
+
 impl Store {
+    /// Inserts a user artifact; its level is its parent's plus one.
+    pub async fn insert_artifact(&self, artifact: &mut ArtifactRow) -> Result<(), ArtifactChangeError> {
+        let mut tx = self.pool.begin().await?;
+        artifact.level = parent_level(&mut tx, artifact.parent_id.as_deref()).await?.map_or(0, |l| l + 1);
+        insert(&mut tx, artifact).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Replaces data, parent and tags; refuses cycles; recomputes the levels below.
+    pub async fn update_artifact(&self, artifact: &mut ArtifactRow) -> Result<(), ArtifactChangeError> {
+        let mut tx = self.pool.begin().await?;
+        if sqlx::query("SELECT id FROM artifacts WHERE id = $1")
+            .bind(&artifact.id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .is_none()
+        {
+            return Err(ArtifactChangeError::NotFound(artifact.id.clone()));
+        }
+        if let Some(parent) = &artifact.parent_id {
+            if *parent == artifact.id {
+                return Err(ArtifactChangeError::OwnParent);
+            }
+            let mut ancestor = Some(parent.clone());
+            while let Some(id) = ancestor {
+                if id == artifact.id {
+                    return Err(ArtifactChangeError::Cycle(parent.clone()));
+                }
+                let found = sqlx::query("SELECT parent_id FROM artifacts WHERE id = $1")
+                    .bind(&id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                ancestor = found.map(|r| r.try_get("parent_id")).transpose()?.flatten();
+            }
+        }
+        artifact.level = parent_level(&mut tx, artifact.parent_id.as_deref()).await?.map_or(0, |l| l + 1);
+        sqlx::query(
+            "UPDATE artifacts SET data = $1, parent_id = $2, level = $3, tags = $4, updated_at = $5 WHERE id = $6",
+        )
+        .bind(&artifact.data)
+        .bind(&artifact.parent_id)
+        .bind(artifact.level)
+        .bind(&artifact.tags)
+        .bind(&artifact.updated_at)
+        .bind(&artifact.id)
+        .execute(&mut *tx)
+        .await?;
+        let mut pending = vec![(artifact.id.clone(), artifact.level)];
+        while let Some((id, level)) = pending.pop() {
+            let children =
+                sqlx::query("SELECT id FROM artifacts WHERE parent_id = $1").bind(&id).fetch_all(&mut *tx).await?;
+            for child in children {
+                let child: String = child.try_get("id")?;
+                sqlx::query("UPDATE artifacts SET level = $1 WHERE id = $2")
+                    .bind(level + 1)
+                    .bind(&child)
+                    .execute(&mut *tx)
+                    .await?;
+                pending.push((child, level + 1));
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Deletes one artifact; its children keep their level and lose their parent (as chapkit).
+    pub async fn delete_artifact(&self, id: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query("DELETE FROM artifacts WHERE id = $1").bind(id).execute(&self.pool).await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Links a root artifact to a config. Errors name what is wrong.
+    pub async fn link_artifact(&self, config_id: &str, artifact_id: &str) -> Result<(), LinkError> {
+        let artifact =
+            self.get_artifact(artifact_id).await?.ok_or_else(|| LinkError::ArtifactNotFound(artifact_id.to_owned()))?;
+        if let Some(parent) = artifact.parent_id {
+            return Err(LinkError::NotRoot { artifact_id: artifact_id.to_owned(), parent_id: parent });
+        }
+        if self.get_config(config_id).await?.is_none() {
+            return Err(LinkError::ConfigNotFound(config_id.to_owned()));
+        }
+        if self.config_of_root(artifact_id).await?.is_some() {
+            return Err(LinkError::AlreadyLinked(artifact_id.to_owned()));
+        }
+        sqlx::query("INSERT INTO config_artifacts (config_id, artifact_id) VALUES ($1, $2)")
+            .bind(config_id)
+            .bind(artifact_id)
+            .execute(&self.pool)
+            .await
+            .map_err(StoreError::from)?;
+        Ok(())
+    }
+
+    /// Removes a link; false if there was none.
+    pub async fn unlink_artifact(&self, config_id: &str, artifact_id: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query("DELETE FROM config_artifacts WHERE config_id = $1 AND artifact_id = $2")
+            .bind(config_id)
+            .bind(artifact_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
     pub async fn get_artifact(&self, id: &str) -> Result<Option<ArtifactRow>, StoreError> {
         let found = sqlx::query("SELECT * FROM artifacts WHERE id = $1").bind(id).fetch_optional(&self.pool).await?;
         Ok(found.map(row).transpose()?)
     }
 
-    /// Artifacts in id order, without content.
-    pub async fn list_artifacts(&self) -> Result<Vec<ArtifactRow>, StoreError> {
+    /// Artifacts in id order, without content; `page` is `(offset, limit)`.
+    pub async fn list_artifacts(&self, page: Option<(i64, i64)>) -> Result<Vec<ArtifactRow>, StoreError> {
+        let (offset, limit) = page.unwrap_or((0, i64::MAX));
         let rows = sqlx::query(
             "SELECT id, parent_id, level, data, NULL AS content, content_type, tags, created_at, updated_at \
-             FROM artifacts ORDER BY id",
+             FROM artifacts ORDER BY id LIMIT $1 OFFSET $2",
         )
+        .bind(limit)
+        .bind(offset)
         .fetch_all(&self.pool)
         .await?;
         Ok(rows.into_iter().map(row).collect::<Result<_, _>>()?)
@@ -118,5 +246,29 @@ impl Store {
             .fetch_optional(&self.pool)
             .await?;
         Ok(found.map(|r| r.try_get("config_id")).transpose()?)
+    }
+}
+
+/// Why a link was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum LinkError {
+    #[error("Artifact {0} not found")]
+    ArtifactNotFound(String),
+    #[error("Artifact {artifact_id} is not a root artifact (parent_id={parent_id})")]
+    NotRoot { artifact_id: String, parent_id: String },
+    #[error("Config {0} not found")]
+    ConfigNotFound(String),
+    #[error("Artifact {0} is already linked to a config")]
+    AlreadyLinked(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+async fn parent_level(tx: &mut Transaction<'_, Any>, parent: Option<&str>) -> Result<Option<i64>, ArtifactChangeError> {
+    let Some(parent) = parent else { return Ok(None) };
+    let found = sqlx::query("SELECT level FROM artifacts WHERE id = $1").bind(parent).fetch_optional(&mut **tx).await?;
+    match found {
+        Some(row) => Ok(Some(row.try_get("level")?)),
+        None => Err(ArtifactChangeError::ParentNotFound(parent.to_owned())),
     }
 }

@@ -10,7 +10,7 @@ mod configs;
 mod jobs;
 mod url;
 
-pub use artifacts::ArtifactRow;
+pub use artifacts::{ArtifactChangeError, ArtifactRow, LinkError};
 pub use configs::ConfigRow;
 pub use jobs::{JobRow, JobStatus};
 

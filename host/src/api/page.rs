@@ -1,0 +1,27 @@
+//! chapkit's opt-in pagination: both `page` (≥ 1) and `size` (1..=100) turn a plain list
+//! into `{items, total, page, size, pages}`; one of them alone is ignored.
+
+use super::ApiError;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+#[derive(Deserialize)]
+pub struct Page {
+    page: Option<i64>,
+    size: Option<i64>,
+}
+
+impl Page {
+    /// `(page, size)` when both were given and are in range.
+    pub fn requested(&self) -> Result<Option<(i64, i64)>, ApiError> {
+        let (Some(page), Some(size)) = (self.page, self.size) else { return Ok(None) };
+        if page < 1 || !(1..=100).contains(&size) {
+            return Err(ApiError::validation(&["query", "page"], "page must be ≥ 1 and size between 1 and 100"));
+        }
+        Ok(Some((page, size)))
+    }
+
+    pub fn render(items: Vec<Value>, total: i64, page: i64, size: i64) -> Value {
+        json!({"items": items, "total": total, "page": page, "size": size, "pages": (total + size - 1) / size})
+    }
+}
