@@ -6,7 +6,7 @@ use crate::builder::MlServiceBuilder;
 use crate::bundled::LINEAR_REGRESSION;
 use crate::info::ServiceInfo;
 use crate::runtime::RuntimeError;
-use crate::service::MlService;
+use crate::service::{Generation, MlService};
 use crate::store::StoreError;
 use axum::ServiceExt;
 use axum::extract::Request;
@@ -28,6 +28,8 @@ pub struct AppSettings {
     pub component: Option<Vec<u8>>,
     /// Overrides of `/api/v1/info`.
     pub info: ServiceInfo,
+    /// Force one chapkit wire generation for ML artifacts (`None`: per request).
+    pub wire_generation: Option<Generation>,
 }
 
 impl Default for AppSettings {
@@ -38,6 +40,7 @@ impl Default for AppSettings {
             body_limit: 256 << 20,
             component: None,
             info: ServiceInfo::default(),
+            wire_generation: None,
         }
     }
 }
@@ -67,6 +70,7 @@ impl App {
             .max_concurrency(settings.max_concurrency)
             .database_url(&settings.database_url)
             .body_limit(settings.body_limit)
+            .wire_generation(settings.wire_generation)
             .build()
             .await
     }

@@ -7,7 +7,7 @@ use crate::api::{self, AppState, Parts};
 use crate::app::{App, AppError};
 use crate::info::ServiceInfo;
 use crate::runtime::{Runtime, RuntimeSettings};
-use crate::service::MlService;
+use crate::service::{Generation, MlService};
 use crate::store::Store;
 use std::sync::Arc;
 
@@ -20,6 +20,7 @@ pub struct ServiceBuilder {
     body_limit: usize,
     runtime: RuntimeSettings,
     parts: Parts,
+    forced_generation: Option<Generation>,
 }
 
 impl ServiceBuilder {
@@ -32,6 +33,7 @@ impl ServiceBuilder {
             body_limit: 256 << 20,
             runtime: RuntimeSettings::default(),
             parts: Parts::default(),
+            forced_generation: None,
         }
     }
 
@@ -78,6 +80,13 @@ impl ServiceBuilder {
         self
     }
 
+    /// Write every ML artifact in one chapkit wire generation, whatever the request spoke
+    /// (default: the generation of the request that created it).
+    pub fn with_wire_generation(mut self, generation: Generation) -> Self {
+        self.forced_generation = Some(generation);
+        self
+    }
+
     /// Sandbox limits for every call.
     pub fn with_runtime(mut self, settings: RuntimeSettings) -> Self {
         self.runtime = settings;
@@ -107,7 +116,8 @@ impl ServiceBuilder {
         let bound = |key: &str| info[key].as_u64().map_or(0, |v| v as u32);
         let horizon = (bound("min_prediction_periods"), bound("max_prediction_periods"));
         let service = MlService::start(store, model, self.max_concurrency, horizon).await.map_err(AppError::Setup)?;
-        let state = AppState { service: service.clone(), info, config_schema };
+        let state =
+            AppState { service: service.clone(), info, config_schema, forced_generation: self.forced_generation };
         Ok(App { router: api::router(state, self.parts, self.body_limit), service })
     }
 }
@@ -137,6 +147,11 @@ impl MlServiceBuilder {
 
     pub fn body_limit(mut self, bytes: usize) -> Self {
         self.inner.body_limit = bytes;
+        self
+    }
+
+    pub fn wire_generation(mut self, generation: Option<Generation>) -> Self {
+        self.inner.forced_generation = generation;
         self
     }
 

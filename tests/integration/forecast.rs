@@ -71,3 +71,14 @@ fn a_bad_period_string_names_the_value() {
     let err = call.result.unwrap_err().to_string();
     assert!(err.contains("time_period `March 2021` is neither YYYY-MM nor YYYY-Wnn"), "{err}");
 }
+
+#[test]
+fn progress_reports_reach_the_observer() {
+    let model = plugin("seasonal-forecast");
+    let (train, future) = split(&dataset(2, 24, 5), 3);
+    let bytes = ok(model.train("{}", train.clone(), None, Arc::new(Recorder::default())));
+    let recorder = Arc::new(Recorder::default());
+    ok(model.predict("{}", &bytes, train, future, None, recorder.clone()));
+    let events = recorder.events.lock().unwrap().clone();
+    assert_eq!(events, ["progress 0 sampling", "progress 1 sampled"]);
+}

@@ -47,3 +47,32 @@ async fn schema_info_and_health_describe_the_component() {
     assert_eq!(info["target"], "disease_cases");
     assert_eq!(app.get_json("/health").await["status"], "healthy");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn replacing_and_deleting_configs() {
+    let app = spawn_app().await;
+    let config_id = app.config(json!({})).await;
+    let path = format!("{}/api/v1/configs/{config_id}", app.base);
+    let replaced: Value = app
+        .client
+        .put(&path)
+        .json(&json!({"name": "renamed", "data": {"features": ["a"]}}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(replaced["name"], "renamed");
+    assert_eq!(replaced["data"]["features"], json!(["a"]));
+
+    // Deleting a config deletes the artifact trees linked to it, as chapkit does.
+    let frame = json!({"columns": ["a", "disease_cases"], "data": [[1, 2], [2, 4]]});
+    let train: Value =
+        app.post("/api/v1/ml/$train", &json!({"config_id": config_id, "data": frame})).await.json().await.unwrap();
+    app.wait_for_job(train["job_id"].as_str().unwrap()).await;
+    assert_eq!(app.client.delete(&path).send().await.unwrap().status(), 204);
+    assert_eq!(app.get(&format!("/api/v1/configs/{config_id}")).await.status(), 404);
+    assert_eq!(app.get(&format!("/api/v1/artifacts/{}", train["artifact_id"].as_str().unwrap())).await.status(), 404);
+    assert_eq!(app.client.delete(&path).send().await.unwrap().status(), 404);
+}

@@ -164,3 +164,36 @@ async fn deleting_a_running_job_interrupts_the_guest_and_frees_its_slot() {
     }
     assert_eq!(app.get(&format!("/api/v1/configs/{config_id}")).await.status(), 200, "data intact");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sse_reports_a_deleted_job_and_closes() {
+    let component = std::fs::read(chapwasm::bundled::plugin_path("endless-loop")).unwrap();
+    let app = spawn_app_with(AppSettings { component: Some(component), ..AppSettings::default() }).await;
+    let config_id = app.config(json!({})).await;
+    let submitted = train(&app, &config_id).await;
+    let job_id = submitted["job_id"].as_str().unwrap().to_owned();
+    let stream = app.get(&format!("/api/v1/jobs/{job_id}/$stream")).await;
+    let deleter = {
+        let (client, url) = (app.client.clone(), format!("{}/api/v1/jobs/{job_id}", app.base));
+        tokio::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            client.delete(url).send().await.unwrap().status()
+        })
+    };
+    let events = events(&stream.text().await.unwrap());
+    assert_eq!(deleter.await.unwrap(), 204);
+    assert_eq!(events.last().unwrap(), &json!({"status": "deleted"}), "{events:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_forced_wire_generation_overrides_the_requests() {
+    let settings =
+        AppSettings { wire_generation: Some(chapwasm::service::Generation::Chapkit), ..AppSettings::default() };
+    let app = spawn_app_with(settings).await;
+    let config_id = app.config(json!({})).await;
+    let submitted = train(&app, &config_id).await; // a spec-style request
+    app.wait_for_job(submitted["job_id"].as_str().unwrap()).await;
+    let model = app.get_json(&format!("/api/v1/artifacts/{}", submitted["artifact_id"].as_str().unwrap())).await;
+    assert_eq!(model["data"]["type"], "ml_training_workspace");
+    assert!(model["data"].get("ml_type").is_none());
+}

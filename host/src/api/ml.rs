@@ -10,30 +10,30 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde_json::{Map, Value, json};
 
-fn train_request(body: &Map<String, Value>) -> Result<JobRequest, ApiError> {
+fn train_request(body: &Map<String, Value>, forced: Option<Generation>) -> Result<JobRequest, ApiError> {
     Ok(JobRequest::Train {
         config_id: ulid_field(body, "config_id")?,
         data: required(body, "data")?.clone(),
         geo: geo(body)?,
-        generation: generation(body, false)?,
+        generation: forced.map_or_else(|| generation(body, false), Ok)?,
         prediction_periods: run_info_periods(body)?,
     })
 }
 
-fn predict_request(body: &Map<String, Value>) -> Result<JobRequest, ApiError> {
+fn predict_request(body: &Map<String, Value>, forced: Option<Generation>) -> Result<JobRequest, ApiError> {
     let uses_artifact_id = body.contains_key("artifact_id");
     Ok(JobRequest::Predict {
         model_artifact_id: ulid_field(body, if uses_artifact_id { "artifact_id" } else { "model_artifact_id" })?,
         historic: required(body, "historic")?.clone(),
         future: required(body, "future")?.clone(),
         geo: geo(body)?,
-        generation: generation(body, uses_artifact_id)?,
+        generation: forced.map_or_else(|| generation(body, uses_artifact_id), Ok)?,
         prediction_periods: run_info_periods(body)?,
     })
 }
 
 pub async fn train(State(state): State<AppState>, body: Bytes) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let request = train_request(&object(&body)?)?;
+    let request = train_request(&object(&body)?, state.forced_generation)?;
     let submitted = state.service.submit(request).await.map_err(submit_error)?;
     Ok((
         StatusCode::ACCEPTED,
@@ -47,7 +47,7 @@ pub async fn train(State(state): State<AppState>, body: Bytes) -> Result<(Status
 }
 
 pub async fn predict(State(state): State<AppState>, body: Bytes) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let request = predict_request(&object(&body)?)?;
+    let request = predict_request(&object(&body)?, state.forced_generation)?;
     let submitted = state.service.submit(request).await.map_err(submit_error)?;
     Ok((
         StatusCode::ACCEPTED,
@@ -65,8 +65,8 @@ pub async fn predict(State(state): State<AppState>, body: Bytes) -> Result<(Stat
 pub async fn validate(State(state): State<AppState>, body: Bytes) -> Result<Json<Value>, ApiError> {
     let body = object(&body)?;
     let mut request = match body.get("type").and_then(Value::as_str) {
-        Some("train") => train_request(&body)?,
-        Some("predict") => predict_request(&body)?,
+        Some("train") => train_request(&body, state.forced_generation)?,
+        Some("predict") => predict_request(&body, state.forced_generation)?,
         _ => return Err(ApiError::validation(&["body", "type"], "`type` must be \"train\" or \"predict\"")),
     };
     let diagnostics = match state.service.check(&mut request).await {

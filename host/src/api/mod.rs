@@ -30,6 +30,8 @@ pub struct AppState {
     pub info: Arc<serde_json::Value>,
     /// `/api/v1/configs/$schema`, computed once.
     pub config_schema: Arc<serde_json::Value>,
+    /// Write every ML artifact in this generation, whatever the request spoke.
+    pub forced_generation: Option<crate::service::Generation>,
 }
 
 /// Which groups of routes to mount (chapkit's `with_health()`, `with_config()`, ...).

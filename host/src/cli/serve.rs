@@ -2,8 +2,15 @@
 
 use anyhow::Context;
 use chapwasm::app::{App, AppSettings};
-use clap::Args;
+use chapwasm::service::Generation;
+use clap::{Args, ValueEnum};
 use std::path::PathBuf;
+
+#[derive(Clone, Copy, ValueEnum)]
+enum WireGeneration {
+    Spec,
+    Chapkit,
+}
 
 #[derive(Args)]
 pub struct ServeArgs {
@@ -27,6 +34,10 @@ pub struct ServeArgs {
     /// ...}, period_type, min/max_prediction_periods, ...); unset fields come from the model.
     #[arg(long)]
     info: Option<PathBuf>,
+    /// Write every ML artifact in this wire generation (`spec`: `ml_type` artifacts;
+    /// `chapkit`: 2.4's `type`/`metadata`/`content`). Default: whatever each request spoke.
+    #[arg(long, value_enum)]
+    wire_generation: Option<WireGeneration>,
     /// Largest request body, in MiB.
     #[arg(long, default_value_t = 256)]
     body_limit_mib: usize,
@@ -47,6 +58,10 @@ pub async fn execute(args: ServeArgs) -> anyhow::Result<()> {
     };
     let settings = AppSettings {
         info,
+        wire_generation: args.wire_generation.map(|g| match g {
+            WireGeneration::Spec => Generation::Spec,
+            WireGeneration::Chapkit => Generation::Chapkit,
+        }),
         database_url: args.database_url,
         max_concurrency: args.max_concurrency.unwrap_or(defaults.max_concurrency),
         body_limit: args.body_limit_mib << 20,

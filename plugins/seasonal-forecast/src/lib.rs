@@ -75,7 +75,11 @@ impl ModelRunner for SeasonalForecast {
         let periods = future.str_column("time_period")?;
         let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
         let mut samples = vec![Vec::with_capacity(future.num_rows()); config.n_samples as usize];
+        let rows = future.num_rows().max(1);
         for (row, (location, period)) in locations.iter().zip(&periods).enumerate() {
+            if row % 1000 == 0 {
+                chapwasm_sdk::progress(row as f64 / rows as f64, "sampling");
+            }
             let location = location.ok_or_else(|| ModelError::invalid_data(format!("row {row}: location is null")))?;
             let period = period.ok_or_else(|| ModelError::invalid_data(format!("row {row}: time_period is null")))?;
             let distribution = model.distribution(location, period)?;
@@ -83,6 +87,7 @@ impl ModelRunner for SeasonalForecast {
                 column.push(distribution.draw(&mut rng));
             }
         }
+        chapwasm_sdk::progress(1.0, "sampled");
         drop((locations, periods));
         for (i, values) in samples.into_iter().enumerate() {
             future.set_column(Column::f64(format!("sample_{i}"), values))?;
