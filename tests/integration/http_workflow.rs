@@ -125,3 +125,18 @@ async fn a_failing_model_fails_the_job_with_its_message() {
     let problem: Value = refused.json().await.unwrap();
     assert!(problem["detail"].as_str().unwrap().ends_with("its training failed"), "{problem}");
 }
+
+/// The spec's "Manual Testing" curl calls send JSON without a JSON content type.
+#[tokio::test(flavor = "multi_thread")]
+async fn json_bodies_are_accepted_without_a_content_type() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .post(format!("{}/api/v1/configs", app.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(r#"{"name":"test","data":{}}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+}
