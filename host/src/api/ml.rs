@@ -3,7 +3,7 @@
 
 use super::body::{object, required, ulid_field};
 use super::{ApiError, AppState};
-use crate::service::{Generation, JobRequest, SubmitError};
+use crate::service::{Generation, JobRequest, SubmitError, Submitted};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -35,29 +35,24 @@ fn predict_request(body: &Map<String, Value>, forced: Option<Generation>) -> Res
 pub async fn train(State(state): State<AppState>, body: Bytes) -> Result<(StatusCode, Json<Value>), ApiError> {
     let request = train_request(&object(&body)?, state.forced_generation)?;
     let submitted = state.service.submit(request).await.map_err(submit_error)?;
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(json!({
-            "job_id": submitted.job_id,
-            "artifact_id": submitted.artifact_id,
-            "model_artifact_id": submitted.artifact_id,
-            "message": format!("Training job submitted. Job ID: {}", submitted.job_id),
-        })),
-    ))
+    Ok(accepted(submitted, "model_artifact_id", "Training"))
 }
 
 pub async fn predict(State(state): State<AppState>, body: Bytes) -> Result<(StatusCode, Json<Value>), ApiError> {
     let request = predict_request(&object(&body)?, state.forced_generation)?;
     let submitted = state.service.submit(request).await.map_err(submit_error)?;
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(json!({
-            "job_id": submitted.job_id,
-            "artifact_id": submitted.artifact_id,
-            "prediction_artifact_id": submitted.artifact_id,
-            "message": format!("Prediction job submitted. Job ID: {}", submitted.job_id),
-        })),
-    ))
+    Ok(accepted(submitted, "prediction_artifact_id", "Prediction"))
+}
+
+/// The 202 body: the artifact id under current chapkit's name and the spec's `legacy` one.
+fn accepted(submitted: Submitted, legacy: &str, what: &str) -> (StatusCode, Json<Value>) {
+    let mut body = json!({
+        "job_id": submitted.job_id,
+        "artifact_id": submitted.artifact_id,
+        "message": format!("{what} job submitted. Job ID: {}", submitted.job_id),
+    });
+    body[legacy] = json!(submitted.artifact_id);
+    (StatusCode::ACCEPTED, Json(body))
 }
 
 /// `$validate`: the checks of `$train`/`$predict` as a dry run, reported as chapkit's

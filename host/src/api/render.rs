@@ -34,10 +34,6 @@ fn ml_data(row: &ArtifactRow, record: &MlRecord, with_content: bool) -> Value {
         }
         None => Value::Null,
     };
-    let status = match record.status {
-        MlStatus::Success => "success",
-        MlStatus::Failed => "failed",
-    };
     let mut data = match (record.generation, record.chapwasm_ml) {
         (Generation::Spec, MlKind::TrainedModel) => json!({
             "ml_type": "trained_model",
@@ -70,16 +66,7 @@ fn ml_data(row: &ArtifactRow, record: &MlRecord, with_content: bool) -> Value {
             };
             let mut data = json!({
                 "type": type_name,
-                "metadata": {
-                    "status": status,
-                    "config_id": record.config_id,
-                    "started_at": record.started_at,
-                    "completed_at": record.completed_at,
-                    "duration_seconds": record.duration_seconds,
-                    "exit_code": null,
-                    "stdout": record.stdout,
-                    "stderr": record.stderr,
-                },
+                "metadata": chapkit_metadata(record),
                 "content_type": row.content_type,
                 "content_size": if kind == MlKind::TrainedModel { json!(size) } else { Value::Null },
             });
@@ -90,7 +77,7 @@ fn ml_data(row: &ArtifactRow, record: &MlRecord, with_content: bool) -> Value {
         }
     };
     if record.status == MlStatus::Failed {
-        data["status"] = json!(status);
+        data["status"] = json!(status_name(record.status));
         data["error"] = json!(record.error);
     }
     data
@@ -100,20 +87,35 @@ fn ml_data(row: &ArtifactRow, record: &MlRecord, with_content: bool) -> Value {
 pub fn metadata(row: &ArtifactRow) -> Value {
     let stored: Value = serde_json::from_str(&row.data).unwrap_or(Value::Null);
     match serde_json::from_value::<MlRecord>(stored.clone()) {
-        Ok(record) => json!({
-            "status": match record.status { MlStatus::Success => "success", MlStatus::Failed => "failed" },
-            "config_id": record.config_id,
-            "started_at": record.started_at,
-            "completed_at": record.completed_at,
-            "duration_seconds": record.duration_seconds,
-            "exit_code": null,
-            "stdout": record.stdout,
-            "stderr": record.stderr,
-            "log": record.log,
-            "error": record.error,
-            "model_type": record.model_type,
-            "component_sha256": record.component_sha256,
-        }),
+        Ok(record) => {
+            let mut metadata = chapkit_metadata(&record);
+            metadata["log"] = json!(record.log);
+            metadata["error"] = json!(record.error);
+            metadata["model_type"] = json!(record.model_type);
+            metadata["component_sha256"] = json!(record.component_sha256);
+            metadata
+        }
         Err(_) => stored.get("metadata").cloned().unwrap_or_else(|| json!({})),
+    }
+}
+
+/// chapkit's `MLMetadata` (what chap-core validates: exactly these keys).
+fn chapkit_metadata(record: &MlRecord) -> Value {
+    json!({
+        "status": status_name(record.status),
+        "config_id": record.config_id,
+        "started_at": record.started_at,
+        "completed_at": record.completed_at,
+        "duration_seconds": record.duration_seconds,
+        "exit_code": null,
+        "stdout": record.stdout,
+        "stderr": record.stderr,
+    })
+}
+
+fn status_name(status: MlStatus) -> &'static str {
+    match status {
+        MlStatus::Success => "success",
+        MlStatus::Failed => "failed",
     }
 }

@@ -53,8 +53,8 @@ impl Runtime {
         }
         let component =
             Arc::new(ModelComponent::compile(&self.engine, &self.linker, wasm, sha256.clone(), self.settings.limits)?);
-        self.cache.lock().expect("cache lock").entry(sha256).or_insert(component.clone());
-        Ok(component)
+        // Two threads may compile the same bytes at once; both get the first one stored.
+        Ok(self.cache.lock().expect("cache lock").entry(sha256).or_insert(component).clone())
     }
 
     /// Number of distinct components compiled so far.
