@@ -1,7 +1,8 @@
 //! chapwasm: train and run ML models delivered as WebAssembly components.
 //!
-//! Layers (see ARCHITECTURE.md): `runtime` (wasmtime, the sandbox) and `csv_frame` (CSV in and
-//! out of the shared data frame). The REST service builds on these.
+//! Layers (see ARCHITECTURE.md): `api` (HTTP, chapkit's wire shapes) over `service` (jobs,
+//! scheduler, artifacts) over `store` (SQL) and `runtime` (wasmtime, the sandbox). `builder`
+//! and `app` assemble them; `frame_json` and `csv_frame` move data frames in and out.
 
 pub mod api;
 pub mod app;
