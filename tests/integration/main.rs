@@ -6,6 +6,7 @@ mod support;
 mod cli;
 mod contract;
 mod forecast;
+mod hostile;
 mod http_artifacts;
 mod http_builder;
 mod http_configs;

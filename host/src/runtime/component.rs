@@ -114,10 +114,18 @@ impl ModelComponent {
             (Ok(result), _) => result,
             (Err(_), Some(Interruption::Canceled)) => Err(RuntimeError::Canceled),
             (Err(_), Some(Interruption::TimeLimit(limit))) => Err(RuntimeError::TimeLimit { seconds: limit.as_secs() }),
+            (Err(error), None) if is_memory_limit(&error) => {
+                Err(RuntimeError::MemoryLimit { mib: self.limits.memory_bytes >> 20 })
+            }
             (Err(error), None) => Err(trap_error(&error, &output)),
         };
         Call { result, output }
     }
+}
+
+/// Whether the guest trapped because `StoreLimits` refused to grow its memory.
+fn is_memory_limit(error: &wasmtime::Error) -> bool {
+    error.chain().any(|cause| cause.to_string().starts_with("forcing trap when growing memory"))
 }
 
 /// Names a trap, quoting the panic message an SDK guest logs before it aborts.

@@ -19,6 +19,9 @@ pub enum RuntimeError {
     /// The call was canceled while the guest ran.
     #[error("canceled while running")]
     Canceled,
+    /// The guest tried to grow its memory past the limit.
+    #[error("memory limit of {mib} MiB exceeded")]
+    MemoryLimit { mib: usize },
     /// The call ran past the wall-clock limit.
     #[error("time limit of {seconds} s exceeded")]
     TimeLimit { seconds: u64 },

@@ -10,6 +10,7 @@ pub mod clock;
 pub mod config;
 mod events;
 mod horizon;
+mod predictions;
 mod record;
 mod run;
 mod scheduler;

@@ -6,9 +6,10 @@
 use super::clock::{entity_time, job_time, metadata_time};
 use super::events::ProgressPublisher;
 use super::horizon::config_for_run;
+use super::predictions;
 use super::{Generation, JobRequest, MlKind, MlRecord, MlService, MlStatus};
 use crate::frame_json::{parse_frame, render_frame};
-use crate::runtime::{Call, GuestOutput};
+use crate::runtime::{Call, GuestOutput, RuntimeError};
 use crate::store::{ArtifactRow, JobRow};
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
@@ -109,10 +110,19 @@ impl MlService {
                 let geo = geo.map(|g| g.to_string());
                 let this = self.clone();
                 let config = config_for_run(&config.data, prediction_periods);
+                let future_rows = future.num_rows();
                 let call = tokio::task::spawn_blocking(move || {
                     this.model.predict(&config, &bytes, historic, future, geo.as_deref(), observer)
                 })
-                .await;
+                .await
+                .map(|mut call| {
+                    call.result = call.result.and_then(|frame| {
+                        predictions::check(&frame, future_rows)
+                            .map(|()| frame)
+                            .map_err(|e| RuntimeError::InvalidOutput(format!("invalid predictions: {e}")))
+                    });
+                    call
+                });
                 let context = Context {
                     kind: MlKind::Prediction,
                     generation,

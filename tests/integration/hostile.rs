@@ -1,0 +1,78 @@
+//! The hostile-model suite at the runtime level: each misbehaviour ends in a clear error,
+//! and the same runtime keeps serving well-behaved calls.
+
+use crate::support::app::spawn_app_with;
+use crate::support::{Recorder, floats, ok, plugin};
+use chapwasm::DataFrame;
+use chapwasm::app::AppSettings;
+use chapwasm::runtime::RuntimeError;
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+fn train(act: &str) -> Result<Vec<u8>, RuntimeError> {
+    let config = serde_json::json!({ "act": act }).to_string();
+    plugin("mischief").train(&config, DataFrame::default(), None, Arc::new(Recorder::default())).result
+}
+
+fn predict(act: &str) -> Result<DataFrame, RuntimeError> {
+    let config = serde_json::json!({ "act": act }).to_string();
+    let future = floats(&[("a", vec![1.0, 2.0])]);
+    plugin("mischief").predict(&config, &[], DataFrame::default(), future, None, Arc::new(Recorder::default())).result
+}
+
+/// What a probe of the outside world saw, from the model error it reports.
+fn probe(act: &str) -> String {
+    match train(act) {
+        Err(RuntimeError::Model(e)) => e.message,
+        other => panic!("{act}: expected the probe's report, got {other:?}"),
+    }
+}
+
+#[test]
+fn the_outside_world_does_not_exist_for_a_guest() {
+    let file = probe("read-file");
+    assert!(file.starts_with("Err(") && file.contains("NotFound"), "read /etc/passwd: {file}");
+    let root = probe("list-root");
+    assert!(root.starts_with("Err(") && root.contains("NotFound"), "list /: {root}");
+    let socket = probe("connect-socket");
+    assert!(socket.starts_with("Err("), "connect: {socket}");
+    assert_eq!(probe("read-env"), "[]", "no environment variables");
+}
+
+#[test]
+fn resource_exhaustion_is_a_clear_error() {
+    assert_eq!(train("memory-bomb").unwrap_err().to_string(), "memory limit of 512 MiB exceeded");
+    assert!(matches!(train("stack-overflow"), Err(RuntimeError::Trap { .. })));
+    let flood = train("print-flood").unwrap_err().to_string();
+    assert!(flood.contains("failed printing to stdout"), "{flood}");
+    let huge = predict("huge-frame").unwrap_err().to_string();
+    assert!(huge.starts_with("model trapped: too much data is being copied between the host and the guest"), "{huge}");
+    // The same runtime still serves a good call afterwards.
+    let data = floats(&[("a", vec![1.0, 2.0]), ("disease_cases", vec![2.0, 4.0])]);
+    ok(plugin("linear-regression").train("{}", data, None, Arc::new(Recorder::default())));
+}
+
+/// Garbage predictions fail the job with what is wrong, and store no prediction.
+#[tokio::test(flavor = "multi_thread")]
+async fn garbage_predictions_fail_the_job() {
+    let component = std::fs::read(chapwasm::bundled::plugin_path("mischief")).unwrap();
+    let settings = AppSettings { component: Some(component), ..AppSettings::default() };
+    let app = spawn_app_with(settings).await;
+    for (act, error) in [
+        ("wrong-rows", "model returned invalid output: invalid predictions: 3 prediction rows for 2 future rows"),
+        ("non-finite", "model returned invalid output: invalid predictions: `sample_0` has null or non-finite values"),
+    ] {
+        let config_id = app.config(json!({ "act": act })).await;
+        let frame = json!({"columns": ["a"], "data": [[1.0], [2.0]]});
+        let train: Value =
+            app.post("/api/v1/ml/$train", &json!({"config_id": config_id, "data": frame})).await.json().await.unwrap();
+        assert_eq!(app.wait_for_job(train["job_id"].as_str().unwrap()).await["status"], "completed");
+        let body = json!({"model_artifact_id": train["artifact_id"], "historic": frame, "future": frame});
+        let predict: Value = app.post("/api/v1/ml/$predict", &body).await.json().await.unwrap();
+        let job = app.wait_for_job(predict["job_id"].as_str().unwrap()).await;
+        assert_eq!((job["status"].as_str(), job["error"].as_str()), (Some("failed"), Some(error)), "{act}");
+        let artifact = app.get_json(&format!("/api/v1/artifacts/{}", predict["artifact_id"].as_str().unwrap())).await;
+        assert_eq!(artifact["data"]["status"], "failed");
+        assert!(artifact["data"].get("predictions").is_none_or(Value::is_null), "{artifact}");
+    }
+}
