@@ -110,3 +110,45 @@ async fn user_artifacts_form_trees_and_refuse_cycles() {
         "chapkit keeps the old level"
     );
 }
+
+/// Provenance: every ML artifact names the component, config and data it came from, and
+/// retraining on the same inputs gives byte-identical model bytes.
+#[tokio::test(flavor = "multi_thread")]
+async fn retraining_is_byte_identical_and_provenance_is_recorded() {
+    let component = std::fs::read(chapwasm::bundled::plugin_path("seasonal-forecast")).unwrap();
+    let app = crate::support::app::spawn_app_with(chapwasm::app::AppSettings {
+        component: Some(component),
+        ..Default::default()
+    })
+    .await;
+    let config_id = app.config(json!({"n_samples": 3, "seed": 11})).await;
+    let rows: Vec<Value> =
+        (1..=24).map(|m| json!([format!("{}-{:02}", 2021 + (m - 1) / 12, (m - 1) % 12 + 1), "loc_1", m % 7])).collect();
+    let data = json!({"columns": ["time_period", "location", "disease_cases"], "data": rows});
+    let mut models = Vec::new();
+    for _ in 0..2 {
+        let train: Value =
+            app.post("/api/v1/ml/$train", &json!({"config_id": config_id, "data": data})).await.json().await.unwrap();
+        assert_eq!(app.wait_for_job(train["job_id"].as_str().unwrap()).await["status"], "completed");
+        let id = train["artifact_id"].as_str().unwrap().to_owned();
+        let bytes = app.get(&format!("/api/v1/artifacts/{id}/$download")).await.bytes().await.unwrap();
+        let metadata = app.get_json(&format!("/api/v1/artifacts/{id}/$metadata")).await;
+        models.push((id, bytes, metadata));
+    }
+    let ((first_id, first, meta_a), (_, second, meta_b)) = (&models[0], &models[1]);
+    assert_eq!(first, second, "same component, config and data: same model bytes");
+    for key in ["component_sha256", "config_sha256", "data_sha256"] {
+        assert_eq!(meta_a[key].as_str().unwrap().len(), 64, "{key}");
+        assert_eq!(meta_a[key], meta_b[key], "{key}");
+    }
+
+    let future = json!({"columns": ["time_period", "location"], "data": [["2023-01", "loc_1"]]});
+    let body = json!({"model_artifact_id": first_id, "historic": data, "future": future});
+    let predict: Value = app.post("/api/v1/ml/$predict", &body).await.json().await.unwrap();
+    app.wait_for_job(predict["job_id"].as_str().unwrap()).await;
+    let metadata =
+        app.get_json(&format!("/api/v1/artifacts/{}/$metadata", predict["artifact_id"].as_str().unwrap())).await;
+    assert_eq!(metadata["model_artifact_id"], first_id.as_str());
+    assert_eq!(metadata["component_sha256"], meta_a["component_sha256"]);
+    assert_ne!(metadata["data_sha256"], meta_a["data_sha256"]);
+}

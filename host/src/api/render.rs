@@ -93,6 +93,9 @@ pub fn metadata(row: &ArtifactRow) -> Value {
             metadata["error"] = json!(record.error);
             metadata["model_type"] = json!(record.model_type);
             metadata["component_sha256"] = json!(record.component_sha256);
+            metadata["config_sha256"] = json!(record.config_sha256);
+            metadata["data_sha256"] = json!(record.data_sha256);
+            metadata["model_artifact_id"] = json!(record.model_artifact_id);
             metadata
         }
         Err(_) => stored.get("metadata").cloned().unwrap_or_else(|| json!({})),

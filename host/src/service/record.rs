@@ -41,6 +41,12 @@ pub struct MlRecord {
     /// `name@version` of the component.
     pub model_type: String,
     pub component_sha256: String,
+    /// SHA-256 of the config JSON the model received.
+    #[serde(default)]
+    pub config_sha256: String,
+    /// SHA-256 of the input frames as stored (training data; or historic then future).
+    #[serde(default)]
+    pub data_sha256: String,
     pub started_at: String,
     pub completed_at: String,
     pub duration_seconds: f64,

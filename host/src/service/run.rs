@@ -36,6 +36,8 @@ enum Outcome {
 /// The inputs of one guest call, resolved from the store.
 struct Context {
     kind: MlKind,
+    config_sha256: String,
+    data_sha256: String,
     generation: Generation,
     config_id: String,
     model_artifact_id: Option<String>,
@@ -85,10 +87,18 @@ impl MlService {
                 let geo = geo.map(|g| g.to_string());
                 let this = self.clone();
                 let config = config_for_run(&config.data, prediction_periods);
+                let config_sha256 = sha256_hex(&[config.as_bytes()]);
                 let call =
                     tokio::task::spawn_blocking(move || this.model.train(&config, frame, geo.as_deref(), observer))
                         .await;
-                let context = Context { kind: MlKind::TrainedModel, generation, config_id, model_artifact_id: None };
+                let context = Context {
+                    kind: MlKind::TrainedModel,
+                    config_sha256,
+                    data_sha256: sha256_hex(&[data.to_string().as_bytes()]),
+                    generation,
+                    config_id,
+                    model_artifact_id: None,
+                };
                 self.outcome(call, started, context, |bytes| (bytes, "application/x-chapwasm-model"))
             }
             JobRequest::Predict { model_artifact_id, historic, future, geo, generation, prediction_periods } => {
@@ -101,6 +111,7 @@ impl MlService {
                     Ok(None) => return Outcome::Failed(format!("Config {} not found", model.config_id)),
                     Err(e) => return Outcome::Failed(e.to_string()),
                 };
+                let data_sha256 = sha256_hex(&[historic.to_string().as_bytes(), future.to_string().as_bytes()]);
                 let frames = parse_frame(&historic, "historic", false)
                     .and_then(|h| Ok((h, parse_frame(&future, "future", true)?)));
                 let (historic, future) = match frames {
@@ -110,6 +121,7 @@ impl MlService {
                 let geo = geo.map(|g| g.to_string());
                 let this = self.clone();
                 let config = config_for_run(&config.data, prediction_periods);
+                let config_sha256 = sha256_hex(&[config.as_bytes()]);
                 let future_rows = future.num_rows();
                 let call = tokio::task::spawn_blocking(move || {
                     this.model.predict(&config, &bytes, historic, future, geo.as_deref(), observer)
@@ -125,6 +137,8 @@ impl MlService {
                 });
                 let context = Context {
                     kind: MlKind::Prediction,
+                    config_sha256,
+                    data_sha256,
                     generation,
                     config_id: model.config_id,
                     model_artifact_id: Some(model_artifact_id),
@@ -161,6 +175,8 @@ impl MlService {
             model_artifact_id: context.model_artifact_id.clone(),
             model_type: format!("{}@{}", description.name, description.version),
             component_sha256: self.model.sha256().to_owned(),
+            config_sha256: context.config_sha256,
+            data_sha256: context.data_sha256,
             started_at: metadata_time(started),
             completed_at: metadata_time(completed),
             duration_seconds: ((completed - started).num_microseconds().unwrap_or(0) as f64 / 1e4).round() / 100.0,
@@ -210,4 +226,16 @@ fn log_text(output: &GuestOutput) -> String {
 /// The guest's own account of a failure: its log, stdout and stderr.
 fn traceback(output: &GuestOutput) -> String {
     format!("--- log ---\n{}--- stdout ---\n{}\n--- stderr ---\n{}", log_text(output), output.stdout, output.stderr)
+}
+
+/// Hex SHA-256 of the concatenated parts, each prefixed by its length (so the parts'
+/// boundaries count).
+fn sha256_hex(parts: &[&[u8]]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    for part in parts {
+        hasher.update((part.len() as u64).to_le_bytes());
+        hasher.update(part);
+    }
+    hasher.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
