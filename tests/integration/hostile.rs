@@ -64,12 +64,9 @@ async fn garbage_predictions_fail_the_job() {
     ] {
         let config_id = app.config(json!({ "act": act })).await;
         let frame = json!({"columns": ["a"], "data": [[1.0], [2.0]]});
-        let train: Value =
-            app.post("/api/v1/ml/$train", &json!({"config_id": config_id, "data": frame})).await.json().await.unwrap();
-        assert_eq!(app.wait_for_job(train["job_id"].as_str().unwrap()).await["status"], "completed");
-        let body = json!({"model_artifact_id": train["artifact_id"], "historic": frame, "future": frame});
-        let predict: Value = app.post("/api/v1/ml/$predict", &body).await.json().await.unwrap();
-        let job = app.wait_for_job(predict["job_id"].as_str().unwrap()).await;
+        let (train, trained) = app.train_and_wait(&config_id, &frame).await;
+        assert_eq!(trained["status"], "completed");
+        let (predict, job) = app.predict_and_wait(&train["artifact_id"], &frame, &frame).await;
         assert_eq!((job["status"].as_str(), job["error"].as_str()), (Some("failed"), Some(error)), "{act}");
         let artifact = app.get_json(&format!("/api/v1/artifacts/{}", predict["artifact_id"].as_str().unwrap())).await;
         assert_eq!(artifact["data"]["status"], "failed");

@@ -9,14 +9,10 @@ async fn lineage_metadata_and_downloads() {
     let app = spawn_app().await;
     let config_id = app.config(json!({})).await;
     let frame = json!({"columns": ["a", "disease_cases"], "data": [[1, 2], [2, 4]]});
-    let train: Value =
-        app.post("/api/v1/ml/$train", &json!({"config_id": config_id, "data": frame})).await.json().await.unwrap();
-    app.wait_for_job(train["job_id"].as_str().unwrap()).await;
+    let (train, _) = app.train_and_wait(&config_id, &frame).await;
     let model_id = train["artifact_id"].as_str().unwrap();
     let future = json!({"columns": ["a"], "data": [[3]]});
-    let body = json!({"model_artifact_id": model_id, "historic": future, "future": future});
-    let predict: Value = app.post("/api/v1/ml/$predict", &body).await.json().await.unwrap();
-    app.wait_for_job(predict["job_id"].as_str().unwrap()).await;
+    let (predict, _) = app.predict_and_wait(&train["artifact_id"], &future, &future).await;
     let prediction_id = predict["artifact_id"].as_str().unwrap();
 
     let tree = app.get_json(&format!("/api/v1/artifacts/{model_id}/$tree")).await;
@@ -127,9 +123,8 @@ async fn retraining_is_byte_identical_and_provenance_is_recorded() {
     let data = json!({"columns": ["time_period", "location", "disease_cases"], "data": rows});
     let mut models = Vec::new();
     for _ in 0..2 {
-        let train: Value =
-            app.post("/api/v1/ml/$train", &json!({"config_id": config_id, "data": data})).await.json().await.unwrap();
-        assert_eq!(app.wait_for_job(train["job_id"].as_str().unwrap()).await["status"], "completed");
+        let (train, job) = app.train_and_wait(&config_id, &data).await;
+        assert_eq!(job["status"], "completed");
         let id = train["artifact_id"].as_str().unwrap().to_owned();
         let bytes = app.get(&format!("/api/v1/artifacts/{id}/$download")).await.bytes().await.unwrap();
         let metadata = app.get_json(&format!("/api/v1/artifacts/{id}/$metadata")).await;
@@ -143,9 +138,7 @@ async fn retraining_is_byte_identical_and_provenance_is_recorded() {
     }
 
     let future = json!({"columns": ["time_period", "location"], "data": [["2023-01", "loc_1"]]});
-    let body = json!({"model_artifact_id": first_id, "historic": data, "future": future});
-    let predict: Value = app.post("/api/v1/ml/$predict", &body).await.json().await.unwrap();
-    app.wait_for_job(predict["job_id"].as_str().unwrap()).await;
+    let (predict, _) = app.predict_and_wait(&json!(first_id), &data, &future).await;
     let metadata =
         app.get_json(&format!("/api/v1/artifacts/{}/$metadata", predict["artifact_id"].as_str().unwrap())).await;
     assert_eq!(metadata["model_artifact_id"], first_id.as_str());

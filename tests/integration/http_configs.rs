@@ -68,9 +68,7 @@ async fn replacing_and_deleting_configs() {
 
     // Deleting a config deletes the artifact trees linked to it, as chapkit does.
     let frame = json!({"columns": ["a", "disease_cases"], "data": [[1, 2], [2, 4]]});
-    let train: Value =
-        app.post("/api/v1/ml/$train", &json!({"config_id": config_id, "data": frame})).await.json().await.unwrap();
-    app.wait_for_job(train["job_id"].as_str().unwrap()).await;
+    let (train, _) = app.train_and_wait(&config_id, &frame).await;
     assert_eq!(app.client.delete(&path).send().await.unwrap().status(), 204);
     assert_eq!(app.get(&format!("/api/v1/configs/{config_id}")).await.status(), 404);
     assert_eq!(app.get(&format!("/api/v1/artifacts/{}", train["artifact_id"].as_str().unwrap())).await.status(), 404);

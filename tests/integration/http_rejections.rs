@@ -84,13 +84,9 @@ async fn predicting_from_a_prediction_is_a_bad_request() {
     let app = spawn_app().await;
     let config_id = app.config(json!({})).await;
     let frame = json!({"columns": ["a", "disease_cases"], "data": [[1, 2], [2, 4]]});
-    let train: Value =
-        app.post("/api/v1/ml/$train", &json!({"config_id": config_id, "data": frame})).await.json().await.unwrap();
-    app.wait_for_job(train["job_id"].as_str().unwrap()).await;
+    let (train, _) = app.train_and_wait(&config_id, &frame).await;
     let future = json!({"columns": ["a"], "data": [[3]]});
-    let body = json!({"model_artifact_id": train["artifact_id"], "historic": future, "future": future});
-    let predict: Value = app.post("/api/v1/ml/$predict", &body).await.json().await.unwrap();
-    app.wait_for_job(predict["job_id"].as_str().unwrap()).await;
+    let (predict, _) = app.predict_and_wait(&train["artifact_id"], &future, &future).await;
     let body = json!({"model_artifact_id": predict["artifact_id"], "historic": future, "future": future});
     let problem = rejected(&app, "/api/v1/ml/$predict", body, 400, "bad-request").await;
     assert!(problem["detail"].as_str().unwrap().ends_with("is not a trained model"));

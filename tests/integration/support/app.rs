@@ -46,6 +46,26 @@ impl TestApp {
         response.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned()
     }
 
+    /// Submits a spec-style `$train`, waits for the job; returns (submit response, final job).
+    pub async fn train_and_wait(&self, config_id: &str, data: &Value) -> (Value, Value) {
+        let body = serde_json::json!({"config_id": config_id, "data": data});
+        self.submit_and_wait("/api/v1/ml/$train", &body).await
+    }
+
+    /// Submits a spec-style `$predict`, waits for the job; returns (submit response, final job).
+    pub async fn predict_and_wait(&self, model_id: &Value, historic: &Value, future: &Value) -> (Value, Value) {
+        let body = serde_json::json!({"model_artifact_id": model_id, "historic": historic, "future": future});
+        self.submit_and_wait("/api/v1/ml/$predict", &body).await
+    }
+
+    async fn submit_and_wait(&self, path: &str, body: &Value) -> (Value, Value) {
+        let response = self.post(path, body).await;
+        assert_eq!(response.status(), 202, "{path}");
+        let submitted: Value = response.json().await.unwrap();
+        let job = self.wait_for_job(submitted["job_id"].as_str().unwrap()).await;
+        (submitted, job)
+    }
+
     /// Polls a job until it is terminal, like the spec's `wait_for_job`.
     pub async fn wait_for_job(&self, job_id: &str) -> Value {
         for _ in 0..500 {
