@@ -5,7 +5,7 @@ use crate::api;
 use crate::builder::MlServiceBuilder;
 use crate::bundled::LINEAR_REGRESSION;
 use crate::info::ServiceInfo;
-use crate::runtime::RuntimeError;
+use crate::runtime::{RuntimeError, SandboxLimits};
 use crate::service::{Generation, MlService};
 use crate::store::StoreError;
 use axum::ServiceExt;
@@ -30,6 +30,8 @@ pub struct AppSettings {
     pub info: ServiceInfo,
     /// Force one chapkit wire generation for ML artifacts (`None`: per request).
     pub wire_generation: Option<Generation>,
+    /// Sandbox limits of every model call.
+    pub limits: SandboxLimits,
 }
 
 impl Default for AppSettings {
@@ -41,6 +43,7 @@ impl Default for AppSettings {
             component: None,
             info: ServiceInfo::default(),
             wire_generation: None,
+            limits: SandboxLimits::default(),
         }
     }
 }
@@ -71,6 +74,7 @@ impl App {
             .database_url(&settings.database_url)
             .body_limit(settings.body_limit)
             .wire_generation(settings.wire_generation)
+            .limits(settings.limits)
             .build()
             .await
     }

@@ -6,7 +6,7 @@
 use crate::api::{self, AppState, Parts};
 use crate::app::{App, AppError};
 use crate::info::ServiceInfo;
-use crate::runtime::{Runtime, RuntimeSettings};
+use crate::runtime::{Runtime, RuntimeSettings, SandboxLimits};
 use crate::service::{Generation, MlService};
 use crate::store::Store;
 use std::sync::Arc;
@@ -109,6 +109,7 @@ impl ServiceBuilder {
             }
         }
         let component = self.component.as_deref().unwrap_or(crate::bundled::LINEAR_REGRESSION);
+        let limits = self.runtime.limits;
         let model = Runtime::new(self.runtime)?.load(component)?;
         let store = Store::connect(&self.database_url).await?;
         let info = Arc::new(self.info.render(model.description()));
@@ -116,8 +117,13 @@ impl ServiceBuilder {
         let bound = |key: &str| info[key].as_u64().map_or(0, |v| v as u32);
         let horizon = (bound("min_prediction_periods"), bound("max_prediction_periods"));
         let service = MlService::start(store, model, self.max_concurrency, horizon).await.map_err(AppError::Setup)?;
-        let state =
-            AppState { service: service.clone(), info, config_schema, forced_generation: self.forced_generation };
+        let state = AppState {
+            service: service.clone(),
+            info,
+            config_schema,
+            forced_generation: self.forced_generation,
+            limits: Arc::new(api::limits(&limits)),
+        };
         Ok(App { router: api::router(state, self.parts, self.body_limit), service })
     }
 }
@@ -147,6 +153,12 @@ impl MlServiceBuilder {
 
     pub fn body_limit(mut self, bytes: usize) -> Self {
         self.inner.body_limit = bytes;
+        self
+    }
+
+    /// Sandbox limits of every model call.
+    pub fn limits(mut self, limits: SandboxLimits) -> Self {
+        self.inner.runtime.limits = limits;
         self
     }
 

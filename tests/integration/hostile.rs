@@ -37,6 +37,8 @@ fn the_outside_world_does_not_exist_for_a_guest() {
     let socket = probe("connect-socket");
     assert!(socket.starts_with("Err("), "connect: {socket}");
     assert_eq!(probe("read-env"), "[]", "no environment variables");
+    // Randomness is a seeded stream: even std's randomly keyed hashers repeat.
+    assert_eq!(probe("random"), probe("random"));
 }
 
 #[test]
@@ -72,4 +74,20 @@ async fn garbage_predictions_fail_the_job() {
         assert_eq!(artifact["data"]["status"], "failed");
         assert!(artifact["data"].get("predictions").is_none_or(Value::is_null), "{artifact}");
     }
+}
+
+/// Limits set on the service are reported by the API and name themselves when hit.
+#[tokio::test(flavor = "multi_thread")]
+async fn service_limits_are_reported_and_enforced() {
+    let component = std::fs::read(chapwasm::bundled::plugin_path("mischief")).unwrap();
+    let limits = chapwasm::runtime::SandboxLimits { memory_bytes: 64 << 20, ..Default::default() };
+    let app = spawn_app_with(AppSettings { component: Some(component), limits, ..AppSettings::default() }).await;
+    let system = app.get_json("/api/v1/system").await;
+    assert_eq!(system["limits"]["memory_bytes"], 64 << 20);
+    assert_eq!(system["limits"]["time_limit_seconds"], 600.0);
+    let config_id = app.config(json!({"act": "memory-bomb"})).await;
+    let (_, job) = app.train_and_wait(&config_id, &json!({"columns": ["a"], "data": [[1.0]]})).await;
+    assert_eq!(job["status"], "failed");
+    assert_eq!(job["error"], "memory limit of 64 MiB exceeded");
+    assert_eq!(app.get_json("/health").await["status"], "healthy", "the host keeps serving");
 }

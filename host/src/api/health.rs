@@ -2,7 +2,7 @@
 //! component's own description.
 
 use super::AppState;
-use crate::runtime::ModelDescription;
+use crate::runtime::{ModelDescription, SandboxLimits};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -24,15 +24,26 @@ pub async fn info(State(state): State<AppState>) -> Json<Value> {
     Json((*state.info).clone())
 }
 
-/// `/api/v1/system`: where and what this server is.
-pub async fn system() -> Json<Value> {
+/// `/api/v1/system`: where and what this server is, and the limits every model call runs under.
+pub async fn system(State(state): State<AppState>) -> Json<Value> {
     Json(json!({
+        "limits": *state.limits,
         "current_time": crate::service::clock::job_time(),
         "timezone": "UTC",
         "chapwasm_version": env!("CARGO_PKG_VERSION"),
         "platform": format!("{}-{}", std::env::consts::OS, std::env::consts::ARCH),
         "hostname": std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_owned()).unwrap_or_default(),
     }))
+}
+
+/// The sandbox limits as the API reports them.
+pub fn limits(limits: &SandboxLimits) -> Value {
+    json!({
+        "memory_bytes": limits.memory_bytes,
+        "time_limit_seconds": limits.time_limit.as_secs_f64(),
+        "output_bytes": limits.output_bytes,
+        "log_lines": limits.log_lines,
+    })
 }
 
 /// The component's config schema with chapkit's reserved fields added, as `$schema` serves it.

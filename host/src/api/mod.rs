@@ -12,7 +12,7 @@ mod problem;
 mod render;
 mod stream;
 
-pub use health::config_schema;
+pub use health::{config_schema, limits};
 pub use problem::ApiError;
 
 use crate::service::MlService;
@@ -32,6 +32,8 @@ pub struct AppState {
     pub config_schema: Arc<serde_json::Value>,
     /// Write every ML artifact in this generation, whatever the request spoke.
     pub forced_generation: Option<crate::service::Generation>,
+    /// The sandbox limits, as `/api/v1/system` reports them.
+    pub limits: Arc<serde_json::Value>,
 }
 
 /// Which groups of routes to mount (chapkit's `with_health()`, `with_config()`, ...).

@@ -2,6 +2,7 @@
 
 use anyhow::Context;
 use chapwasm::app::{App, AppSettings};
+use chapwasm::runtime::SandboxLimits;
 use chapwasm::service::Generation;
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
@@ -38,6 +39,12 @@ pub struct ServeArgs {
     /// `chapkit`: 2.4's `type`/`metadata`/`content`). Default: whatever each request spoke.
     #[arg(long, value_enum)]
     wire_generation: Option<WireGeneration>,
+    /// Largest linear memory a model may use, in MiB.
+    #[arg(long, default_value_t = 512)]
+    memory_limit_mib: usize,
+    /// Longest a single train or predict call may run, in seconds.
+    #[arg(long, default_value_t = 600)]
+    time_limit_secs: u64,
     /// Largest request body, in MiB.
     #[arg(long, default_value_t = 256)]
     body_limit_mib: usize,
@@ -56,7 +63,13 @@ pub async fn execute(args: ServeArgs) -> anyhow::Result<()> {
         }
         None => Default::default(),
     };
+    let limits = SandboxLimits {
+        memory_bytes: args.memory_limit_mib << 20,
+        time_limit: std::time::Duration::from_secs(args.time_limit_secs),
+        ..SandboxLimits::default()
+    };
     let settings = AppSettings {
+        limits,
         info,
         wire_generation: args.wire_generation.map(|g| match g {
             WireGeneration::Spec => Generation::Spec,

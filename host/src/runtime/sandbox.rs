@@ -6,10 +6,15 @@
 
 use super::bindings::chap::model::{host, types};
 use super::output::{CallObserver, GuestOutput, LogLevel, LogRecord};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
 use std::sync::Arc;
 use wasmtime::{ResourceLimiter, StoreLimits, StoreLimitsBuilder};
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{ResourceTable, WasiCtx, WasiCtxView, WasiView};
+
+/// Seed of the deterministic random stream every call gets.
+const RANDOM_SEED: u64 = 0x6368_6170_7761_736d; // "chapwasm"
 
 /// Bounds on what one call may use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,7 +66,15 @@ impl SandboxState {
     pub(crate) fn new(limits: &SandboxLimits, observer: Arc<dyn CallObserver>) -> Self {
         let stdout = MemoryOutputPipe::new(limits.output_bytes);
         let stderr = MemoryOutputPipe::new(limits.output_bytes);
-        let wasi = WasiCtx::builder().stdout(stdout.clone()).stderr(stderr.clone()).build();
+        // Randomness is a fixed, seeded stream: the same call sees the same bytes, so
+        // models (and std's hash maps inside them) are reproducible. Not for secrets.
+        let wasi = WasiCtx::builder()
+            .stdout(stdout.clone())
+            .stderr(stderr.clone())
+            .secure_random(StdRng::seed_from_u64(RANDOM_SEED))
+            .insecure_random(StdRng::seed_from_u64(RANDOM_SEED))
+            .insecure_random_seed(u128::from(RANDOM_SEED))
+            .build();
         Self {
             wasi,
             table: ResourceTable::new(),

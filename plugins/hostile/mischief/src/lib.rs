@@ -30,6 +30,10 @@ fn probe(act: &str) -> String {
         "list-root" => format!("{:?}", std::fs::read_dir("/").map(|d| d.count())),
         "connect-socket" => format!("{:?}", std::net::TcpStream::connect("127.0.0.1:5432").map(|_| "connected")),
         "read-env" => format!("{:?}", std::env::vars().collect::<Vec<_>>()),
+        "random" => {
+            use std::hash::BuildHasher;
+            format!("{}", std::collections::hash_map::RandomState::new().hash_one(42u64))
+        }
         _ => unreachable!("only probes are passed here"),
     }
 }
@@ -47,7 +51,9 @@ fn train(config: &Config, _data: &DataFrame, _geo: Option<&Geo>) -> Result<(), M
         "print-flood" => loop {
             println!("{}", "x".repeat(1024));
         },
-        act @ ("read-file" | "list-root" | "connect-socket" | "read-env") => Err(ModelError::failed(probe(act))),
+        act @ ("read-file" | "list-root" | "connect-socket" | "read-env" | "random") => {
+            Err(ModelError::failed(probe(act)))
+        }
         _ => Ok(()),
     }
 }
