@@ -5,20 +5,13 @@ use serde::{Deserialize, Serialize};
 /// The model's settings: their JSON Schema is what the service validates configs against.
 #[derive(Deserialize, JsonSchema)]
 struct Config {
-    /// Multiplier applied to the historical mean.
-    #[serde(default = "one")]
-    scale: f64,
-}
-
-fn one() -> f64 {
-    1.0
+    /// Multiplier applied to the historical mean (default 1).
+    scale: Option<f64>,
 }
 
 /// What training learns: any serde type; the SDK stores it as compact binary.
 #[derive(Serialize, Deserialize)]
-struct Model {
-    mean_cases: f64,
-}
+struct Model(f64);
 
 fn train(config: &Config, data: &DataFrame, _geo: Option<&Geo>) -> Result<Model, ModelError> {
     let observed: Vec<f64> = data.f64_column("disease_cases")?.into_iter().flatten().collect(); // nulls are None
@@ -26,7 +19,7 @@ fn train(config: &Config, data: &DataFrame, _geo: Option<&Geo>) -> Result<Model,
         return Err(ModelError::invalid_data("no observed disease_cases"));
     }
     log!(info, "training on {} of {} rows", observed.len(), data.num_rows());
-    Ok(Model { mean_cases: config.scale * observed.iter().sum::<f64>() / observed.len() as f64 })
+    Ok(Model(config.scale.unwrap_or(1.0) * observed.iter().sum::<f64>() / observed.len() as f64))
 }
 
 fn predict(
@@ -36,7 +29,7 @@ fn predict(
     mut future: DataFrame,
     _: Option<&Geo>,
 ) -> Result<DataFrame, ModelError> {
-    future.set_f64("sample_0", vec![model.mean_cases; future.num_rows()])?;
+    future.set_f64("sample_0", vec![model.0; future.num_rows()])?;
     Ok(future)
 }
 
