@@ -62,10 +62,18 @@ fn the_same_bytes_compile_once() {
 }
 
 #[test]
-fn bytes_that_are_not_a_model_component_are_rejected() {
-    let not_wasm = runtime().load(b"definitely not wasm").unwrap_err();
-    assert!(matches!(not_wasm, RuntimeError::InvalidComponent(_)), "{not_wasm}");
-
-    let core_module = runtime().load(b"\0asm\x01\0\0\0").unwrap_err();
-    assert!(matches!(core_module, RuntimeError::InvalidComponent(_)), "{core_module}");
+fn bytes_that_are_not_a_model_component_are_rejected_with_the_fix() {
+    let message = |bytes: &[u8]| runtime().load(bytes).unwrap_err().to_string();
+    assert_eq!(
+        message(b"definitely not wasm"),
+        "invalid component: not WebAssembly: the bytes do not start with `\\0asm`"
+    );
+    assert!(message(b"\0asm\x01\0\0\0").contains("core WebAssembly module, not a component"));
+    let stowaway = std::fs::read(chapwasm::bundled::plugin_path("stowaway")).unwrap();
+    assert_eq!(
+        message(&stowaway),
+        "invalid component: the component imports what the sandbox does not provide: evil:thing/exfil \
+         (allowed: chap:model/host and WASI 0.2)"
+    );
+    assert!(matches!(runtime().load(&stowaway), Err(RuntimeError::InvalidComponent(_))));
 }

@@ -43,9 +43,24 @@ impl ModelComponent {
         limits: SandboxLimits,
     ) -> Result<Self, RuntimeError> {
         let invalid = |e: wasmtime::Error| RuntimeError::InvalidComponent(format!("{e:#}"));
+        check_header(wasm)?;
         let component = Component::new(engine, wasm).map_err(invalid)?;
+        let foreign: Vec<String> = component
+            .component_type()
+            .imports(engine)
+            .map(|(name, _)| name.to_owned())
+            .filter(|name| !name.starts_with("wasi:") && !name.starts_with("chap:model/"))
+            .collect();
+        if !foreign.is_empty() {
+            return Err(RuntimeError::InvalidComponent(format!(
+                "the component imports what the sandbox does not provide: {} (allowed: chap:model/host and WASI 0.2)",
+                foreign.join(", ")
+            )));
+        }
         let pre = linker.instantiate_pre(&component).map_err(invalid)?;
-        let pre = ModelRunnerPre::new(pre).map_err(invalid)?;
+        let pre = ModelRunnerPre::new(pre).map_err(|e| {
+            RuntimeError::InvalidComponent(format!("the component does not implement chap:model/model-runner: {e:#}"))
+        })?;
         let mut this = Self { engine: engine.clone(), pre, sha256, description: placeholder_description(), limits };
         let described = this.call(ignore(), |runner, store| Ok(Ok(runner.call_describe(store)?)));
         this.description = described
@@ -120,6 +135,20 @@ impl ModelComponent {
             (Err(error), None) => Err(trap_error(&error, &output)),
         };
         Call { result, output }
+    }
+}
+
+/// Rejects bytes that are not WebAssembly, or a core module instead of a component, with
+/// the fix in the message.
+fn check_header(wasm: &[u8]) -> Result<(), RuntimeError> {
+    match wasm.get(..8) {
+        Some([0, b'a', b's', b'm', 1, 0, 0, 0]) => Err(RuntimeError::InvalidComponent(
+            "this is a core WebAssembly module, not a component: build with `--target wasm32-wasip2` \
+             (or wrap it with `wasm-tools component new`)"
+                .into(),
+        )),
+        Some([0, b'a', b's', b'm', ..]) => Ok(()),
+        _ => Err(RuntimeError::InvalidComponent("not WebAssembly: the bytes do not start with `\\0asm`".into())),
     }
 }
 
