@@ -110,13 +110,15 @@ impl ServiceBuilder {
         }
         let component = self.component.as_deref().unwrap_or(crate::bundled::LINEAR_REGRESSION);
         let limits = self.runtime.limits;
-        let model = Runtime::new(self.runtime)?.load(component)?;
+        let runtime = Arc::new(Runtime::new(self.runtime)?);
+        let model = runtime.load(component)?;
         let store = Store::connect(&self.database_url).await?;
         let info = Arc::new(self.info.render(model.description()));
         let config_schema = Arc::new(api::config_schema(model.description()));
         let bound = |key: &str| info[key].as_u64().map_or(0, |v| v as u32);
         let horizon = (bound("min_prediction_periods"), bound("max_prediction_periods"));
-        let service = MlService::start(store, model, self.max_concurrency, horizon).await.map_err(AppError::Setup)?;
+        let service =
+            MlService::start(store, runtime, model, self.max_concurrency, horizon).await.map_err(AppError::Setup)?;
         let state = AppState {
             service: service.clone(),
             info,

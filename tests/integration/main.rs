@@ -9,6 +9,7 @@ mod forecast;
 mod hostile;
 mod http_artifacts;
 mod http_builder;
+mod http_components;
 mod http_configs;
 mod http_jobs;
 mod http_rejections;

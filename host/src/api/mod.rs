@@ -3,6 +3,7 @@
 
 mod artifacts;
 mod body;
+mod components;
 mod configs;
 mod health;
 mod jobs;
@@ -79,6 +80,12 @@ pub fn router(state: AppState, parts: Parts, body_limit: usize) -> Router {
             .route("/api/v1/artifacts/{id}/$config", get(artifacts::config))
             .route("/api/v1/artifacts/{id}/$metadata", get(artifacts::metadata_of))
             .route("/api/v1/artifacts/{id}/$download", get(artifacts::download));
+    }
+    if parts.ml {
+        router = router
+            .route("/api/v1/components", get(components::list).post(components::upload))
+            .route("/api/v1/components/{id}", get(components::get).delete(components::delete))
+            .route("/api/v1/components/{id}/$download", get(components::download));
     }
     if parts.jobs {
         router = router

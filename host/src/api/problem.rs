@@ -32,6 +32,10 @@ impl ApiError {
         Self::new(StatusCode::BAD_REQUEST, "bad-request", "Bad Request", detail)
     }
 
+    pub fn too_large(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large", "Payload Too Large", detail)
+    }
+
     pub fn conflict(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::CONFLICT, "conflict", "Resource Conflict", detail)
     }

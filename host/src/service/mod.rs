@@ -7,6 +7,7 @@
 //! and commits the artifact and the job's completion in one transaction.
 
 pub mod clock;
+mod components;
 pub mod config;
 mod events;
 mod horizon;
@@ -16,11 +17,12 @@ mod run;
 mod scheduler;
 mod submit;
 
+pub use components::RegisterError;
 pub use events::{JobEvent, JobEvents};
 pub use record::{Generation, MlKind, MlRecord, MlStatus};
 pub use submit::{JobRequest, SubmitError, Submitted};
 
-use crate::runtime::ModelComponent;
+use crate::runtime::{ModelComponent, Runtime};
 use crate::store::Store;
 use config::ConfigValidator;
 use std::collections::HashMap;
@@ -30,6 +32,7 @@ use tokio::sync::{Notify, Semaphore};
 
 pub struct MlService {
     store: Store,
+    runtime: Arc<Runtime>,
     model: Arc<ModelComponent>,
     validator: ConfigValidator,
     slots: Arc<Semaphore>,
@@ -46,6 +49,7 @@ impl MlService {
     /// `horizon` is the service's `[min, max]` prediction periods.
     pub async fn start(
         store: Store,
+        runtime: Arc<Runtime>,
         model: Arc<ModelComponent>,
         max_concurrency: usize,
         horizon: (u32, u32),
@@ -57,6 +61,7 @@ impl MlService {
         }
         let service = Arc::new(Self {
             store,
+            runtime,
             model,
             validator,
             slots: Arc::new(Semaphore::new(max_concurrency.max(1))),

@@ -6,11 +6,13 @@
 //! statement or one transaction.
 
 mod artifacts;
+mod components;
 mod configs;
 mod jobs;
 mod url;
 
 pub use artifacts::{ArtifactChangeError, ArtifactRow, LinkError};
+pub use components::ComponentRow;
 pub use configs::ConfigRow;
 pub use jobs::{JobRow, JobStatus};
 

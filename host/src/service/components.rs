@@ -1,0 +1,59 @@
+//! The component registry: uploads are validated by compiling, linking and describing them
+//! (the runtime's checks), stored by SHA-256 (the same bytes twice give the same record),
+//! and compiled once per process.
+
+use super::MlService;
+use super::clock::{entity_time, new_id};
+use super::config::ConfigValidator;
+use crate::runtime::RuntimeError;
+use crate::store::{ComponentRow, StoreError};
+use sha2::{Digest, Sha256};
+
+/// Largest component accepted.
+pub const MAX_COMPONENT_BYTES: usize = 64 << 20;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RegisterError {
+    #[error("the component is {size} bytes; the limit is {limit} bytes")]
+    TooLarge { size: usize, limit: usize },
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl MlService {
+    /// Validates and stores a component; returns its record and whether it is new.
+    pub async fn register_component(&self, wasm: &[u8]) -> Result<(ComponentRow, bool), RegisterError> {
+        if wasm.len() > MAX_COMPONENT_BYTES {
+            return Err(RegisterError::TooLarge { size: wasm.len(), limit: MAX_COMPONENT_BYTES });
+        }
+        let sha256: String = Sha256::digest(wasm).iter().map(|b| format!("{b:02x}")).collect();
+        if let Some(existing) = self.store.find_component(&sha256).await? {
+            return Ok((existing, false));
+        }
+        let runtime = self.runtime.clone();
+        let bytes = wasm.to_vec();
+        let loaded = tokio::task::spawn_blocking(move || runtime.load(&bytes))
+            .await
+            .map_err(|e| RegisterError::Invalid(format!("compiling the component was aborted: {e}")))?;
+        let model = loaded.map_err(|e| match e {
+            RuntimeError::InvalidComponent(message) => RegisterError::Invalid(message),
+            other => RegisterError::Invalid(other.to_string()),
+        })?;
+        let description = model.description();
+        ConfigValidator::new(&description.config_schema)
+            .map_err(|e| RegisterError::Invalid(format!("describe() returned an invalid config schema: {e}")))?;
+        let row = ComponentRow {
+            id: new_id(),
+            sha256,
+            name: description.name.clone(),
+            version: description.version.clone(),
+            size_bytes: wasm.len() as i64,
+            description: serde_json::to_string(description).expect("description serialises"),
+            created_at: entity_time(),
+        };
+        self.store.insert_component(&row, wasm).await?;
+        Ok((row, true))
+    }
+}

@@ -1,0 +1,57 @@
+//! The component registry over HTTP: uploads validated and deduplicated by SHA-256,
+//! rejections that say what is wrong (and store nothing), download and delete.
+
+use crate::support::app::{TestApp, spawn_app};
+use chapwasm::bundled::plugin_path;
+use serde_json::Value;
+
+async fn upload(app: &TestApp, wasm: Vec<u8>) -> reqwest::Response {
+    let url = format!("{}/api/v1/components", app.base);
+    app.client.post(url).header("content-type", "application/wasm").body(wasm).send().await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn upload_dedupe_download_delete() {
+    let app = spawn_app().await;
+    let wasm = std::fs::read(plugin_path("seasonal-forecast")).unwrap();
+    let created = upload(&app, wasm.clone()).await;
+    assert_eq!(created.status(), 201);
+    let component: Value = created.json().await.unwrap();
+    assert_eq!(component["name"], "seasonal-forecast");
+    assert_eq!(component["size_bytes"], wasm.len());
+    assert_eq!(component["sha256"].as_str().unwrap().len(), 64);
+    assert_eq!(component["model"]["config_schema"]["type"], "object");
+    assert_eq!(component["limits"]["memory_bytes"], 512 << 20);
+
+    let again = upload(&app, wasm.clone()).await;
+    assert_eq!(again.status(), 200, "the same bytes are the same component");
+    assert_eq!(again.json::<Value>().await.unwrap()["id"], component["id"]);
+    assert_eq!(app.get_json("/api/v1/components").await.as_array().unwrap().len(), 1);
+
+    let id = component["id"].as_str().unwrap();
+    let download = app.get(&format!("/api/v1/components/{id}/$download")).await;
+    assert_eq!(download.headers()["content-type"], "application/wasm");
+    assert_eq!(download.bytes().await.unwrap().as_ref(), wasm.as_slice());
+
+    let deleted = app.client.delete(format!("{}/api/v1/components/{id}", app.base)).send().await.unwrap();
+    assert_eq!(deleted.status(), 204);
+    assert_eq!(app.get(&format!("/api/v1/components/{id}")).await.status(), 404);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn uploads_that_are_not_model_components_are_rejected() {
+    let app = spawn_app().await;
+    let stowaway = std::fs::read(plugin_path("stowaway")).unwrap();
+    for (bytes, needle) in [
+        (b"hello".to_vec(), "not WebAssembly"),
+        (b"\0asm\x01\0\0\0".to_vec(), "core WebAssembly module, not a component"),
+        (stowaway, "imports what the sandbox does not provide: evil:thing/exfil"),
+    ] {
+        let response = upload(&app, bytes).await;
+        assert_eq!(response.status(), 422);
+        assert_eq!(response.headers()["content-type"], "application/problem+json");
+        let problem: Value = response.json().await.unwrap();
+        assert!(problem["detail"].as_str().unwrap().contains(needle), "{problem}");
+    }
+    assert_eq!(app.get_json("/api/v1/components").await, serde_json::json!([]));
+}
