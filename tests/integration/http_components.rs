@@ -3,7 +3,7 @@
 
 use crate::support::app::{TestApp, spawn_app};
 use chapwasm::bundled::plugin_path;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 async fn upload(app: &TestApp, wasm: Vec<u8>) -> reqwest::Response {
     let url = format!("{}/api/v1/components", app.base);
@@ -53,5 +53,46 @@ async fn uploads_that_are_not_model_components_are_rejected() {
         let problem: Value = response.json().await.unwrap();
         assert!(problem["detail"].as_str().unwrap().contains(needle), "{problem}");
     }
-    assert_eq!(app.get_json("/api/v1/components").await, serde_json::json!([]));
+    assert_eq!(app.get_json("/api/v1/components").await, json!([]));
+}
+
+/// Many models in one service: a config names an uploaded component; its jobs run it.
+#[tokio::test(flavor = "multi_thread")]
+async fn configs_run_the_component_they_name() {
+    let app = spawn_app().await;
+    let wasm = std::fs::read(plugin_path("seasonal-forecast")).unwrap();
+    let component: Value = upload(&app, wasm).await.json().await.unwrap();
+    let (id, sha) = (component["id"].as_str().unwrap(), component["sha256"].as_str().unwrap());
+    let schema = app.get_json(&format!("/api/v1/components/{id}/$schema")).await;
+    assert!(schema["properties"]["n_samples"].is_object());
+
+    let body = |data: Value, component: &str| json!({"name": "seasonal", "component_id": component, "data": data});
+    let rejected = app.post("/api/v1/configs", &body(json!({"n_samples": 0}), sha)).await;
+    assert_eq!(rejected.status(), 422, "validated against the named component's schema");
+    let unknown = app.post("/api/v1/configs", &body(json!({}), "01ARZ3NDEKTSV4RRFFQ69G5FAV")).await;
+    assert_eq!(unknown.status(), 404);
+    let created: Value = app.post("/api/v1/configs", &body(json!({"n_samples": 2}), sha)).await.json().await.unwrap();
+    assert_eq!(created["component_id"], id);
+    let config_id = created["id"].as_str().unwrap();
+
+    let rows: Vec<Value> = (1..=12).map(|m| json!([format!("2022-{m:02}"), "loc_1", m])).collect();
+    let data = json!({"columns": ["time_period", "location", "disease_cases"], "data": rows});
+    let (train, job) = app.train_and_wait(config_id, &data).await;
+    assert_eq!(job["status"], "completed", "{job}");
+    let metadata =
+        app.get_json(&format!("/api/v1/artifacts/{}/$metadata", train["artifact_id"].as_str().unwrap())).await;
+    assert_eq!(metadata["component_sha256"], sha);
+    assert_eq!(metadata["model_type"], "seasonal-forecast@0.1.0");
+
+    let future = json!({"columns": ["time_period", "location"], "data": [["2023-01", "loc_1"]]});
+    let (predict, job) = app.predict_and_wait(&train["artifact_id"], &data, &future).await;
+    assert_eq!(job["status"], "completed", "{job}");
+    let prediction = app.get_json(&format!("/api/v1/artifacts/{}", predict["artifact_id"].as_str().unwrap())).await;
+    assert_eq!(
+        prediction["data"]["predictions"]["columns"],
+        json!(["time_period", "location", "sample_0", "sample_1"])
+    );
+
+    let refused = app.client.delete(format!("{}/api/v1/components/{id}", app.base)).send().await.unwrap();
+    assert_eq!(refused.status(), 409, "in use by a config");
 }

@@ -28,6 +28,7 @@ fn render(component: &ComponentRow, limits: &Value) -> Value {
 pub async fn upload(State(state): State<AppState>, body: Bytes) -> Result<Response, ApiError> {
     let (component, created) = state.service.register_component(&body).await.map_err(|error| match error {
         RegisterError::TooLarge { .. } => ApiError::too_large(error.to_string()),
+        RegisterError::NotFound(_) => ApiError::not_found(error.to_string()),
         RegisterError::Invalid(message) => ApiError::validation(&["body"], message),
         RegisterError::Store(e) => e.into(),
     })?;
@@ -62,6 +63,21 @@ pub async fn download(State(state): State<AppState>, Path(id): Path<String>) -> 
 
 pub async fn delete(State(state): State<AppState>, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
     let component = find(&state, &id).await?;
+    let users = state.service.store().configs_using_component(&component.id).await?;
+    if users > 0 {
+        return Err(ApiError::conflict(format!(
+            "Component {} is used by {users} config(s); delete or re-point them first",
+            component.id
+        )));
+    }
     state.service.store().delete_component(&component.id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The config schema of one component (`/api/v1/configs/$schema` is the default's).
+pub async fn schema(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+    let component = find(&state, &id).await?;
+    let model =
+        state.service.component_for(Some(&component.id)).await.map_err(|e| ApiError::internal(e.to_string()))?;
+    Ok(Json(super::config_schema(model.description())))
 }

@@ -4,6 +4,7 @@ use super::body::{object, path_id, required};
 use super::page::Page;
 use super::{ApiError, AppState};
 use crate::service::clock::{entity_time, new_id};
+use crate::service::config::ConfigValidator;
 use crate::store::{ConfigRow, LinkError};
 use axum::Json;
 use axum::body::Bytes;
@@ -25,18 +26,40 @@ pub fn render(config: &ConfigRow) -> Value {
         "tags": serde_json::from_str::<Value>(&config.tags).unwrap_or(json!([])),
         "name": config.name,
         "data": serde_json::from_str::<Value>(&config.data).unwrap_or(Value::Null),
+        "component_id": config.component_id,
     })
 }
 
-/// Name, normalised data and tags of a create/replace body.
-fn parse_body(state: &AppState, body: Bytes) -> Result<(String, String, String), ApiError> {
+/// What a create/replace body says, checked.
+struct ConfigBody {
+    name: String,
+    data: String,
+    tags: String,
+    component_id: Option<String>,
+}
+
+/// Name, data normalised and validated against the schema of the config's component (the
+/// uploaded one it names by id or SHA-256, or the service's default), and tags.
+async fn parse_body(state: &AppState, body: Bytes) -> Result<ConfigBody, ApiError> {
     let body = object(&body)?;
     let name = required(&body, "name")?
         .as_str()
         .ok_or_else(|| ApiError::validation(&["body", "name"], "`name` must be a string"))?
         .to_owned();
+    let component_id = match body.get("component_id") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(id)) => {
+            let found = state.service.store().find_component(id).await?;
+            let found = found.ok_or_else(|| ApiError::not_found(format!("Component {id} not found")))?;
+            Some(found.id)
+        }
+        Some(_) => return Err(ApiError::validation(&["body", "component_id"], "`component_id` must be a string")),
+    };
+    let model =
+        state.service.component_for(component_id.as_deref()).await.map_err(|e| ApiError::internal(e.to_string()))?;
+    let validator = ConfigValidator::new(&model.description().config_schema).map_err(ApiError::internal)?;
     let data = body.get("data").cloned().unwrap_or(json!({}));
-    let data = state.service.validator().normalize(data).map_err(|invalid| {
+    let data = validator.normalize(data).map_err(|invalid| {
         let mut loc = vec!["body", "data"];
         loc.extend(invalid.path.iter().map(String::as_str));
         ApiError::validation(&loc, format!("config data at /{}: {}", invalid.path.join("/"), invalid.message))
@@ -45,13 +68,13 @@ fn parse_body(state: &AppState, body: Bytes) -> Result<(String, String, String),
     if !tags.as_array().is_some_and(|t| t.iter().all(Value::is_string)) {
         return Err(ApiError::validation(&["body", "tags"], "`tags` must be a list of strings"));
     }
-    Ok((name, data.to_string(), tags.to_string()))
+    Ok(ConfigBody { name, data: data.to_string(), tags: tags.to_string(), component_id })
 }
 
 pub async fn create(State(state): State<AppState>, body: Bytes) -> Result<Response, ApiError> {
-    let (name, data, tags) = parse_body(&state, body)?;
+    let ConfigBody { name, data, tags, component_id } = parse_body(&state, body).await?;
     let now = entity_time();
-    let config = ConfigRow { id: new_id(), name, data, tags, created_at: now.clone(), updated_at: now };
+    let config = ConfigRow { id: new_id(), name, data, tags, created_at: now.clone(), updated_at: now, component_id };
     state.service.store().insert_config(&config).await?;
     let location = format!("/api/v1/configs/{}", config.id);
     Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(render(&config))).into_response())
@@ -83,8 +106,8 @@ pub async fn update(
     let store = state.service.store();
     let existing =
         store.get_config(id).await?.ok_or_else(|| ApiError::not_found(format!("Entity with id {id} not found")))?;
-    let (name, data, tags) = parse_body(&state, body)?;
-    let config = ConfigRow { name, data, tags, updated_at: entity_time(), ..existing };
+    let ConfigBody { name, data, tags, component_id } = parse_body(&state, body).await?;
+    let config = ConfigRow { name, data, tags, component_id, updated_at: entity_time(), ..existing };
     store.update_config(&config).await?;
     Ok(Json(render(&config)))
 }

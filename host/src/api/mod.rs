@@ -85,7 +85,8 @@ pub fn router(state: AppState, parts: Parts, body_limit: usize) -> Router {
         router = router
             .route("/api/v1/components", get(components::list).post(components::upload))
             .route("/api/v1/components/{id}", get(components::get).delete(components::delete))
-            .route("/api/v1/components/{id}/$download", get(components::download));
+            .route("/api/v1/components/{id}/$download", get(components::download))
+            .route("/api/v1/components/{id}/$schema", get(components::schema));
     }
     if parts.jobs {
         router = router

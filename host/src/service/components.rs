@@ -5,15 +5,18 @@
 use super::MlService;
 use super::clock::{entity_time, new_id};
 use super::config::ConfigValidator;
-use crate::runtime::RuntimeError;
+use crate::runtime::{ModelComponent, RuntimeError};
 use crate::store::{ComponentRow, StoreError};
 use sha2::{Digest, Sha256};
+use std::sync::Arc;
 
 /// Largest component accepted.
 pub const MAX_COMPONENT_BYTES: usize = 64 << 20;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RegisterError {
+    #[error("Component {0} not found")]
+    NotFound(String),
     #[error("the component is {size} bytes; the limit is {limit} bytes")]
     TooLarge { size: usize, limit: usize },
     #[error("{0}")]
@@ -23,6 +26,31 @@ pub enum RegisterError {
 }
 
 impl MlService {
+    /// The model a config runs: its uploaded component, or the service's default.
+    pub async fn component_for(&self, component_id: Option<&str>) -> Result<Arc<ModelComponent>, RegisterError> {
+        let Some(id) = component_id else { return Ok(self.model.clone()) };
+        let row = self.store.find_component(id).await?;
+        let row = row.ok_or_else(|| RegisterError::NotFound(id.to_owned()))?;
+        if row.sha256 == self.model.sha256() {
+            return Ok(self.model.clone());
+        }
+        let wasm = self.store.component_wasm(&row.id).await?.ok_or_else(|| RegisterError::NotFound(id.to_owned()))?;
+        let runtime = self.runtime.clone();
+        // Compiled once per process: the runtime caches by content hash.
+        tokio::task::spawn_blocking(move || runtime.load(&wasm))
+            .await
+            .map_err(|e| RegisterError::Invalid(format!("loading the component was aborted: {e}")))?
+            .map_err(|e| RegisterError::Invalid(e.to_string()))
+    }
+
+    /// The model that produced an artifact, by the component hash its record names.
+    pub(super) async fn component_by_sha(&self, sha256: &str) -> Result<Arc<ModelComponent>, RegisterError> {
+        if sha256 == self.model.sha256() {
+            return Ok(self.model.clone());
+        }
+        self.component_for(Some(sha256)).await
+    }
+
     /// Validates and stores a component; returns its record and whether it is new.
     pub async fn register_component(&self, wasm: &[u8]) -> Result<(ComponentRow, bool), RegisterError> {
         if wasm.len() > MAX_COMPONENT_BYTES {

@@ -34,7 +34,6 @@ pub struct MlService {
     store: Store,
     runtime: Arc<Runtime>,
     model: Arc<ModelComponent>,
-    validator: ConfigValidator,
     slots: Arc<Semaphore>,
     wakeup: Notify,
     events: JobEvents,
@@ -54,7 +53,8 @@ impl MlService {
         max_concurrency: usize,
         horizon: (u32, u32),
     ) -> Result<Arc<Self>, String> {
-        let validator = ConfigValidator::new(&model.description().config_schema)?;
+        // Fail at start-up, not on the first config, if the default model's schema is broken.
+        ConfigValidator::new(&model.description().config_schema)?;
         let interrupted = store.fail_interrupted_jobs(&clock::job_time()).await.map_err(|e| e.to_string())?;
         if interrupted > 0 {
             tracing::warn!(interrupted, "failed jobs left running by a previous process");
@@ -63,7 +63,6 @@ impl MlService {
             store,
             runtime,
             model,
-            validator,
             slots: Arc::new(Semaphore::new(max_concurrency.max(1))),
             wakeup: Notify::new(),
             events: JobEvents::default(),
@@ -80,10 +79,6 @@ impl MlService {
 
     pub fn model(&self) -> &ModelComponent {
         &self.model
-    }
-
-    pub fn validator(&self) -> &ConfigValidator {
-        &self.validator
     }
 
     pub fn events(&self) -> &JobEvents {

@@ -9,7 +9,7 @@ use super::horizon::config_for_run;
 use super::predictions;
 use super::{Generation, JobRequest, MlKind, MlRecord, MlService, MlStatus};
 use crate::frame_json::{parse_frame, render_frame};
-use crate::runtime::{Call, GuestOutput, RuntimeError};
+use crate::runtime::{Call, GuestOutput, ModelComponent, RuntimeError};
 use crate::store::{ArtifactRow, JobRow};
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
@@ -80,17 +80,20 @@ impl MlService {
                     Ok(None) => return Outcome::Failed(format!("Config {config_id} not found")),
                     Err(e) => return Outcome::Failed(e.to_string()),
                 };
+                let model = match self.component_for(config.component_id.as_deref()).await {
+                    Ok(model) => model,
+                    Err(e) => return Outcome::Failed(e.to_string()),
+                };
                 let frame = match parse_frame(&data, "data", true) {
                     Ok(frame) => frame,
                     Err(e) => return Outcome::Failed(e.0),
                 };
                 let geo = geo.map(|g| g.to_string());
-                let this = self.clone();
                 let config = config_for_run(&config.data, prediction_periods);
                 let config_sha256 = sha256_hex(&[config.as_bytes()]);
+                let runner = model.clone();
                 let call =
-                    tokio::task::spawn_blocking(move || this.model.train(&config, frame, geo.as_deref(), observer))
-                        .await;
+                    tokio::task::spawn_blocking(move || runner.train(&config, frame, geo.as_deref(), observer)).await;
                 let context = Context {
                     kind: MlKind::TrainedModel,
                     config_sha256,
@@ -99,16 +102,20 @@ impl MlService {
                     config_id,
                     model_artifact_id: None,
                 };
-                self.outcome(call, started, context, |bytes| (bytes, "application/x-chapwasm-model"))
+                outcome(&model, call, started, context, |bytes| (bytes, "application/x-chapwasm-model"))
             }
             JobRequest::Predict { model_artifact_id, historic, future, geo, generation, prediction_periods } => {
-                let (model, bytes) = match self.trained_model(&model_artifact_id).await {
+                let (record, bytes) = match self.trained_model(&model_artifact_id).await {
                     Ok(found) => found,
                     Err(e) => return Outcome::Failed(e.to_string()),
                 };
-                let config = match self.store.get_config(&model.config_id).await {
+                let model = match self.component_by_sha(&record.component_sha256).await {
+                    Ok(model) => model,
+                    Err(e) => return Outcome::Failed(e.to_string()),
+                };
+                let config = match self.store.get_config(&record.config_id).await {
                     Ok(Some(config)) => config,
-                    Ok(None) => return Outcome::Failed(format!("Config {} not found", model.config_id)),
+                    Ok(None) => return Outcome::Failed(format!("Config {} not found", record.config_id)),
                     Err(e) => return Outcome::Failed(e.to_string()),
                 };
                 let data_sha256 = sha256_hex(&[historic.to_string().as_bytes(), future.to_string().as_bytes()]);
@@ -119,12 +126,12 @@ impl MlService {
                     Err(e) => return Outcome::Failed(e.0),
                 };
                 let geo = geo.map(|g| g.to_string());
-                let this = self.clone();
                 let config = config_for_run(&config.data, prediction_periods);
                 let config_sha256 = sha256_hex(&[config.as_bytes()]);
                 let future_rows = future.num_rows();
+                let runner = model.clone();
                 let call = tokio::task::spawn_blocking(move || {
-                    this.model.predict(&config, &bytes, historic, future, geo.as_deref(), observer)
+                    runner.predict(&config, &bytes, historic, future, geo.as_deref(), observer)
                 })
                 .await
                 .map(|mut call| {
@@ -140,59 +147,59 @@ impl MlService {
                     config_sha256,
                     data_sha256,
                     generation,
-                    config_id: model.config_id,
+                    config_id: record.config_id,
                     model_artifact_id: Some(model_artifact_id),
                 };
-                self.outcome(call, started, context, |frame| {
+                outcome(&model, call, started, context, |frame| {
                     (render_frame(&frame).to_string().into_bytes(), "application/vnd.chapkit.dataframe+json")
                 })
             }
         }
     }
+}
 
-    /// Turns a finished guest call into what to store.
-    fn outcome<T>(
-        &self,
-        call: Result<Call<T>, tokio::task::JoinError>,
-        started: chrono::DateTime<chrono::Utc>,
-        context: Context,
-        encode: impl FnOnce(T) -> (Vec<u8>, &'static str),
-    ) -> Outcome {
-        let call = match call {
-            Ok(call) => call,
-            Err(e) => return Outcome::Failed(format!("the model call was aborted: {e}")),
-        };
-        let completed = chrono::Utc::now();
-        let description = self.model.description();
-        let output = call.output;
-        let error = call.result.as_ref().err().map(ToString::to_string);
-        let record = MlRecord {
-            chapwasm_ml: context.kind,
-            status: if error.is_some() { MlStatus::Failed } else { MlStatus::Success },
-            error: error.clone(),
-            generation: context.generation,
-            config_id: context.config_id,
-            model_artifact_id: context.model_artifact_id.clone(),
-            model_type: format!("{}@{}", description.name, description.version),
-            component_sha256: self.model.sha256().to_owned(),
-            config_sha256: context.config_sha256,
-            data_sha256: context.data_sha256,
-            started_at: metadata_time(started),
-            completed_at: metadata_time(completed),
-            duration_seconds: ((completed - started).num_microseconds().unwrap_or(0) as f64 / 1e4).round() / 100.0,
-            log: log_text(&output),
-            stdout: output.stdout.clone(),
-            stderr: output.stderr.clone(),
-        };
-        let parent_id = context.model_artifact_id;
-        match call.result {
-            Ok(value) => Outcome::Succeeded(Produced { record, parent_id, content: Some(encode(value)) }),
-            Err(_) => Outcome::ModelFailed {
-                produced: Produced { record, parent_id, content: None },
-                error: error.unwrap_or_default(),
-                traceback: traceback(&output),
-            },
-        }
+/// Turns a finished guest call into what to store.
+fn outcome<T>(
+    model: &ModelComponent,
+    call: Result<Call<T>, tokio::task::JoinError>,
+    started: chrono::DateTime<chrono::Utc>,
+    context: Context,
+    encode: impl FnOnce(T) -> (Vec<u8>, &'static str),
+) -> Outcome {
+    let call = match call {
+        Ok(call) => call,
+        Err(e) => return Outcome::Failed(format!("the model call was aborted: {e}")),
+    };
+    let completed = chrono::Utc::now();
+    let description = model.description();
+    let output = call.output;
+    let error = call.result.as_ref().err().map(ToString::to_string);
+    let record = MlRecord {
+        chapwasm_ml: context.kind,
+        status: if error.is_some() { MlStatus::Failed } else { MlStatus::Success },
+        error: error.clone(),
+        generation: context.generation,
+        config_id: context.config_id,
+        model_artifact_id: context.model_artifact_id.clone(),
+        model_type: format!("{}@{}", description.name, description.version),
+        component_sha256: model.sha256().to_owned(),
+        config_sha256: context.config_sha256,
+        data_sha256: context.data_sha256,
+        started_at: metadata_time(started),
+        completed_at: metadata_time(completed),
+        duration_seconds: ((completed - started).num_microseconds().unwrap_or(0) as f64 / 1e4).round() / 100.0,
+        log: log_text(&output),
+        stdout: output.stdout.clone(),
+        stderr: output.stderr.clone(),
+    };
+    let parent_id = context.model_artifact_id;
+    match call.result {
+        Ok(value) => Outcome::Succeeded(Produced { record, parent_id, content: Some(encode(value)) }),
+        Err(_) => Outcome::ModelFailed {
+            produced: Produced { record, parent_id, content: None },
+            error: error.unwrap_or_default(),
+            traceback: traceback(&output),
+        },
     }
 }
 

@@ -14,6 +14,8 @@ pub struct ConfigRow {
     pub tags: String,
     pub created_at: String,
     pub updated_at: String,
+    /// The uploaded component this config is for; `None`: the service's default model.
+    pub component_id: Option<String>,
 }
 
 fn row(r: AnyRow) -> Result<ConfigRow, sqlx::Error> {
@@ -24,19 +26,21 @@ fn row(r: AnyRow) -> Result<ConfigRow, sqlx::Error> {
         tags: r.try_get("tags")?,
         created_at: r.try_get("created_at")?,
         updated_at: r.try_get("updated_at")?,
+        component_id: r.try_get("component_id")?,
     })
 }
 
 macro_rules! columns {
     () => {
-        "id, name, data, tags, created_at, updated_at"
+        "id, name, data, tags, created_at, updated_at, component_id"
     };
 }
 
 impl Store {
     pub async fn insert_config(&self, config: &ConfigRow) -> Result<(), StoreError> {
         sqlx::query(
-            "INSERT INTO configs (id, name, data, tags, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO configs (id, name, data, tags, created_at, updated_at, component_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(&config.id)
         .bind(&config.name)
@@ -44,6 +48,7 @@ impl Store {
         .bind(&config.tags)
         .bind(&config.created_at)
         .bind(&config.updated_at)
+        .bind(&config.component_id)
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -74,14 +79,17 @@ impl Store {
 
     /// Replaces name, data and tags; returns false if there is no such config.
     pub async fn update_config(&self, config: &ConfigRow) -> Result<bool, StoreError> {
-        let done = sqlx::query("UPDATE configs SET name = $1, data = $2, tags = $3, updated_at = $4 WHERE id = $5")
-            .bind(&config.name)
-            .bind(&config.data)
-            .bind(&config.tags)
-            .bind(&config.updated_at)
-            .bind(&config.id)
-            .execute(&self.pool)
-            .await?;
+        let done = sqlx::query(
+            "UPDATE configs SET name = $1, data = $2, tags = $3, updated_at = $4, component_id = $5 WHERE id = $6",
+        )
+        .bind(&config.name)
+        .bind(&config.data)
+        .bind(&config.tags)
+        .bind(&config.updated_at)
+        .bind(&config.component_id)
+        .bind(&config.id)
+        .execute(&self.pool)
+        .await?;
         Ok(done.rows_affected() > 0)
     }
 
@@ -101,5 +109,16 @@ impl Store {
         let done = sqlx::query("DELETE FROM configs WHERE id = $1").bind(id).execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(done.rows_affected() > 0)
+    }
+}
+
+impl Store {
+    /// How many configs name a component (it cannot be deleted while any do).
+    pub async fn configs_using_component(&self, component_id: &str) -> Result<i64, StoreError> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM configs WHERE component_id = $1")
+            .bind(component_id)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get("n")?)
     }
 }
