@@ -5,7 +5,7 @@ use crate::api;
 use crate::builder::MlServiceBuilder;
 use crate::bundled::LINEAR_REGRESSION;
 use crate::info::ServiceInfo;
-use crate::runtime::{RuntimeError, SandboxLimits};
+use crate::runtime::{RuntimeError, RuntimeSettings, SandboxLimits};
 use crate::service::{Generation, MlService};
 use crate::store::StoreError;
 use axum::ServiceExt;
@@ -32,6 +32,8 @@ pub struct AppSettings {
     pub wire_generation: Option<Generation>,
     /// Sandbox limits of every model call.
     pub limits: SandboxLimits,
+    /// Where precompiled components are kept across restarts (`None`: not kept).
+    pub cache_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for AppSettings {
@@ -44,6 +46,7 @@ impl Default for AppSettings {
             info: ServiceInfo::default(),
             wire_generation: None,
             limits: SandboxLimits::default(),
+            cache_dir: None,
         }
     }
 }
@@ -74,7 +77,7 @@ impl App {
             .database_url(&settings.database_url)
             .body_limit(settings.body_limit)
             .wire_generation(settings.wire_generation)
-            .limits(settings.limits)
+            .runtime(RuntimeSettings { limits: settings.limits, cache_dir: settings.cache_dir })
             .build()
             .await
     }

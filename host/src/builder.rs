@@ -6,7 +6,7 @@
 use crate::api::{self, AppState, Parts};
 use crate::app::{App, AppError};
 use crate::info::ServiceInfo;
-use crate::runtime::{Runtime, RuntimeSettings, SandboxLimits};
+use crate::runtime::{Runtime, RuntimeSettings};
 use crate::service::{Generation, MlService};
 use crate::store::Store;
 use std::sync::Arc;
@@ -158,9 +158,9 @@ impl MlServiceBuilder {
         self
     }
 
-    /// Sandbox limits of every model call.
-    pub fn limits(mut self, limits: SandboxLimits) -> Self {
-        self.inner.runtime.limits = limits;
+    /// Sandbox limits and the precompiled-component cache.
+    pub fn runtime(mut self, settings: RuntimeSettings) -> Self {
+        self.inner.runtime = settings;
         self
     }
 

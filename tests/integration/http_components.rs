@@ -96,3 +96,35 @@ async fn configs_run_the_component_they_name() {
     let refused = app.client.delete(format!("{}/api/v1/components/{id}", app.base)).send().await.unwrap();
     assert_eq!(refused.status(), 409, "in use by a config");
 }
+
+/// Components survive a restart (they live in the database) and are not compiled again
+/// (their machine code is cached on disk): the second server only loads precompiled code.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_restart_serves_uploaded_components_without_recompiling() {
+    let dir = std::env::temp_dir().join(format!("chapwasm-components-{}", chapwasm::service::clock::new_id()));
+    let settings = || chapwasm::app::AppSettings {
+        database_url: dir.join("ml.db").display().to_string(),
+        cache_dir: Some(dir.join("cache")),
+        ..Default::default()
+    };
+    std::fs::create_dir_all(&dir).unwrap();
+    let first = crate::support::app::spawn_app_with(settings()).await;
+    let component: Value =
+        upload(&first, std::fs::read(plugin_path("seasonal-forecast")).unwrap()).await.json().await.unwrap();
+    let config: Value = first
+        .post("/api/v1/configs", &json!({"name": "s", "component_id": component["id"], "data": {"n_samples": 1}}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(first.get_json("/api/v1/system").await["components"], json!({"compiled": 2, "loaded_precompiled": 0}));
+
+    let second = crate::support::app::spawn_app_with(settings()).await;
+    assert_eq!(second.get_json("/api/v1/components").await[0]["id"], component["id"]);
+    let rows: Vec<Value> = (1..=12).map(|m| json!([format!("2022-{m:02}"), "loc_1", m])).collect();
+    let data = json!({"columns": ["time_period", "location", "disease_cases"], "data": rows});
+    let (_, job) = second.train_and_wait(config["id"].as_str().unwrap(), &data).await;
+    assert_eq!(job["status"], "completed", "{job}");
+    assert_eq!(second.get_json("/api/v1/system").await["components"], json!({"compiled": 0, "loaded_precompiled": 2}));
+    std::fs::remove_dir_all(dir).ok();
+}

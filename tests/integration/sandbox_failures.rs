@@ -55,7 +55,8 @@ fn an_endless_loop_is_stopped_by_cancellation() {
 fn an_endless_loop_hits_the_time_limit() {
     let limits =
         chapwasm::runtime::SandboxLimits { time_limit: std::time::Duration::from_secs(1), ..Default::default() };
-    let runtime = chapwasm::runtime::Runtime::new(chapwasm::runtime::RuntimeSettings { limits }).unwrap();
+    let runtime =
+        chapwasm::runtime::Runtime::new(chapwasm::runtime::RuntimeSettings { limits, cache_dir: None }).unwrap();
     let wasm = std::fs::read(chapwasm::bundled::plugin_path("endless-loop")).unwrap();
     let model = runtime.load(&wasm).unwrap();
     let call = model.train("{}", DataFrame::default(), None, Arc::new(Recorder::default()));

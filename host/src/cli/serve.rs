@@ -45,6 +45,10 @@ pub struct ServeArgs {
     /// Longest a single train or predict call may run, in seconds.
     #[arg(long, default_value_t = 600)]
     time_limit_secs: u64,
+    /// Directory for precompiled components, so restarts do not recompile (default: next
+    /// to a file database as `<file>.cwasm-cache`; none for `:memory:`).
+    #[arg(long)]
+    cache_dir: Option<PathBuf>,
     /// Largest request body, in MiB.
     #[arg(long, default_value_t = 256)]
     body_limit_mib: usize,
@@ -68,7 +72,13 @@ pub async fn execute(args: ServeArgs) -> anyhow::Result<()> {
         time_limit: std::time::Duration::from_secs(args.time_limit_secs),
         ..SandboxLimits::default()
     };
+    let cache_dir = args.cache_dir.clone().or_else(|| {
+        let path = args.database_url.strip_prefix("sqlite://").unwrap_or(&args.database_url);
+        let path = path.split('?').next().unwrap_or(path);
+        (path != ":memory:" && path != "sqlite::memory:").then(|| PathBuf::from(format!("{path}.cwasm-cache")))
+    });
     let settings = AppSettings {
+        cache_dir,
         limits,
         info,
         wire_generation: args.wire_generation.map(|g| match g {

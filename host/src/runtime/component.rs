@@ -35,16 +35,15 @@ impl std::fmt::Debug for ModelComponent {
 }
 
 impl ModelComponent {
-    pub(crate) fn compile(
+    /// Links a compiled component to the sandbox and describes it.
+    pub(crate) fn link(
         engine: &Engine,
         linker: &Linker<SandboxState>,
-        wasm: &[u8],
+        component: Component,
         sha256: String,
         limits: SandboxLimits,
     ) -> Result<Self, RuntimeError> {
         let invalid = |e: wasmtime::Error| RuntimeError::InvalidComponent(format!("{e:#}"));
-        check_header(wasm)?;
-        let component = Component::new(engine, wasm).map_err(invalid)?;
         let foreign: Vec<String> = component
             .component_type()
             .imports(engine)
@@ -140,7 +139,7 @@ impl ModelComponent {
 
 /// Rejects bytes that are not WebAssembly, or a core module instead of a component, with
 /// the fix in the message.
-fn check_header(wasm: &[u8]) -> Result<(), RuntimeError> {
+pub(crate) fn check_header(wasm: &[u8]) -> Result<(), RuntimeError> {
     match wasm.get(..8) {
         Some([0, b'a', b's', b'm', 1, 0, 0, 0]) => Err(RuntimeError::InvalidComponent(
             "this is a core WebAssembly module, not a component: build with `--target wasm32-wasip2` \

@@ -3,19 +3,29 @@
 //! many jobs run it.
 
 use super::bindings::ModelRunner;
-use super::component::ModelComponent;
+use super::component::{ModelComponent, check_header};
+use super::disk_cache::DiskCache;
 use super::error::RuntimeError;
 use super::sandbox::{SandboxLimits, SandboxState};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use wasmtime::component::{HasSelf, Linker};
+use wasmtime::component::{Component, HasSelf, Linker};
 use wasmtime::{Config, Engine};
 
 /// Settings fixed for the lifetime of a runtime.
 #[derive(Debug, Clone, Default)]
 pub struct RuntimeSettings {
     pub limits: SandboxLimits,
+    /// Where precompiled components are kept across restarts (`None`: compile every start).
+    pub cache_dir: Option<std::path::PathBuf>,
+}
+
+/// How components were made ready: compiled from source, or loaded precompiled from disk.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct CompileStats {
+    pub compiled: usize,
+    pub loaded_precompiled: usize,
 }
 
 pub struct Runtime {
@@ -23,6 +33,8 @@ pub struct Runtime {
     linker: Linker<SandboxState>,
     settings: RuntimeSettings,
     cache: Mutex<HashMap<String, Arc<ModelComponent>>>,
+    disk: Option<DiskCache>,
+    stats: Mutex<CompileStats>,
 }
 
 impl Runtime {
@@ -41,7 +53,20 @@ impl Runtime {
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(|e| RuntimeError::Sandbox(format!("{e:#}")))?;
         ModelRunner::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state)
             .map_err(|e| RuntimeError::Sandbox(format!("{e:#}")))?;
-        Ok(Self { engine, linker, settings, cache: Mutex::new(HashMap::new()) })
+        let disk = match &settings.cache_dir {
+            Some(dir) => Some(DiskCache::new(dir.clone(), &engine).map_err(|e| {
+                RuntimeError::Sandbox(format!("cannot use the component cache directory {}: {e}", dir.display()))
+            })?),
+            None => None,
+        };
+        Ok(Self {
+            engine,
+            linker,
+            settings,
+            cache: Mutex::new(HashMap::new()),
+            disk,
+            stats: Mutex::new(CompileStats::default()),
+        })
     }
 
     /// Compiles, links and describes a component, or returns the cached one with the same
@@ -51,8 +76,25 @@ impl Runtime {
         if let Some(found) = self.cache.lock().expect("cache lock").get(&sha256) {
             return Ok(found.clone());
         }
+        check_header(wasm)?;
+        let invalid = |e: wasmtime::Error| RuntimeError::InvalidComponent(format!("{e:#}"));
+        let precompiled = self.disk.as_ref().and_then(|disk| disk.load(&self.engine, &sha256));
+        let from_disk = precompiled.is_some();
+        let compiled = match (precompiled, &self.disk) {
+            (Some(component), _) => component,
+            (None, Some(disk)) => disk.compile(&self.engine, &sha256, wasm).map_err(invalid)?,
+            (None, None) => Component::new(&self.engine, wasm).map_err(invalid)?,
+        };
         let component =
-            Arc::new(ModelComponent::compile(&self.engine, &self.linker, wasm, sha256.clone(), self.settings.limits)?);
+            Arc::new(ModelComponent::link(&self.engine, &self.linker, compiled, sha256.clone(), self.settings.limits)?);
+        let mut stats = self.stats.lock().expect("stats lock");
+        if from_disk {
+            stats.loaded_precompiled += 1;
+            tracing::info!(sha256 = %sha256, "loaded a precompiled component from disk (no compilation)");
+        } else {
+            stats.compiled += 1;
+        }
+        drop(stats);
         // Two threads may compile the same bytes at once; both get the first one stored.
         Ok(self.cache.lock().expect("cache lock").entry(sha256).or_insert(component).clone())
     }
@@ -60,6 +102,11 @@ impl Runtime {
     /// Number of distinct components compiled so far.
     pub fn cached_components(&self) -> usize {
         self.cache.lock().expect("cache lock").len()
+    }
+
+    /// How many components were compiled vs loaded precompiled since start.
+    pub fn compile_stats(&self) -> CompileStats {
+        *self.stats.lock().expect("stats lock")
     }
 }
 

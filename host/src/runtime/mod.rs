@@ -10,6 +10,7 @@ mod bindings;
 mod component;
 mod convert;
 mod description;
+mod disk_cache;
 mod engine;
 mod error;
 mod output;
@@ -17,7 +18,7 @@ mod sandbox;
 
 pub use component::{Call, ModelComponent};
 pub use description::{ModelDescription, PeriodType};
-pub use engine::{Runtime, RuntimeSettings};
+pub use engine::{CompileStats, Runtime, RuntimeSettings};
 pub use error::RuntimeError;
 pub use output::{CallObserver, GuestOutput, LogLevel, LogRecord};
 pub use sandbox::SandboxLimits;

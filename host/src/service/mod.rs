@@ -81,6 +81,10 @@ impl MlService {
         &self.model
     }
 
+    pub fn runtime(&self) -> &Runtime {
+        &self.runtime
+    }
+
     pub fn events(&self) -> &JobEvents {
         &self.events
     }
