@@ -42,7 +42,9 @@ async fn upload_dedupe_download_delete() {
 async fn uploads_that_are_not_model_components_are_rejected() {
     let app = spawn_app().await;
     let stowaway = std::fs::read(plugin_path("stowaway")).unwrap();
+    let impostor = std::fs::read(plugin_path("impostor")).unwrap();
     for (bytes, needle) in [
+        (impostor, "does not implement chap:model/model-runner"),
         (b"hello".to_vec(), "not WebAssembly"),
         (b"\0asm\x01\0\0\0".to_vec(), "core WebAssembly module, not a component"),
         (stowaway, "imports what the sandbox does not provide: evil:thing/exfil"),
@@ -53,6 +55,8 @@ async fn uploads_that_are_not_model_components_are_rejected() {
         let problem: Value = response.json().await.unwrap();
         assert!(problem["detail"].as_str().unwrap().contains(needle), "{problem}");
     }
+    let oversized = upload(&app, vec![0u8; (64 << 20) + 1]).await;
+    assert_eq!(oversized.status(), 413);
     assert_eq!(app.get_json("/api/v1/components").await, json!([]));
 }
 
