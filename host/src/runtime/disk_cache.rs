@@ -48,16 +48,22 @@ impl DiskCache {
         }
     }
 
-    /// Compiles `wasm` once, keeps the machine code on disk, and returns the component.
-    pub(crate) fn compile(&self, engine: &Engine, sha256: &str, wasm: &[u8]) -> wasmtime::Result<Component> {
+    /// Compiles `wasm` once, returning the component and its machine code (to `keep` once
+    /// the component has proved to be a valid model).
+    pub(crate) fn precompile(&self, engine: &Engine, wasm: &[u8]) -> wasmtime::Result<(Component, Vec<u8>)> {
         let precompiled = engine.precompile_component(wasm)?;
+        // SAFETY: `precompiled` was produced by this engine a moment ago.
+        let component = unsafe { Component::deserialize(engine, &precompiled) }?;
+        Ok((component, precompiled))
+    }
+
+    /// Writes machine code for `sha256` (atomically: a temporary file, then a rename).
+    pub(crate) fn keep(&self, sha256: &str, precompiled: &[u8]) {
         let path = self.path(sha256);
-        let temporary = path.with_extension(format!("tmp-{:x}", Sha256::digest(&precompiled)[0]));
-        if std::fs::write(&temporary, &precompiled).and_then(|()| std::fs::rename(&temporary, &path)).is_err() {
+        let temporary = path.with_extension(format!("tmp-{:x}", Sha256::digest(precompiled)[0]));
+        if std::fs::write(&temporary, precompiled).and_then(|()| std::fs::rename(&temporary, &path)).is_err() {
             tracing::warn!(path = %path.display(), "cannot write the precompiled component; continuing without");
             let _ = std::fs::remove_file(&temporary);
         }
-        // SAFETY: `precompiled` was produced by this engine a moment ago.
-        unsafe { Component::deserialize(engine, &precompiled) }
     }
 }

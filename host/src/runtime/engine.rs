@@ -80,13 +80,22 @@ impl Runtime {
         let invalid = |e: wasmtime::Error| RuntimeError::InvalidComponent(format!("{e:#}"));
         let precompiled = self.disk.as_ref().and_then(|disk| disk.load(&self.engine, &sha256));
         let from_disk = precompiled.is_some();
+        let mut to_keep = None;
         let compiled = match (precompiled, &self.disk) {
             (Some(component), _) => component,
-            (None, Some(disk)) => disk.compile(&self.engine, &sha256, wasm).map_err(invalid)?,
+            (None, Some(disk)) => {
+                let (component, machine_code) = disk.precompile(&self.engine, wasm).map_err(invalid)?;
+                to_keep = Some((disk, machine_code));
+                component
+            }
             (None, None) => Component::new(&self.engine, wasm).map_err(invalid)?,
         };
         let component =
             Arc::new(ModelComponent::link(&self.engine, &self.linker, compiled, sha256.clone(), self.settings.limits)?);
+        // Only components that link and describe themselves reach the disk cache.
+        if let Some((disk, machine_code)) = to_keep {
+            disk.keep(&sha256, &machine_code);
+        }
         let mut stats = self.stats.lock().expect("stats lock");
         if from_disk {
             stats.loaded_precompiled += 1;
