@@ -81,7 +81,7 @@ pub async fn update(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
-    let mut row = find(&state, &id).await?;
+    let mut row = find_summary(&state, &id).await?;
     let (data, parent_id, tags) = parse_body(&body)?;
     if serde_json::from_str::<crate::service::MlRecord>(&row.data).is_ok() {
         return Err(ApiError::bad_request("ML artifacts are written by jobs and cannot be replaced"));
@@ -100,6 +100,13 @@ pub async fn delete(State(state): State<AppState>, Path(id): Path<String>) -> Re
     }
 }
 
+/// The artifact without its content: for everything that does not serve the bytes.
+async fn find_summary(state: &AppState, id: &str) -> Result<ArtifactRow, ApiError> {
+    let id = path_id(id)?;
+    let found = state.service.store().get_artifact_summary(id).await?;
+    found.ok_or_else(|| ApiError::not_found(format!("Artifact with id {id} not found")))
+}
+
 async fn find(state: &AppState, id: &str) -> Result<ArtifactRow, ApiError> {
     let id = path_id(id)?;
     let found = state.service.store().get_artifact(id).await?;
@@ -111,7 +118,7 @@ pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Resul
 }
 
 pub async fn tree(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
-    let root = find(&state, &id).await?;
+    let root = find_summary(&state, &id).await?;
     Ok(Json(subtree(&state, root).await?))
 }
 
@@ -127,7 +134,7 @@ async fn subtree(state: &AppState, root: ArtifactRow) -> Result<Value, ApiError>
 }
 
 pub async fn expand(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
-    let row = find(&state, &id).await?;
+    let row = find_summary(&state, &id).await?;
     let mut node = artifact(&row, false);
     node["level_label"] = json!(LEVEL_LABELS.get(row.level as usize));
     node["hierarchy"] = json!(HIERARCHY);
@@ -136,10 +143,10 @@ pub async fn expand(State(state): State<AppState>, Path(id): Path<String>) -> Re
 }
 
 pub async fn config(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
-    let mut row = find(&state, &id).await?;
+    let mut row = find_summary(&state, &id).await?;
     let store = state.service.store();
     while let Some(parent) = row.parent_id.clone() {
-        match store.get_artifact(&parent).await? {
+        match store.get_artifact_summary(&parent).await? {
             Some(parent) => row = parent,
             None => break,
         }
@@ -155,7 +162,7 @@ pub async fn config(State(state): State<AppState>, Path(id): Path<String>) -> Re
 }
 
 pub async fn metadata_of(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
-    Ok(Json(metadata(&find(&state, &id).await?)))
+    Ok(Json(metadata(&find_summary(&state, &id).await?)))
 }
 
 pub async fn download(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {

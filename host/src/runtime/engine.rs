@@ -108,11 +108,6 @@ impl Runtime {
         Ok(self.cache.lock().expect("cache lock").entry(sha256).or_insert(component).clone())
     }
 
-    /// Number of distinct components compiled so far.
-    pub fn cached_components(&self) -> usize {
-        self.cache.lock().expect("cache lock").len()
-    }
-
     /// How many components were compiled vs loaded precompiled since start.
     pub fn compile_stats(&self) -> CompileStats {
         *self.stats.lock().expect("stats lock")

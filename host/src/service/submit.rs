@@ -93,7 +93,7 @@ impl MlService {
                 "train"
             }
             JobRequest::Predict { model_artifact_id, historic, future, prediction_periods, .. } => {
-                let (record, _) = self.trained_model(model_artifact_id).await?;
+                let record = self.trained_model_record(model_artifact_id).await?;
                 check_frame(historic, "historic", false)?;
                 let future = parse_frame(future, "future", true)
                     .map_err(|e| SubmitError::InvalidFrame { field: "future", message: e.0 })?;
@@ -105,17 +105,25 @@ impl MlService {
         })
     }
 
-    /// The record and bytes of a trained-model artifact.
-    pub(super) async fn trained_model(&self, id: &str) -> Result<(MlRecord, Vec<u8>), SubmitError> {
-        let artifact = self.store.get_artifact(id).await?.ok_or_else(|| SubmitError::ModelNotFound(id.to_owned()))?;
-        let record: Option<MlRecord> = serde_json::from_str(&artifact.data).ok();
-        match (record, artifact.content) {
-            (Some(record), _) if record.chapwasm_ml == MlKind::TrainedModel && record.status == MlStatus::Failed => {
+    /// The record of a trained-model artifact, without loading the model bytes.
+    pub(super) async fn trained_model_record(&self, id: &str) -> Result<MlRecord, SubmitError> {
+        let artifact = self.store.get_artifact_summary(id).await?;
+        let artifact = artifact.ok_or_else(|| SubmitError::ModelNotFound(id.to_owned()))?;
+        match serde_json::from_str::<MlRecord>(&artifact.data).ok() {
+            Some(record) if record.chapwasm_ml == MlKind::TrainedModel && record.status == MlStatus::Failed => {
                 Err(SubmitError::FailedModel(id.to_owned()))
             }
-            (Some(record), Some(bytes)) if record.chapwasm_ml == MlKind::TrainedModel => Ok((record, bytes)),
+            Some(record) if record.chapwasm_ml == MlKind::TrainedModel => Ok(record),
             _ => Err(SubmitError::NotAModel(id.to_owned())),
         }
+    }
+
+    /// The record and bytes of a trained-model artifact (what a predict job runs on).
+    pub(super) async fn trained_model(&self, id: &str) -> Result<(MlRecord, Vec<u8>), SubmitError> {
+        let record = self.trained_model_record(id).await?;
+        let artifact = self.store.get_artifact(id).await?;
+        let bytes = artifact.and_then(|a| a.content).ok_or_else(|| SubmitError::NotAModel(id.to_owned()))?;
+        Ok((record, bytes))
     }
 }
 

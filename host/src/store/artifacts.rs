@@ -197,6 +197,18 @@ impl Store {
         Ok(found.map(row).transpose()?)
     }
 
+    /// An artifact without its content (for checks and listings that never need the bytes).
+    pub async fn get_artifact_summary(&self, id: &str) -> Result<Option<ArtifactRow>, StoreError> {
+        let found = sqlx::query(
+            "SELECT id, parent_id, level, data, NULL AS content, content_type, tags, created_at, updated_at \
+             FROM artifacts WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(found.map(row).transpose()?)
+    }
+
     /// Artifacts in id order, without content; `page` is `(offset, limit)`.
     pub async fn list_artifacts(&self, page: Option<(i64, i64)>) -> Result<Vec<ArtifactRow>, StoreError> {
         let (offset, limit) = page.unwrap_or((0, i64::MAX));
