@@ -109,7 +109,6 @@ impl ServiceBuilder {
             }
         }
         let component = self.component.as_deref().unwrap_or(crate::bundled::LINEAR_REGRESSION);
-        let limits = self.runtime.limits;
         let runtime = Arc::new(Runtime::new(self.runtime)?);
         let model = runtime.load(component)?;
         let store = Store::connect(&self.database_url).await?;
@@ -119,13 +118,8 @@ impl ServiceBuilder {
         let horizon = (bound("min_prediction_periods"), bound("max_prediction_periods"));
         let service =
             MlService::start(store, runtime, model, self.max_concurrency, horizon).await.map_err(AppError::Setup)?;
-        let state = AppState {
-            service: service.clone(),
-            info,
-            config_schema,
-            forced_generation: self.forced_generation,
-            limits: Arc::new(api::limits(&limits)),
-        };
+        let state =
+            AppState { service: service.clone(), info, config_schema, forced_generation: self.forced_generation };
         Ok(App { router: api::router(state, self.parts, self.body_limit), service })
     }
 }

@@ -6,8 +6,7 @@ use chapwasm::bundled::plugin_path;
 use serde_json::{Value, json};
 
 async fn upload(app: &TestApp, wasm: Vec<u8>) -> reqwest::Response {
-    let url = format!("{}/api/v1/components", app.base);
-    app.client.post(url).header("content-type", "application/wasm").body(wasm).send().await.unwrap()
+    app.upload(wasm, "").await
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -43,7 +42,11 @@ async fn uploads_that_are_not_model_components_are_rejected() {
     let app = spawn_app().await;
     let stowaway = std::fs::read(plugin_path("stowaway")).unwrap();
     let impostor = std::fs::read(plugin_path("impostor")).unwrap();
+    let mute = std::fs::read(plugin_path("mute")).unwrap();
+    let unschemed = std::fs::read(plugin_path("unschemed")).unwrap();
     for (bytes, needle) in [
+        (mute, "describe() failed: model panicked: panicked at"),
+        (unschemed, "describe() returned an invalid config schema"),
         (impostor, "does not implement chap:model/model-runner"),
         (b"hello".to_vec(), "not WebAssembly"),
         (b"\0asm\x01\0\0\0".to_vec(), "core WebAssembly module, not a component"),

@@ -1,18 +1,25 @@
-//! `/api/v1/components`: upload (raw `application/wasm` body), list, get, `$download`,
-//! delete. Uploads that are not working model components are 4xx with what is wrong.
+//! `/api/v1/components`: upload (raw `application/wasm` body, limit overrides in the
+//! query), list, get, `$download`, `limits`, delete. Uploads that are not working model
+//! components are 4xx with what is wrong.
 
 use super::body::path_id;
 use super::{ApiError, AppState};
-use crate::service::RegisterError;
+use crate::runtime::LimitOverrides;
+use crate::service::{MlService, RegisterError};
 use crate::store::ComponentRow;
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-fn render(component: &ComponentRow, limits: &Value) -> Value {
+fn render(component: &ComponentRow, service: &MlService) -> Value {
+    let limits = match service.limits_of(component) {
+        Ok(limits) => limits.report(),
+        Err(e) => json!({ "error": e.to_string() }),
+    };
     json!({
         "id": component.id,
         "sha256": component.sha256,
@@ -21,25 +28,48 @@ fn render(component: &ComponentRow, limits: &Value) -> Value {
         "size_bytes": component.size_bytes,
         "model": serde_json::from_str::<Value>(&component.description).unwrap_or(Value::Null),
         "limits": limits,
+        "limit_overrides": serde_json::from_str::<Value>(&component.limits).unwrap_or(Value::Null),
         "created_at": component.created_at,
     })
 }
 
-pub async fn upload(State(state): State<AppState>, body: Bytes) -> Result<Response, ApiError> {
-    let (component, created) = state.service.register_component(&body).await.map_err(|error| match error {
+fn rejection(error: RegisterError) -> ApiError {
+    match error {
         RegisterError::TooLarge { .. } => ApiError::too_large(error.to_string()),
         RegisterError::NotFound(_) => ApiError::not_found(error.to_string()),
         RegisterError::Invalid(message) => ApiError::validation(&["body"], message),
+        RegisterError::Limits(e) => ApiError::validation(&["limits"], e.to_string()),
         RegisterError::Store(e) => e.into(),
-    })?;
+    }
+}
+
+pub async fn upload(
+    State(state): State<AppState>,
+    overrides: Result<Query<LimitOverrides>, QueryRejection>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let Query(overrides) = overrides.map_err(|e| ApiError::validation(&["query"], e.body_text()))?;
+    let (component, created) = state.service.register_component(&body, &overrides).await.map_err(rejection)?;
     let status = if created { StatusCode::CREATED } else { StatusCode::OK };
     let location = format!("/api/v1/components/{}", component.id);
-    Ok((status, [(header::LOCATION, location)], Json(render(&component, &state.limits))).into_response())
+    Ok((status, [(header::LOCATION, location)], Json(render(&component, &state.service))).into_response())
+}
+
+/// `PUT /api/v1/components/{id}/limits`: replaces the component's limit overrides.
+pub async fn set_limits(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    overrides: Result<Json<LimitOverrides>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let component = find(&state, &id).await?;
+    let Json(overrides) = overrides.map_err(|e| ApiError::validation(&["body"], e.body_text()))?;
+    let updated = state.service.set_component_limits(&component.id, &overrides).await.map_err(rejection)?;
+    Ok(Json(render(&updated, &state.service)))
 }
 
 pub async fn list(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     let components = state.service.store().list_components().await?;
-    Ok(Json(Value::Array(components.iter().map(|c| render(c, &state.limits)).collect())))
+    Ok(Json(Value::Array(components.iter().map(|c| render(c, &state.service)).collect())))
 }
 
 async fn find(state: &AppState, id: &str) -> Result<ComponentRow, ApiError> {
@@ -49,7 +79,7 @@ async fn find(state: &AppState, id: &str) -> Result<ComponentRow, ApiError> {
 }
 
 pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
-    Ok(Json(render(&find(&state, &id).await?, &state.limits)))
+    Ok(Json(render(&find(&state, &id).await?, &state.service)))
 }
 
 pub async fn download(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {

@@ -2,7 +2,7 @@
 //! component's own description.
 
 use super::AppState;
-use crate::runtime::{ModelDescription, SandboxLimits};
+use crate::runtime::ModelDescription;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -27,7 +27,7 @@ pub async fn info(State(state): State<AppState>) -> Json<Value> {
 /// `/api/v1/system`: where and what this server is, and the limits every model call runs under.
 pub async fn system(State(state): State<AppState>) -> Json<Value> {
     Json(json!({
-        "limits": *state.limits,
+        "limits": state.service.runtime().limits().report(),
         "components": state.service.runtime().compile_stats(),
         "current_time": crate::service::clock::job_time(),
         "timezone": "UTC",
@@ -35,16 +35,6 @@ pub async fn system(State(state): State<AppState>) -> Json<Value> {
         "platform": format!("{}-{}", std::env::consts::OS, std::env::consts::ARCH),
         "hostname": std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_owned()).unwrap_or_default(),
     }))
-}
-
-/// The sandbox limits as the API reports them.
-pub fn limits(limits: &SandboxLimits) -> Value {
-    json!({
-        "memory_bytes": limits.memory_bytes,
-        "time_limit_seconds": limits.time_limit.as_secs_f64(),
-        "output_bytes": limits.output_bytes,
-        "log_lines": limits.log_lines,
-    })
 }
 
 /// The component's config schema with chapkit's reserved fields added, as `$schema` serves it.

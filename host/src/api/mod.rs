@@ -13,14 +13,14 @@ mod problem;
 mod render;
 mod stream;
 
-pub use health::{config_schema, limits};
+pub use health::config_schema;
 pub use problem::ApiError;
 
 use crate::service::MlService;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{Request, Uri};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use std::sync::Arc;
 
 /// What every handler can reach.
@@ -33,8 +33,6 @@ pub struct AppState {
     pub config_schema: Arc<serde_json::Value>,
     /// Write every ML artifact in this generation, whatever the request spoke.
     pub forced_generation: Option<crate::service::Generation>,
-    /// The sandbox limits, as `/api/v1/system` reports them.
-    pub limits: Arc<serde_json::Value>,
 }
 
 /// Which groups of routes to mount (chapkit's `with_health()`, `with_config()`, ...).
@@ -86,6 +84,7 @@ pub fn router(state: AppState, parts: Parts, body_limit: usize) -> Router {
             .route("/api/v1/components", get(components::list).post(components::upload))
             .route("/api/v1/components/{id}", get(components::get).delete(components::delete))
             .route("/api/v1/components/{id}/$download", get(components::download))
+            .route("/api/v1/components/{id}/limits", put(components::set_limits))
             .route("/api/v1/components/{id}/$schema", get(components::schema));
     }
     if parts.jobs {

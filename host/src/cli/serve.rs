@@ -45,6 +45,22 @@ pub struct ServeArgs {
     /// Longest a single train or predict call may run, in seconds.
     #[arg(long, default_value_t = 600)]
     time_limit_secs: u64,
+    /// Fuel (about one unit per WebAssembly instruction) a call may burn; metering is off
+    /// unless this is set, and costs some speed when on.
+    #[arg(long)]
+    fuel: Option<u64>,
+    /// Largest model `train` may return, in MiB.
+    #[arg(long, default_value_t = 256)]
+    model_limit_mib: usize,
+    /// Largest frame `predict` may return, in MiB (8 bytes per number).
+    #[arg(long, default_value_t = 256)]
+    output_frame_limit_mib: usize,
+    /// Capacity of a call's captured stdout and of its stderr, in KiB.
+    #[arg(long, default_value_t = 1024)]
+    stdout_limit_kib: usize,
+    /// Most `log` lines one call may write.
+    #[arg(long, default_value_t = 10_000)]
+    log_lines_limit: usize,
     /// Directory for precompiled components, so restarts do not recompile (default: next
     /// to a file database as `<file>.cwasm-cache`; none for `:memory:`).
     #[arg(long)]
@@ -70,7 +86,11 @@ pub async fn execute(args: ServeArgs) -> anyhow::Result<()> {
     let limits = SandboxLimits {
         memory_bytes: args.memory_limit_mib << 20,
         time_limit: std::time::Duration::from_secs(args.time_limit_secs),
-        ..SandboxLimits::default()
+        fuel: args.fuel,
+        model_bytes: args.model_limit_mib << 20,
+        output_frame_bytes: args.output_frame_limit_mib << 20,
+        output_bytes: args.stdout_limit_kib << 10,
+        log_lines: args.log_lines_limit,
     };
     let cache_dir = args.cache_dir.clone().or_else(|| {
         let path = args.database_url.strip_prefix("sqlite://").unwrap_or(&args.database_url);

@@ -6,8 +6,9 @@ use super::bindings::{ModelRunner, ModelRunnerPre};
 use super::convert::{description, frame_from_wit, frame_to_wit, model_error};
 use super::description::ModelDescription;
 use super::error::RuntimeError;
+use super::limits::SandboxLimits;
 use super::output::{CallObserver, GuestOutput, ignore};
-use super::sandbox::{Interruption, SandboxLimits, SandboxState};
+use super::sandbox::{Interruption, SandboxState};
 use chapwasm_sdk::DataFrame;
 use std::sync::Arc;
 use wasmtime::component::{Component, Linker};
@@ -69,6 +70,22 @@ impl ModelComponent {
         Ok(this)
     }
 
+    /// The same component running under other limits (a component's own overrides).
+    pub fn with_limits(&self, limits: SandboxLimits) -> ModelComponent {
+        ModelComponent {
+            engine: self.engine.clone(),
+            pre: self.pre.clone(),
+            sha256: self.sha256.clone(),
+            description: self.description.clone(),
+            limits,
+        }
+    }
+
+    /// The limits every call of this component runs under.
+    pub fn limits(&self) -> &SandboxLimits {
+        &self.limits
+    }
+
     /// Hex SHA-256 of the component's bytes.
     pub fn sha256(&self) -> &str {
         &self.sha256
@@ -88,7 +105,14 @@ impl ModelComponent {
         observer: Arc<dyn CallObserver>,
     ) -> Call<Vec<u8>> {
         let data = frame_to_wit(data);
-        self.call(observer, |runner, store| Ok(runner.call_train(store, config_json, &data, geo)?.map_err(model_error)))
+        let limit = self.limits.model_bytes;
+        self.call(observer, |runner, store| {
+            let model = runner.call_train(store, config_json, &data, geo)?.map_err(model_error);
+            Ok(model.and_then(|model| match model.len() {
+                size if size > limit => Err(RuntimeError::ModelSizeLimit { limit, size }),
+                _ => Ok(model),
+            }))
+        })
     }
 
     /// Predicts: returns the future frame with sample columns.
@@ -105,7 +129,11 @@ impl ModelComponent {
         let future = frame_to_wit(future);
         self.call(observer, |runner, store| {
             let frame = runner.call_predict(store, config_json, model, &historic, &future, geo)?;
-            Ok(frame.map_err(model_error).and_then(frame_from_wit))
+            let limit = self.limits.output_frame_bytes;
+            Ok(frame.map_err(model_error).and_then(|frame| match frame_bytes(&frame) {
+                size if size > limit => Err(RuntimeError::FrameSizeLimit { limit, size }),
+                _ => frame_from_wit(frame),
+            }))
         })
     }
 
@@ -117,20 +145,31 @@ impl ModelComponent {
     ) -> Call<T> {
         let mut store = Store::new(&self.engine, SandboxState::new(&self.limits, observer));
         store.limiter(|state| state.limiter());
+        if let Some(fuel) = self.limits.fuel
+            && let Err(e) = store.set_fuel(fuel)
+        {
+            return Call { result: Err(RuntimeError::Sandbox(format!("{e:#}"))), output: GuestOutput::default() };
+        }
         store.set_epoch_deadline(1);
         store.epoch_deadline_callback(|mut context| match context.data_mut().check_interruption() {
             Some(_) => Ok(UpdateDeadline::Interrupt),
             None => Ok(UpdateDeadline::Continue(1)),
         });
         let outcome = self.pre.instantiate(&mut store).and_then(|runner| export(&runner, &mut store));
+        let capture_limit = store.data().capture_limit_hit();
         let output = store.data_mut().take_output();
         let result = match (outcome, store.data().interrupted()) {
-            (Ok(result), _) => result,
             (Err(_), Some(Interruption::Canceled)) => Err(RuntimeError::Canceled),
-            (Err(_), Some(Interruption::TimeLimit(limit))) => Err(RuntimeError::TimeLimit { seconds: limit.as_secs() }),
+            (Err(_), Some(Interruption::TimeLimit(limit))) => Err(RuntimeError::TimeLimit { limit }),
             (Err(error), None) if is_memory_limit(&error) => {
-                Err(RuntimeError::MemoryLimit { mib: self.limits.memory_bytes >> 20 })
+                Err(RuntimeError::MemoryLimit { limit: self.limits.memory_bytes })
             }
+            (Err(error), None) if matches!(error.downcast_ref::<Trap>(), Some(Trap::OutOfFuel)) => {
+                Err(RuntimeError::FuelLimit { limit: self.limits.fuel.unwrap_or_default() })
+            }
+            // A guest whose writes failed because its output was full mostly dies of it.
+            (_, _) if capture_limit.is_some() => Err(capture_limit.expect("checked")),
+            (Ok(result), _) => result,
             (Err(error), None) => Err(trap_error(&error, &output)),
         };
         Call { result, output }
@@ -149,6 +188,22 @@ pub(crate) fn check_header(wasm: &[u8]) -> Result<(), RuntimeError> {
         Some([0, b'a', b's', b'm', ..]) => Ok(()),
         _ => Err(RuntimeError::InvalidComponent("not WebAssembly: the bytes do not start with `\\0asm`".into())),
     }
+}
+
+/// The size of a returned frame as the output limit counts it: 8 bytes per number,
+/// 1 per bool, the text of strings (measured before the host copies it into its own types).
+fn frame_bytes(frame: &super::bindings::chap::model::types::DataFrame) -> usize {
+    use super::bindings::chap::model::types::ColumnValues;
+    frame
+        .columns
+        .iter()
+        .map(|column| match &column.values {
+            ColumnValues::F64(values) => values.len() * 8,
+            ColumnValues::S64(values) => values.len() * 8,
+            ColumnValues::Bool(values) => values.len(),
+            ColumnValues::String(values) => values.iter().map(String::len).sum(),
+        })
+        .sum()
 }
 
 /// Whether the guest trapped because `StoreLimits` refused to grow its memory.

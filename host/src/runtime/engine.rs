@@ -6,7 +6,8 @@ use super::bindings::ModelRunner;
 use super::component::{ModelComponent, check_header};
 use super::disk_cache::DiskCache;
 use super::error::RuntimeError;
-use super::sandbox::{SandboxLimits, SandboxState};
+use super::limits::SandboxLimits;
+use super::sandbox::SandboxState;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -47,6 +48,8 @@ impl Runtime {
         // Wall-clock limits and cancellation: a ticker advances the epoch; each call's
         // store checks its deadline and cancel flag at every tick.
         config.epoch_interruption(true);
+        // Fuel metering only when the service sets a fuel limit: it slows every call.
+        config.consume_fuel(settings.limits.fuel.is_some());
         let engine = Engine::new(&config).map_err(|e| RuntimeError::Sandbox(format!("{e:#}")))?;
         start_epoch_ticker(&engine);
         let mut linker = Linker::new(&engine);
@@ -106,6 +109,11 @@ impl Runtime {
         drop(stats);
         // Two threads may compile the same bytes at once; both get the first one stored.
         Ok(self.cache.lock().expect("cache lock").entry(sha256).or_insert(component).clone())
+    }
+
+    /// The service's limits: what every call runs under unless a component tightens them.
+    pub fn limits(&self) -> &SandboxLimits {
+        &self.settings.limits
     }
 
     /// How many components were compiled vs loaded precompiled since start.

@@ -1,5 +1,6 @@
 //! Everything that can go wrong when loading or calling a model component.
 
+use super::limits::bytes;
 use chapwasm_sdk::ModelError;
 
 #[derive(Debug, thiserror::Error)]
@@ -20,11 +21,26 @@ pub enum RuntimeError {
     #[error("canceled while running")]
     Canceled,
     /// The guest tried to grow its memory past the limit.
-    #[error("memory limit of {mib} MiB exceeded")]
-    MemoryLimit { mib: usize },
+    #[error("memory limit of {} exceeded", bytes(*.limit))]
+    MemoryLimit { limit: usize },
     /// The call ran past the wall-clock limit.
-    #[error("time limit of {seconds} s exceeded")]
-    TimeLimit { seconds: u64 },
+    #[error("time limit of {} s exceeded", .limit.as_secs_f64())]
+    TimeLimit { limit: std::time::Duration },
+    /// The call burned all its fuel.
+    #[error("fuel limit of {limit} units exceeded")]
+    FuelLimit { limit: u64 },
+    /// The guest filled its stdout or stderr.
+    #[error("{stream} limit of {} exceeded", bytes(*.limit))]
+    OutputLimit { stream: &'static str, limit: usize },
+    /// The guest logged more lines than a call may.
+    #[error("log limit of {limit} lines exceeded")]
+    LogLimit { limit: usize },
+    /// `train` returned a model larger than allowed.
+    #[error("model size limit of {} exceeded (the model is {})", bytes(*.limit), bytes(*.size))]
+    ModelSizeLimit { limit: usize, size: usize },
+    /// `predict` returned a frame larger than allowed.
+    #[error("output frame limit of {} exceeded (the frame holds {})", bytes(*.limit), bytes(*.size))]
+    FrameSizeLimit { limit: usize, size: usize },
     /// The guest returned something that breaks the contract (e.g. a ragged frame).
     #[error("model returned invalid output: {0}")]
     InvalidOutput(String),

@@ -13,6 +13,7 @@ mod description;
 mod disk_cache;
 mod engine;
 mod error;
+mod limits;
 mod output;
 mod sandbox;
 
@@ -20,5 +21,5 @@ pub use component::{Call, ModelComponent};
 pub use description::{ModelDescription, PeriodType};
 pub use engine::{CompileStats, Runtime, RuntimeSettings};
 pub use error::RuntimeError;
+pub use limits::{LimitError, LimitOverrides, SandboxLimits, bytes};
 pub use output::{CallObserver, GuestOutput, LogLevel, LogRecord};
-pub use sandbox::SandboxLimits;

@@ -5,6 +5,8 @@
 //! records log lines and forwards progress.
 
 use super::bindings::chap::model::{host, types};
+use super::error::RuntimeError;
+use super::limits::SandboxLimits;
 use super::output::{CallObserver, GuestOutput, LogLevel, LogRecord};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -16,30 +18,6 @@ use wasmtime_wasi::{ResourceTable, WasiCtx, WasiCtxView, WasiView};
 /// Seed of the deterministic random stream every call gets.
 const RANDOM_SEED: u64 = 0x6368_6170_7761_736d; // "chapwasm"
 
-/// Bounds on what one call may use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SandboxLimits {
-    /// Largest linear memory (and table growth) a call may reach; growing past it traps.
-    pub memory_bytes: usize,
-    /// Capacity of each of stdout and stderr; writing past it fails the guest's write.
-    pub output_bytes: usize,
-    /// Most `log` lines kept per call; later ones are counted, not stored.
-    pub log_lines: usize,
-    /// Longest wall-clock time one call may run.
-    pub time_limit: std::time::Duration,
-}
-
-impl Default for SandboxLimits {
-    fn default() -> Self {
-        Self {
-            memory_bytes: 512 << 20,
-            output_bytes: 1 << 20,
-            log_lines: 10_000,
-            time_limit: std::time::Duration::from_secs(600),
-        }
-    }
-}
-
 pub(crate) struct SandboxState {
     wasi: WasiCtx,
     table: ResourceTable,
@@ -49,6 +27,7 @@ pub(crate) struct SandboxState {
     logs: Vec<LogRecord>,
     dropped_log_lines: usize,
     max_log_lines: usize,
+    output_bytes: usize,
     observer: Arc<dyn CallObserver>,
     deadline: std::time::Instant,
     time_limit: std::time::Duration,
@@ -88,6 +67,7 @@ impl SandboxState {
             logs: Vec::new(),
             dropped_log_lines: 0,
             max_log_lines: limits.log_lines,
+            output_bytes: limits.output_bytes,
             observer,
             deadline: std::time::Instant::now() + limits.time_limit,
             time_limit: limits.time_limit,
@@ -111,6 +91,18 @@ impl SandboxState {
 
     pub(crate) fn interrupted(&self) -> Option<Interruption> {
         self.interrupted
+    }
+
+    /// The capture limit the guest hit: a full stdout or stderr (writes past it fail in
+    /// the guest) or more log lines than kept.
+    pub(crate) fn capture_limit_hit(&self) -> Option<RuntimeError> {
+        if self.stdout.contents().len() >= self.output_bytes {
+            return Some(RuntimeError::OutputLimit { stream: "stdout", limit: self.output_bytes });
+        }
+        if self.stderr.contents().len() >= self.output_bytes {
+            return Some(RuntimeError::OutputLimit { stream: "stderr", limit: self.output_bytes });
+        }
+        (self.dropped_log_lines > 0).then_some(RuntimeError::LogLimit { limit: self.max_log_lines })
     }
 
     /// What the guest wrote and logged during the call.

@@ -13,6 +13,8 @@ pub struct ComponentRow {
     pub size_bytes: i64,
     /// JSON of the component's description.
     pub description: String,
+    /// JSON of the component's limit overrides (`{}` for none).
+    pub limits: String,
     pub created_at: String,
 }
 
@@ -24,21 +26,22 @@ fn row(r: AnyRow) -> Result<ComponentRow, sqlx::Error> {
         version: r.try_get("version")?,
         size_bytes: r.try_get("size_bytes")?,
         description: r.try_get("description")?,
+        limits: r.try_get("limits")?,
         created_at: r.try_get("created_at")?,
     })
 }
 
 macro_rules! columns {
     () => {
-        "id, sha256, name, version, size_bytes, description, created_at"
+        "id, sha256, name, version, size_bytes, description, limits, created_at"
     };
 }
 
 impl Store {
     pub async fn insert_component(&self, component: &ComponentRow, wasm: &[u8]) -> Result<(), StoreError> {
         sqlx::query(
-            "INSERT INTO components (id, sha256, name, version, size_bytes, description, wasm, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            "INSERT INTO components (id, sha256, name, version, size_bytes, description, limits, wasm, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(&component.id)
         .bind(&component.sha256)
@@ -46,6 +49,7 @@ impl Store {
         .bind(&component.version)
         .bind(component.size_bytes)
         .bind(&component.description)
+        .bind(&component.limits)
         .bind(wasm)
         .bind(&component.created_at)
         .execute(&self.pool)
@@ -72,6 +76,16 @@ impl Store {
         let rows =
             sqlx::query(concat!("SELECT ", columns!(), " FROM components ORDER BY id")).fetch_all(&self.pool).await?;
         Ok(rows.into_iter().map(row).collect::<Result<_, _>>()?)
+    }
+
+    /// Replaces a component's limit overrides.
+    pub async fn set_component_limits(&self, id: &str, limits: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query("UPDATE components SET limits = $1 WHERE id = $2")
+            .bind(limits)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
     }
 
     pub async fn delete_component(&self, id: &str) -> Result<bool, StoreError> {

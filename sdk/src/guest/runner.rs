@@ -55,6 +55,7 @@ pub struct Export<R>(PhantomData<R>);
 
 impl<R: ModelRunner> Guest for Export<R> {
     fn describe() -> wit::ModelInfo {
+        install_panic_hook();
         let schema = schemars::schema_for!(R::Config);
         info_to_wit(R::info(), schema.as_value().to_string())
     }

@@ -46,6 +46,27 @@ impl TestApp {
         response.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned()
     }
 
+    /// Uploads a component; `query` carries limit overrides (`"memory_bytes=1024"`) or is empty.
+    pub async fn upload(&self, wasm: Vec<u8>, query: &str) -> Response {
+        let url = format!("{}/api/v1/components?{query}", self.base);
+        self.client.post(url).header("content-type", "application/wasm").body(wasm).send().await.unwrap()
+    }
+
+    /// Uploads a bundled plugin (which must be accepted) and returns its record.
+    pub async fn upload_plugin(&self, name: &str, query: &str) -> Value {
+        let response = self.upload(std::fs::read(chapwasm::bundled::plugin_path(name)).unwrap(), query).await;
+        assert!(response.status().is_success(), "upload {name}: {}", response.status());
+        response.json().await.unwrap()
+    }
+
+    /// Creates a config of an uploaded component and returns its id.
+    pub async fn config_of(&self, component: &Value, data: Value) -> String {
+        let body = serde_json::json!({"name": "test_config", "component_id": component["id"], "data": data});
+        let response = self.post("/api/v1/configs", &body).await;
+        assert_eq!(response.status(), 201);
+        response.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned()
+    }
+
     /// Submits a spec-style `$train`, waits for the job; returns (submit response, final job).
     pub async fn train_and_wait(&self, config_id: &str, data: &Value) -> (Value, Value) {
         let body = serde_json::json!({"config_id": config_id, "data": data});

@@ -51,6 +51,12 @@ fn train(config: &Config, _data: &DataFrame, _geo: Option<&Geo>) -> Result<(), M
         "print-flood" => loop {
             println!("{}", "x".repeat(1024));
         },
+        "log-flood" => {
+            for line in 0..1_000_000 {
+                chapwasm_sdk::log!(info, "line {line}");
+            }
+            Ok(())
+        }
         act @ ("read-file" | "list-root" | "connect-socket" | "read-env" | "random") => {
             Err(ModelError::failed(probe(act)))
         }

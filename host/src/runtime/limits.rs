@@ -1,0 +1,178 @@
+//! What one model call may use. The service sets the limits every call runs under; a
+//! component may carry overrides that only tighten them, so an operator's ceiling holds
+//! whatever an uploader asks for. Every limit names itself and its value when hit.
+
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+/// Bounds on what one call may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SandboxLimits {
+    /// Largest linear memory (and table growth) a call may reach; growing past it traps.
+    pub memory_bytes: usize,
+    /// Longest wall-clock time one call may run (checked every epoch tick).
+    pub time_limit: Duration,
+    /// Fuel (roughly, WebAssembly instructions) one call may burn; `None` turns metering
+    /// off. Metering costs some speed, so it is opt-in for the whole service.
+    pub fuel: Option<u64>,
+    /// Largest model `train` may return.
+    pub model_bytes: usize,
+    /// Largest frame `predict` may return (8 bytes per number, the text of strings).
+    pub output_frame_bytes: usize,
+    /// Capacity of each of stdout and stderr.
+    pub output_bytes: usize,
+    /// Most `log` lines per call.
+    pub log_lines: usize,
+}
+
+impl Default for SandboxLimits {
+    fn default() -> Self {
+        Self {
+            memory_bytes: 512 << 20,
+            time_limit: Duration::from_secs(600),
+            fuel: None,
+            model_bytes: 256 << 20,
+            output_frame_bytes: 256 << 20,
+            output_bytes: 1 << 20,
+            log_lines: 10_000,
+        }
+    }
+}
+
+/// Per-component overrides, as uploaded (`?memory_bytes=…`) or `PUT` to
+/// `/api/v1/components/{id}/limits`. Unset fields keep the service's limit.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitOverrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub memory_bytes: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time_limit_seconds: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fuel: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model_bytes: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub output_frame_bytes: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub output_bytes: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_lines: Option<usize>,
+}
+
+/// Why overrides cannot apply.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum LimitError {
+    #[error("`{name}` must be positive")]
+    NotPositive { name: &'static str },
+    #[error("`{name}` of {asked} exceeds the service's limit of {ceiling}: a component may only tighten limits")]
+    AboveCeiling { name: &'static str, asked: String, ceiling: String },
+    #[error("`fuel` cannot be set: fuel metering is off on this service (start it with `--fuel`)")]
+    FuelOff,
+}
+
+impl SandboxLimits {
+    /// These limits tightened by a component's overrides.
+    pub fn tightened(&self, overrides: &LimitOverrides) -> Result<SandboxLimits, LimitError> {
+        let mut limits = *self;
+        tighten("memory_bytes", overrides.memory_bytes, &mut limits.memory_bytes, bytes)?;
+        tighten("model_bytes", overrides.model_bytes, &mut limits.model_bytes, bytes)?;
+        tighten("output_frame_bytes", overrides.output_frame_bytes, &mut limits.output_frame_bytes, bytes)?;
+        tighten("output_bytes", overrides.output_bytes, &mut limits.output_bytes, bytes)?;
+        tighten("log_lines", overrides.log_lines, &mut limits.log_lines, |n| format!("{n} lines"))?;
+        if let Some(seconds) = overrides.time_limit_seconds {
+            let name = "time_limit_seconds";
+            if !(seconds.is_finite() && seconds > 0.0) {
+                return Err(LimitError::NotPositive { name });
+            }
+            if seconds > self.time_limit.as_secs_f64() {
+                let ceiling = format!("{} s", self.time_limit.as_secs_f64());
+                return Err(LimitError::AboveCeiling { name, asked: format!("{seconds} s"), ceiling });
+            }
+            limits.time_limit = Duration::from_secs_f64(seconds);
+        }
+        if let Some(fuel) = overrides.fuel {
+            let Some(ceiling) = self.fuel else { return Err(LimitError::FuelOff) };
+            let mut value = ceiling;
+            tighten("fuel", Some(fuel), &mut value, |n| format!("{n} units"))?;
+            limits.fuel = Some(value);
+        }
+        Ok(limits)
+    }
+
+    /// The limits as the API reports them.
+    pub fn report(&self) -> serde_json::Value {
+        serde_json::json!({
+            "memory_bytes": self.memory_bytes,
+            "time_limit_seconds": self.time_limit.as_secs_f64(),
+            "fuel": self.fuel,
+            "model_bytes": self.model_bytes,
+            "output_frame_bytes": self.output_frame_bytes,
+            "output_bytes": self.output_bytes,
+            "log_lines": self.log_lines,
+        })
+    }
+}
+
+fn tighten<T: PartialOrd + Copy + Default + std::fmt::Display>(
+    name: &'static str,
+    asked: Option<T>,
+    limit: &mut T,
+    show: impl Fn(T) -> String,
+) -> Result<(), LimitError> {
+    let Some(asked) = asked else { return Ok(()) };
+    if asked <= T::default() {
+        return Err(LimitError::NotPositive { name });
+    }
+    if asked > *limit {
+        return Err(LimitError::AboveCeiling { name, asked: show(asked), ceiling: show(*limit) });
+    }
+    *limit = asked;
+    Ok(())
+}
+
+/// A byte count as people write limits: `64 MiB`, `512 KiB`, or `1000 bytes`.
+pub fn bytes(count: usize) -> String {
+    match count {
+        n if n >= 1 << 20 && n % (1 << 20) == 0 => format!("{} MiB", n >> 20),
+        n if n >= 1 << 10 && n % (1 << 10) == 0 => format!("{} KiB", n >> 10),
+        n => format!("{n} bytes"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overrides_only_tighten() {
+        let service = SandboxLimits::default();
+        let tight =
+            LimitOverrides { memory_bytes: Some(64 << 20), time_limit_seconds: Some(2.5), ..Default::default() };
+        let limits = service.tightened(&tight).unwrap();
+        assert_eq!((limits.memory_bytes, limits.time_limit), (64 << 20, Duration::from_millis(2500)));
+        let loose = LimitOverrides { memory_bytes: Some(1 << 30), ..Default::default() };
+        assert_eq!(
+            service.tightened(&loose).unwrap_err().to_string(),
+            "`memory_bytes` of 1024 MiB exceeds the service's limit of 512 MiB: a component may only tighten limits"
+        );
+        let zero = LimitOverrides { log_lines: Some(0), ..Default::default() };
+        assert_eq!(service.tightened(&zero).unwrap_err(), LimitError::NotPositive { name: "log_lines" });
+    }
+
+    #[test]
+    fn fuel_overrides_need_metering() {
+        let fuel = LimitOverrides { fuel: Some(1000), ..Default::default() };
+        assert_eq!(SandboxLimits::default().tightened(&fuel).unwrap_err(), LimitError::FuelOff);
+        let metered = SandboxLimits { fuel: Some(1 << 30), ..Default::default() };
+        assert_eq!(metered.tightened(&fuel).unwrap().fuel, Some(1000));
+    }
+
+    #[test]
+    fn byte_counts_read_like_limits() {
+        assert_eq!(bytes(64 << 20), "64 MiB");
+        assert_eq!(bytes(1536), "1536 bytes");
+        assert_eq!(bytes(2048), "2 KiB");
+        assert_eq!(bytes(1000), "1000 bytes");
+    }
+}
