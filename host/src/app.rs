@@ -84,7 +84,15 @@ impl App {
 
     /// Serves until the process ends (or the listener fails); `%24` in paths means `$`.
     pub async fn serve(self, listener: TcpListener) -> Result<(), AppError> {
+        use axum::serve::ListenerExt;
         let app = MapRequestLayer::new(api::decode_dollar::<axum::body::Body>).layer(self.router);
+        // Small writes (SSE events, 202s) go out at once: without TCP_NODELAY, Nagle's
+        // algorithm and the client's delayed ACK hold each one back ~40 ms.
+        let listener = listener.tap_io(|tcp| {
+            if let Err(error) = tcp.set_nodelay(true) {
+                tracing::warn!(%error, "cannot set TCP_NODELAY");
+            }
+        });
         axum::serve(listener, ServiceExt::<Request>::into_make_service(app)).await?;
         Ok(())
     }

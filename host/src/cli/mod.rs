@@ -1,5 +1,6 @@
 //! Command-line interface. Each subcommand lives in its own module; this one only parses.
 
+mod bench;
 mod describe;
 mod run;
 mod serve;
@@ -23,6 +24,9 @@ enum Command {
     },
     /// Serve the chapkit ML API (configs, artifacts, jobs, $train/$predict).
     Serve(serve::ServeArgs),
+    /// Measure a chapkit-compatible server over HTTP, or compare measurements.
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
     /// Run a component's train or predict locally on CSV files.
     #[command(subcommand)]
     Run(run::RunCommand),
@@ -33,6 +37,7 @@ impl Cli {
         match self.command {
             Command::Describe { component } => describe::execute(&component),
             Command::Run(command) => command.execute(),
+            Command::Bench(command) => command.execute(),
             Command::Serve(args) => {
                 tracing_subscriber::fmt()
                     .with_env_filter(

@@ -1,0 +1,148 @@
+//! The few chapkit calls the workload makes, with timings: create a config, submit
+//! `$train`/`$predict` (timing the 202), and wait for the job's terminal state on its SSE
+//! stream (`poll_interval` is for upstream chapkit, which polls its store server-side;
+//! chapwasm pushes).
+
+use super::sse::SseBuffer;
+use serde::Deserialize;
+use std::time::{Duration, Instant};
+
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("HTTP: {0}")]
+    Http(#[from] reqwest::Error),
+    #[error("{call} answered {status}: {body}")]
+    Status { call: String, status: u16, body: String },
+    #[error("{0}")]
+    Protocol(String),
+}
+
+/// The 202 body of `$train`/`$predict`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Submitted {
+    pub job_id: String,
+    pub artifact_id: String,
+}
+
+/// How a job ended.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct JobEnd {
+    pub status: String,
+    #[serde(default)]
+    pub error: Option<String>,
+}
+
+impl JobEnd {
+    pub fn is_terminal(&self) -> bool {
+        matches!(self.status.as_str(), "completed" | "failed" | "canceled" | "deleted")
+    }
+}
+
+/// One timed job: the 202's latency, time until it was seen terminal, how it ended.
+#[derive(Debug, Clone)]
+pub struct TimedJob {
+    pub accepted: Duration,
+    pub finished: Duration,
+    pub artifact_id: String,
+    pub end: JobEnd,
+}
+
+#[derive(Clone)]
+pub struct BenchClient {
+    http: reqwest::Client,
+    base: String,
+}
+
+impl BenchClient {
+    pub fn new(base: &str) -> Self {
+        Self { http: reqwest::Client::new(), base: base.trim_end_matches('/').to_owned() }
+    }
+
+    /// Waits until `/health` answers 200 (the server may still be starting).
+    pub async fn wait_ready(&self, timeout: Duration) -> Result<(), LoadError> {
+        let started = Instant::now();
+        loop {
+            match self.http.get(format!("{}/health", self.base)).send().await {
+                Ok(response) if response.status().is_success() => return Ok(()),
+                _ if started.elapsed() > timeout => {
+                    return Err(LoadError::Protocol(format!("{} was not ready within {timeout:?}", self.base)));
+                }
+                _ => tokio::time::sleep(Duration::from_millis(50)).await,
+            }
+        }
+    }
+
+    /// Creates an empty config and returns its id.
+    pub async fn create_config(&self) -> Result<String, LoadError> {
+        let body = r#"{"name":"bench","data":{}}"#.to_owned();
+        let created: serde_json::Value = self.post_json("/api/v1/configs", body).await?.json().await?;
+        created["id"].as_str().map(str::to_owned).ok_or_else(|| LoadError::Protocol(format!("no config id: {created}")))
+    }
+
+    /// Submits a training job and waits for it.
+    pub async fn train(&self, config_id: &str, frame: &str) -> Result<TimedJob, LoadError> {
+        let body = format!(r#"{{"config_id":"{config_id}","data":{frame}}}"#);
+        self.run_job("/api/v1/ml/$train", body).await
+    }
+
+    /// Submits a prediction job and waits for it.
+    pub async fn predict(&self, model_id: &str, historic: &str, future: &str) -> Result<TimedJob, LoadError> {
+        let body = format!(r#"{{"artifact_id":"{model_id}","historic":{historic},"future":{future}}}"#);
+        self.run_job("/api/v1/ml/$predict", body).await
+    }
+
+    async fn run_job(&self, path: &str, body: String) -> Result<TimedJob, LoadError> {
+        let started = Instant::now();
+        let submitted: Submitted = self.post_json(path, body).await?.json().await?;
+        let accepted = started.elapsed();
+        let end = self.wait(&submitted.job_id).await?;
+        Ok(TimedJob { accepted, finished: started.elapsed(), artifact_id: submitted.artifact_id, end })
+    }
+
+    /// Follows the job's SSE stream until it reports a terminal state.
+    pub async fn wait(&self, job_id: &str) -> Result<JobEnd, LoadError> {
+        let url = format!("{}/api/v1/jobs/{job_id}/$stream?poll_interval=0.005", self.base);
+        let mut response = self.checked("stream", self.http.get(url).send().await?).await?;
+        let mut buffer = SseBuffer::default();
+        while let Some(chunk) = response.chunk().await? {
+            for data in buffer.push(&String::from_utf8_lossy(&chunk)) {
+                let end: JobEnd = serde_json::from_str(&data)
+                    .map_err(|e| LoadError::Protocol(format!("unreadable job event {data}: {e}")))?;
+                if end.is_terminal() {
+                    return Ok(end);
+                }
+            }
+        }
+        Err(LoadError::Protocol(format!("the stream of job {job_id} closed before it ended")))
+    }
+
+    async fn post_json(&self, path: &str, body: String) -> Result<reqwest::Response, LoadError> {
+        let request = self.http.post(format!("{}{path}", self.base)).header("content-type", "application/json");
+        self.checked(path, request.body(body).send().await?).await
+    }
+
+    async fn checked(&self, call: &str, response: reqwest::Response) -> Result<reqwest::Response, LoadError> {
+        if response.status().is_success() {
+            return Ok(response);
+        }
+        let status = response.status().as_u16();
+        let body = response.text().await.unwrap_or_default();
+        Err(LoadError::Status { call: call.to_owned(), status, body: body.chars().take(500).collect() })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn job_events_parse_with_or_without_an_error() {
+        let running: JobEnd = serde_json::from_str(r#"{"id":"x","status":"running","progress":null}"#).unwrap();
+        assert!(!running.is_terminal());
+        let failed: JobEnd = serde_json::from_str(r#"{"status":"failed","error":"boom"}"#).unwrap();
+        assert!(failed.is_terminal());
+        assert_eq!(failed.error.as_deref(), Some("boom"));
+        let deleted: JobEnd = serde_json::from_str(r#"{"status":"deleted"}"#).unwrap();
+        assert!(deleted.is_terminal());
+    }
+}

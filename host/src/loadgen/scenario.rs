@@ -1,0 +1,194 @@
+//! The workload: quiet-server latencies (one job at a time), large frames end to end,
+//! then throughput of small train+predict pairs at a client concurrency, with the
+//! server's memory before and after.
+
+use super::client::{BenchClient, LoadError, TimedJob};
+use super::frames::{future_frame, training_frame};
+use super::report::{Better, Figure, Report};
+use super::rss::read_memory;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+/// What to run.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Plan {
+    /// Rows of the frames timed one job at a time.
+    pub small_rows: usize,
+    /// Rows of the large frames.
+    pub large_rows: usize,
+    /// Rows of the throughput pairs' frames.
+    pub pair_rows: usize,
+    /// Repeats of the small-frame jobs.
+    pub repeats: usize,
+    /// Repeats of the large-frame jobs.
+    pub large_repeats: usize,
+    /// Train+predict pairs in the throughput phase.
+    pub pairs: usize,
+    /// Clients running pairs at once.
+    pub concurrency: usize,
+    /// The server's pid, to read its memory.
+    pub pid: Option<u32>,
+}
+
+impl Default for Plan {
+    fn default() -> Self {
+        Self {
+            small_rows: 1000,
+            large_rows: 100_000,
+            pair_rows: 100,
+            repeats: 20,
+            large_repeats: 3,
+            pairs: 200,
+            concurrency: 8,
+            pid: None,
+        }
+    }
+}
+
+/// Runs the plan against the server at `client` and reports every figure.
+pub async fn run(client: &BenchClient, plan: &Plan, label: &str) -> Result<Report, LoadError> {
+    client.wait_ready(Duration::from_secs(60)).await?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let idle = plan.pid.and_then(read_memory);
+    let config_id = client.create_config().await?;
+    let mut report = Report::new(label, plan.clone());
+
+    let small = (training_frame(plan.small_rows), future_frame(plan.small_rows));
+    let warm = client.train(&config_id, &small.0).await?;
+    report.check(&warm);
+    report.check(&client.predict(&warm.artifact_id, &small.0, &small.1).await?);
+    let mut timings = JobTimings::default();
+    for _ in 0..plan.repeats {
+        let train = client.train(&config_id, &small.0).await?;
+        let predict = client.predict(&train.artifact_id, &small.0, &small.1).await?;
+        timings.add(&mut report, &train, &predict);
+    }
+    let rows = plan.small_rows;
+    report.add(Figure::seconds(
+        format!("train_accept_{rows}"),
+        format!("202 for $train, {rows} rows"),
+        timings.train_accept,
+    ));
+    report.add(Figure::seconds(
+        format!("predict_accept_{rows}"),
+        format!("202 for $predict, {rows} rows"),
+        timings.predict_accept,
+    ));
+    report.add(Figure::seconds(
+        format!("train_e2e_{rows}"),
+        format!("$train to completed, {rows} rows"),
+        timings.train_done,
+    ));
+    report.add(Figure::seconds(
+        format!("predict_e2e_{rows}"),
+        format!("$predict to completed, {rows} rows"),
+        timings.predict_done,
+    ));
+
+    let large = (training_frame(plan.large_rows), future_frame(plan.large_rows));
+    let mut timings = JobTimings::default();
+    for _ in 0..plan.large_repeats {
+        let train = client.train(&config_id, &large.0).await?;
+        let predict = client.predict(&train.artifact_id, &large.0, &large.1).await?;
+        timings.add(&mut report, &train, &predict);
+    }
+    let rows = plan.large_rows;
+    report.add(Figure::seconds(
+        format!("train_e2e_{rows}"),
+        format!("$train to completed, {rows} rows"),
+        timings.train_done,
+    ));
+    report.add(Figure::seconds(
+        format!("predict_e2e_{rows}"),
+        format!("$predict to completed, {rows} rows"),
+        timings.predict_done,
+    ));
+    drop(large);
+
+    let (pairs_per_second, pair_seconds) = throughput(client, plan, &config_id, &mut report).await?;
+    report.add(Figure::new(
+        "pairs_per_second",
+        &format!("train+predict pairs/s, {} rows, {} clients", plan.pair_rows, plan.concurrency),
+        "1/s",
+        Better::Higher,
+        &[pairs_per_second],
+    ));
+    report.add(Figure::seconds("pair_e2e".into(), "one pair under load, train to predicted".into(), pair_seconds));
+
+    if let (Some(idle), Some(after)) = (idle, plan.pid.and_then(read_memory)) {
+        report.add(Figure::new(
+            "idle_rss",
+            "resident memory, idle",
+            "MiB",
+            Better::Lower,
+            &[idle.rss_kib as f64 / 1024.0],
+        ));
+        report.add(Figure::new(
+            "peak_rss",
+            "peak resident memory",
+            "MiB",
+            Better::Lower,
+            &[after.peak_kib as f64 / 1024.0],
+        ));
+    }
+    Ok(report)
+}
+
+#[derive(Default)]
+struct JobTimings {
+    train_accept: Vec<f64>,
+    predict_accept: Vec<f64>,
+    train_done: Vec<f64>,
+    predict_done: Vec<f64>,
+}
+
+impl JobTimings {
+    fn add(&mut self, report: &mut Report, train: &TimedJob, predict: &TimedJob) {
+        report.check(train);
+        report.check(predict);
+        self.train_accept.push(train.accepted.as_secs_f64());
+        self.predict_accept.push(predict.accepted.as_secs_f64());
+        self.train_done.push(train.finished.as_secs_f64());
+        self.predict_done.push(predict.finished.as_secs_f64());
+    }
+}
+
+/// `plan.pairs` pairs over `plan.concurrency` clients: pairs per second, and each pair's time.
+async fn throughput(
+    client: &BenchClient,
+    plan: &Plan,
+    config_id: &str,
+    report: &mut Report,
+) -> Result<(f64, Vec<f64>), LoadError> {
+    let frames = Arc::new((training_frame(plan.pair_rows), future_frame(plan.pair_rows)));
+    let next = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let workers: Vec<_> = (0..plan.concurrency.max(1))
+        .map(|_| {
+            let (client, frames, next, config_id) =
+                (client.clone(), frames.clone(), next.clone(), config_id.to_owned());
+            let pairs = plan.pairs;
+            tokio::spawn(async move {
+                let mut done = Vec::new();
+                while next.fetch_add(1, Ordering::Relaxed) < pairs {
+                    let train = client.train(&config_id, &frames.0).await?;
+                    let predict = client.predict(&train.artifact_id, &frames.0, &frames.1).await?;
+                    done.push((train, predict));
+                }
+                Ok::<_, LoadError>(done)
+            })
+        })
+        .collect();
+    let mut pair_seconds = Vec::new();
+    for worker in workers {
+        let done = worker.await.map_err(|e| LoadError::Protocol(format!("a client task died: {e}")))??;
+        for (train, predict) in done {
+            report.check(&train);
+            report.check(&predict);
+            pair_seconds.push((train.finished + predict.finished).as_secs_f64());
+        }
+    }
+    Ok((pair_seconds.len() as f64 / started.elapsed().as_secs_f64(), pair_seconds))
+}
