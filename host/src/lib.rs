@@ -10,6 +10,7 @@ pub mod app;
 pub mod builder;
 pub mod bundled;
 pub mod csv_frame;
+pub mod frame_codec;
 pub mod frame_json;
 pub mod info;
 pub mod loadgen;

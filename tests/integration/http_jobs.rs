@@ -4,6 +4,7 @@
 use crate::support::app::{TestApp, spawn_app, spawn_app_with};
 use chapwasm::app::AppSettings;
 use chapwasm::service::clock::{job_time, new_id};
+use chapwasm::service::{Generation, JobRequest};
 use chapwasm::store::{JobRow, JobStatus, Store};
 use serde_json::{Value, json};
 
@@ -102,12 +103,20 @@ async fn a_restarted_file_database_server_loses_nothing_and_leaves_nothing_stuck
 
     // What a crash leaves behind: one job claimed mid-run, one accepted but not started.
     let store = Store::connect(&url).await.unwrap();
-    let request = json!({"kind": "train", "config_id": config_id, "data": frame(), "geo": null, "generation": "spec"});
+    let data = chapwasm::frame_json::parse_frame(&frame(), "data", true).unwrap();
+    let request = JobRequest::Train {
+        config_id: config_id.clone(),
+        data,
+        geo: None,
+        generation: Generation::Spec,
+        prediction_periods: None,
+    };
     let job = |status| JobRow {
         id: new_id(),
         kind: "train".into(),
         status,
-        request: request.to_string(),
+        request: String::new(),
+        inputs: Some(request.encode()),
         artifact_id: new_id(),
         submitted_at: job_time(),
         started_at: None,

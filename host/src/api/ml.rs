@@ -1,8 +1,10 @@
 //! `$train` and `$predict`: validate everything up front (4xx, nothing created), then 202
 //! with the job id and the pre-allocated artifact id under both generations' names.
 
-use super::body::{object, required, ulid_field};
+use super::body::{FramedBody, ulid_field};
 use super::{ApiError, AppState};
+use crate::DataFrame;
+use crate::frame_json::parse_frame_text;
 use crate::service::{Generation, JobRequest, SubmitError, Submitted};
 use axum::Json;
 use axum::body::Bytes;
@@ -10,37 +12,51 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde_json::{Map, Value, json};
 
-fn train_request(body: &Map<String, Value>, forced: Option<Generation>) -> Result<JobRequest, ApiError> {
-    Ok(JobRequest::Train {
-        config_id: ulid_field(body, "config_id")?,
-        data: required(body, "data")?.clone(),
-        geo: geo(body)?,
-        generation: forced.map_or_else(|| generation(body, false), Ok)?,
-        prediction_periods: run_info_periods(body)?,
-    })
+/// Every field a `$train`/`$predict`/`$validate` body may carry a frame in.
+const FRAME_FIELDS: [&str; 3] = ["data", "historic", "future"];
+
+/// A frame field parsed into columns; a bad frame is a `SubmitError` (a 422, or a
+/// diagnostic for `$validate`), a missing one a malformed body.
+fn frame(
+    body: &FramedBody,
+    field: &'static str,
+    require_rows: bool,
+) -> Result<Result<DataFrame, SubmitError>, ApiError> {
+    let text = body.frame(field)?;
+    Ok(parse_frame_text(text, field, require_rows).map_err(|e| SubmitError::InvalidFrame { field, message: e.0 }))
 }
 
-fn predict_request(body: &Map<String, Value>, forced: Option<Generation>) -> Result<JobRequest, ApiError> {
-    let uses_artifact_id = body.contains_key("artifact_id");
-    Ok(JobRequest::Predict {
-        model_artifact_id: ulid_field(body, if uses_artifact_id { "artifact_id" } else { "model_artifact_id" })?,
-        historic: required(body, "historic")?.clone(),
-        future: required(body, "future")?.clone(),
-        geo: geo(body)?,
-        generation: forced.map_or_else(|| generation(body, uses_artifact_id), Ok)?,
-        prediction_periods: run_info_periods(body)?,
-    })
+fn train_request(body: &FramedBody, forced: Option<Generation>) -> Result<Result<JobRequest, SubmitError>, ApiError> {
+    let fields = &body.fields;
+    let config_id = ulid_field(fields, "config_id")?;
+    let data = frame(body, "data", true)?;
+    let (geo, generation, prediction_periods) =
+        (geo(fields)?, forced.map_or_else(|| generation(fields, false), Ok)?, run_info_periods(fields)?);
+    Ok(data.map(|data| JobRequest::Train { config_id, data, geo, generation, prediction_periods }))
+}
+
+fn predict_request(body: &FramedBody, forced: Option<Generation>) -> Result<Result<JobRequest, SubmitError>, ApiError> {
+    let fields = &body.fields;
+    let uses_artifact_id = fields.contains_key("artifact_id");
+    let model_artifact_id = ulid_field(fields, if uses_artifact_id { "artifact_id" } else { "model_artifact_id" })?;
+    let historic = frame(body, "historic", false)?;
+    let future = frame(body, "future", true)?;
+    let (geo, generation, prediction_periods) =
+        (geo(fields)?, forced.map_or_else(|| generation(fields, uses_artifact_id), Ok)?, run_info_periods(fields)?);
+    Ok(historic.and_then(|historic| {
+        Ok(JobRequest::Predict { model_artifact_id, historic, future: future?, geo, generation, prediction_periods })
+    }))
 }
 
 pub async fn train(State(state): State<AppState>, body: Bytes) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let request = train_request(&object(&body)?, state.forced_generation)?;
-    let submitted = state.service.submit(request).await.map_err(submit_error)?;
+    let request = train_request(&FramedBody::parse(&body, &FRAME_FIELDS)?, state.forced_generation)?;
+    let submitted = state.service.submit(request.map_err(submit_error)?).await.map_err(submit_error)?;
     Ok(accepted(submitted, "model_artifact_id", "Training"))
 }
 
 pub async fn predict(State(state): State<AppState>, body: Bytes) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let request = predict_request(&object(&body)?, state.forced_generation)?;
-    let submitted = state.service.submit(request).await.map_err(submit_error)?;
+    let request = predict_request(&FramedBody::parse(&body, &FRAME_FIELDS)?, state.forced_generation)?;
+    let submitted = state.service.submit(request.map_err(submit_error)?).await.map_err(submit_error)?;
     Ok(accepted(submitted, "prediction_artifact_id", "Prediction"))
 }
 
@@ -58,13 +74,17 @@ fn accepted(submitted: Submitted, legacy: &str, what: &str) -> (StatusCode, Json
 /// `$validate`: the checks of `$train`/`$predict` as a dry run, reported as chapkit's
 /// diagnostics. Malformed bodies are still a 422, as in chapkit.
 pub async fn validate(State(state): State<AppState>, body: Bytes) -> Result<Json<Value>, ApiError> {
-    let body = object(&body)?;
-    let mut request = match body.get("type").and_then(Value::as_str) {
+    let body = FramedBody::parse(&body, &FRAME_FIELDS)?;
+    let request = match body.fields.get("type").and_then(Value::as_str) {
         Some("train") => train_request(&body, state.forced_generation)?,
         Some("predict") => predict_request(&body, state.forced_generation)?,
         _ => return Err(ApiError::validation(&["body", "type"], "`type` must be \"train\" or \"predict\"")),
     };
-    let diagnostics = match state.service.check(&mut request).await {
+    let checked = match request {
+        Ok(mut request) => state.service.check(&mut request).await.map(drop),
+        Err(error) => Err(error),
+    };
+    let diagnostics = match checked {
         Ok(_) => vec![],
         Err(SubmitError::Store(e)) => return Err(e.into()),
         Err(error) => {
@@ -110,10 +130,10 @@ fn run_info_periods(body: &Map<String, Value>) -> Result<Option<u64>, ApiError> 
 }
 
 /// Optional GeoJSON: must be a FeatureCollection when present.
-fn geo(body: &Map<String, Value>) -> Result<Option<Value>, ApiError> {
+fn geo(body: &Map<String, Value>) -> Result<Option<String>, ApiError> {
     match body.get("geo") {
         None | Some(Value::Null) => Ok(None),
-        Some(geo) if geo["type"] == "FeatureCollection" && geo["features"].is_array() => Ok(Some(geo.clone())),
+        Some(geo) if geo["type"] == "FeatureCollection" && geo["features"].is_array() => Ok(Some(geo.to_string())),
         Some(_) => Err(ApiError::validation(
             &["body", "geo", "type"],
             "`geo` must be a GeoJSON FeatureCollection ({\"type\": \"FeatureCollection\", \"features\": [...]})",

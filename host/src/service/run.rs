@@ -8,7 +8,8 @@ use super::events::ProgressPublisher;
 use super::horizon::config_for_run;
 use super::predictions;
 use super::{Generation, JobRequest, MlKind, MlRecord, MlService, MlStatus};
-use crate::frame_json::{parse_frame, render_frame};
+use crate::frame_codec;
+use crate::frame_json::frame_json_bytes;
 use crate::runtime::{Call, GuestOutput, ModelComponent, RuntimeError};
 use crate::store::{ArtifactRow, JobRow};
 use std::sync::Arc;
@@ -47,9 +48,13 @@ impl MlService {
     pub(super) async fn execute(self: &Arc<Self>, job: JobRow) {
         let canceled = Arc::new(AtomicBool::new(false));
         self.running.lock().expect("running lock").insert(job.id.clone(), canceled.clone());
-        let outcome = match serde_json::from_str::<JobRequest>(&job.request) {
+        let request = match &job.inputs {
+            Some(bytes) => JobRequest::decode(bytes),
+            None => Err("written by an older version of chapwasm; submit it again".to_owned()),
+        };
+        let outcome = match request {
             Ok(request) => self.produce(request, &job.id, canceled).await,
-            Err(e) => Outcome::Failed(format!("the stored job request is unreadable: {e}")),
+            Err(e) => Outcome::Failed(format!("the stored job inputs are unreadable: {e}")),
         };
         self.running.lock().expect("running lock").remove(&job.id);
         let now = job_time();
@@ -84,20 +89,16 @@ impl MlService {
                     Ok(model) => model,
                     Err(e) => return Outcome::Failed(e.to_string()),
                 };
-                let frame = match parse_frame(&data, "data", true) {
-                    Ok(frame) => frame,
-                    Err(e) => return Outcome::Failed(e.0),
-                };
-                let geo = geo.map(|g| g.to_string());
+                let data_sha256 = sha256_hex(&[&frame_codec::encode(&data)]);
                 let config = config_for_run(&config.data, prediction_periods);
                 let config_sha256 = sha256_hex(&[config.as_bytes()]);
                 let runner = model.clone();
                 let call =
-                    tokio::task::spawn_blocking(move || runner.train(&config, frame, geo.as_deref(), observer)).await;
+                    tokio::task::spawn_blocking(move || runner.train(&config, data, geo.as_deref(), observer)).await;
                 let context = Context {
                     kind: MlKind::TrainedModel,
                     config_sha256,
-                    data_sha256: sha256_hex(&[data.to_string().as_bytes()]),
+                    data_sha256,
                     generation,
                     config_id,
                     model_artifact_id: None,
@@ -118,14 +119,7 @@ impl MlService {
                     Ok(None) => return Outcome::Failed(format!("Config {} not found", record.config_id)),
                     Err(e) => return Outcome::Failed(e.to_string()),
                 };
-                let data_sha256 = sha256_hex(&[historic.to_string().as_bytes(), future.to_string().as_bytes()]);
-                let frames = parse_frame(&historic, "historic", false)
-                    .and_then(|h| Ok((h, parse_frame(&future, "future", true)?)));
-                let (historic, future) = match frames {
-                    Ok(frames) => frames,
-                    Err(e) => return Outcome::Failed(e.0),
-                };
-                let geo = geo.map(|g| g.to_string());
+                let data_sha256 = sha256_hex(&[&frame_codec::encode(&historic), &frame_codec::encode(&future)]);
                 let config = config_for_run(&config.data, prediction_periods);
                 let config_sha256 = sha256_hex(&[config.as_bytes()]);
                 let future_rows = future.num_rows();
@@ -151,7 +145,7 @@ impl MlService {
                     model_artifact_id: Some(model_artifact_id),
                 };
                 outcome(&model, call, started, context, |frame| {
-                    (render_frame(&frame).to_string().into_bytes(), "application/vnd.chapkit.dataframe+json")
+                    (frame_json_bytes(&frame), "application/vnd.chapkit.dataframe+json")
                 })
             }
         }

@@ -3,20 +3,22 @@
 
 use super::clock::{job_time, new_id};
 use super::{Generation, MlKind, MlRecord, MlService, MlStatus, horizon};
-use crate::frame_json::parse_frame;
+use crate::DataFrame;
+use crate::frame_codec;
 use crate::store::{JobRow, JobStatus, StoreError};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-/// Everything a job needs to run, stored in its row (so it survives a restart). Frames
-/// are kept in chapkit's frame JSON, already checked to parse.
+/// Everything a job needs to run, stored in its row (so it survives a restart) in a
+/// compact binary form: frames as typed columns (`frame_codec`), parsed once at the door.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum JobRequest {
     Train {
         config_id: String,
-        data: Value,
-        geo: Option<Value>,
+        #[serde(with = "frame_codec::field")]
+        data: DataFrame,
+        /// GeoJSON text.
+        geo: Option<String>,
         generation: Generation,
         /// From `run_info`; replaced at submission by the decided horizon.
         #[serde(default)]
@@ -24,9 +26,11 @@ pub enum JobRequest {
     },
     Predict {
         model_artifact_id: String,
-        historic: Value,
-        future: Value,
-        geo: Option<Value>,
+        #[serde(with = "frame_codec::field")]
+        historic: DataFrame,
+        #[serde(with = "frame_codec::field")]
+        future: DataFrame,
+        geo: Option<String>,
         generation: Generation,
         #[serde(default)]
         prediction_periods: Option<u64>,
@@ -57,6 +61,18 @@ pub enum SubmitError {
     Store(#[from] StoreError),
 }
 
+impl JobRequest {
+    /// The bytes stored in the job's row.
+    pub fn encode(&self) -> Vec<u8> {
+        postcard::to_allocvec(self).expect("a job request encodes")
+    }
+
+    /// A request from its stored bytes.
+    pub fn decode(bytes: &[u8]) -> Result<Self, String> {
+        postcard::from_bytes(bytes).map_err(|e| e.to_string())
+    }
+}
+
 impl MlService {
     /// Checks a request and commits it as a pending job.
     pub async fn submit(&self, mut request: JobRequest) -> Result<Submitted, SubmitError> {
@@ -67,7 +83,8 @@ impl MlService {
             id: new_id(),
             kind: kind.to_owned(),
             status: JobStatus::Pending,
-            request: serde_json::to_string(&request).expect("request serialises"),
+            request: String::new(),
+            inputs: Some(request.encode()),
             artifact_id: artifact_id.clone(),
             submitted_at: job_time(),
             started_at: None,
@@ -85,21 +102,17 @@ impl MlService {
     /// decided horizon. Returns the job kind.
     pub async fn check(&self, request: &mut JobRequest) -> Result<&'static str, SubmitError> {
         Ok(match request {
-            JobRequest::Train { config_id, data, prediction_periods, .. } => {
+            JobRequest::Train { config_id, prediction_periods, .. } => {
                 let config = self.store.get_config(config_id).await?;
                 let config = config.ok_or_else(|| SubmitError::ConfigNotFound(config_id.clone()))?;
-                check_frame(data, "data", true)?;
                 *prediction_periods = self.horizon(*prediction_periods, None, &config.data)?;
                 "train"
             }
-            JobRequest::Predict { model_artifact_id, historic, future, prediction_periods, .. } => {
+            JobRequest::Predict { model_artifact_id, future, prediction_periods, .. } => {
                 let record = self.trained_model_record(model_artifact_id).await?;
-                check_frame(historic, "historic", false)?;
-                let future = parse_frame(future, "future", true)
-                    .map_err(|e| SubmitError::InvalidFrame { field: "future", message: e.0 })?;
                 let config = self.store.get_config(&record.config_id).await?;
                 let config = config.ok_or_else(|| SubmitError::ConfigNotFound(record.config_id.clone()))?;
-                *prediction_periods = self.horizon(*prediction_periods, Some(&future), &config.data)?;
+                *prediction_periods = self.horizon(*prediction_periods, Some(future), &config.data)?;
                 "predict"
             }
         })
@@ -140,8 +153,4 @@ impl MlService {
         horizon::check(periods, source, self.horizon).map_err(SubmitError::Horizon)?;
         Ok(Some(periods))
     }
-}
-
-fn check_frame(value: &Value, field: &'static str, require_rows: bool) -> Result<(), SubmitError> {
-    parse_frame(value, field, require_rows).map(drop).map_err(|e| SubmitError::InvalidFrame { field, message: e.0 })
 }

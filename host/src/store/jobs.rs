@@ -53,8 +53,10 @@ pub struct JobRow {
     /// `train` or `predict`.
     pub kind: String,
     pub status: JobStatus,
-    /// JSON: everything the job needs to run.
+    /// Unused since job inputs are binary (kept for rows written before); empty.
     pub request: String,
+    /// Everything the job needs to run, encoded by the service (`None` in summaries).
+    pub inputs: Option<Vec<u8>>,
     pub artifact_id: String,
     pub submitted_at: String,
     pub started_at: Option<String>,
@@ -70,6 +72,7 @@ fn row(r: AnyRow) -> Result<JobRow, sqlx::Error> {
         kind: r.try_get("kind")?,
         status: JobStatus::parse(&status).ok_or_else(|| sqlx::Error::Decode(format!("job status {status}").into()))?,
         request: r.try_get("request")?,
+        inputs: r.try_get("inputs")?,
         artifact_id: r.try_get("artifact_id")?,
         submitted_at: r.try_get("submitted_at")?,
         started_at: r.try_get("started_at")?,
@@ -82,7 +85,7 @@ fn row(r: AnyRow) -> Result<JobRow, sqlx::Error> {
 /// Job columns without the (possibly large) request.
 macro_rules! summary {
     () => {
-        "id, kind, status, '' AS request, artifact_id, submitted_at, started_at, finished_at, error, error_traceback"
+        "id, kind, status, '' AS request, NULL AS inputs, artifact_id, submitted_at, started_at, finished_at, error, error_traceback"
     };
 }
 
@@ -90,12 +93,14 @@ impl Store {
     /// Records a submitted job; once this returns, the job survives a crash.
     pub async fn insert_job(&self, job: &JobRow) -> Result<(), StoreError> {
         sqlx::query(
-            "INSERT INTO jobs (id, kind, status, request, artifact_id, submitted_at) VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO jobs (id, kind, status, request, inputs, artifact_id, submitted_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(&job.id)
         .bind(&job.kind)
         .bind(job.status.as_str())
         .bind(&job.request)
+        .bind(job.inputs.as_deref())
         .bind(&job.artifact_id)
         .bind(&job.submitted_at)
         .execute(&self.pool)
