@@ -1,5 +1,6 @@
 //! `GET /api/v1/jobs/{id}/$stream`: chapkit's bare `data: <job json>` events, pushed on
-//! every state change and progress report, closed after a terminal state; a deleted job
+//! every state change (rendered from the event's record when it carries one) and progress
+//! report, closed after a terminal state; a deleted job
 //! gets `data: {"status": "deleted"}` and the stream closes. An already finished job
 //! yields exactly one event.
 
@@ -43,8 +44,13 @@ pub async fn stream(State(state): State<AppState>, Path(id): Path<String>) -> Re
                     }
                     _ => continue,
                 },
+                // A change that carries the new record: no need to read it back.
+                Ok(JobEvent::Changed { job: Some(job), .. }) => {
+                    terminal = job.status.is_terminal();
+                    render(&job)
+                }
                 // A change, or missed events (lagged): the record in the store is the truth.
-                Ok(JobEvent::Changed { .. }) | Err(RecvError::Lagged(_)) => {
+                Ok(JobEvent::Changed { job: None, .. }) | Err(RecvError::Lagged(_)) => {
                     match state.service.store().get_job(&id).await {
                         Ok(Some(job)) => {
                             terminal = job.status.is_terminal();

@@ -1,20 +1,35 @@
 //! Job events, pushed to SSE subscribers the moment they happen (no polling): a state
-//! change (re-read the record), progress reported by the guest, or deletion.
+//! change (with the job's new record when the publisher has it, so subscribers need not
+//! read it back), progress reported by the guest, or deletion.
 
 use crate::runtime::{CallObserver, LogRecord};
+use crate::store::JobRow;
+use std::sync::Arc;
 use tokio::sync::broadcast;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum JobEvent {
-    Changed { job_id: String },
-    Progress { job_id: String, fraction: f64, message: String },
-    Deleted { job_id: String },
+    /// The job's record changed; `job` is the new record (without inputs) if known.
+    Changed {
+        job_id: String,
+        job: Option<Arc<JobRow>>,
+    },
+    Progress {
+        job_id: String,
+        fraction: f64,
+        message: String,
+    },
+    Deleted {
+        job_id: String,
+    },
 }
 
 impl JobEvent {
     pub fn job_id(&self) -> &str {
         match self {
-            JobEvent::Changed { job_id } | JobEvent::Progress { job_id, .. } | JobEvent::Deleted { job_id } => job_id,
+            JobEvent::Changed { job_id, .. } | JobEvent::Progress { job_id, .. } | JobEvent::Deleted { job_id } => {
+                job_id
+            }
         }
     }
 }
@@ -28,6 +43,13 @@ pub struct JobEvents {
 impl Default for JobEvents {
     fn default() -> Self {
         Self { sender: broadcast::channel(1024).0 }
+    }
+}
+
+impl JobEvent {
+    /// A change, carrying the job's new record (its inputs left out).
+    pub fn changed(job: &JobRow) -> Self {
+        JobEvent::Changed { job_id: job.id.clone(), job: Some(Arc::new(job.clone_summary())) }
     }
 }
 

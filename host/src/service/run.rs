@@ -11,7 +11,7 @@ use super::{Generation, JobRequest, MlKind, MlRecord, MlService, MlStatus};
 use crate::frame_codec;
 use crate::frame_json::frame_json_bytes;
 use crate::runtime::{Call, GuestOutput, ModelComponent, RuntimeError};
-use crate::store::{ArtifactRow, JobRow};
+use crate::store::{ArtifactRow, JobRow, JobStatus};
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
@@ -48,31 +48,56 @@ impl MlService {
     pub(super) async fn execute(self: &Arc<Self>, job: JobRow) {
         let canceled = Arc::new(AtomicBool::new(false));
         self.running.lock().expect("running lock").insert(job.id.clone(), canceled.clone());
+        let clock = std::time::Instant::now();
         let request = match &job.inputs {
             Some(bytes) => JobRequest::decode(bytes),
             None => Err("written by an older version of chapwasm; submit it again".to_owned()),
         };
+        let decoded = clock.elapsed();
         let outcome = match request {
             Ok(request) => self.produce(request, &job.id, canceled).await,
             Err(e) => Outcome::Failed(format!("the stored job inputs are unreadable: {e}")),
         };
+        let ran = clock.elapsed();
         self.running.lock().expect("running lock").remove(&job.id);
         let now = job_time();
+        let mut ended = job.clone_summary();
+        ended.finished_at = Some(now.clone());
         let stored = match outcome {
             Outcome::Succeeded(produced) => {
+                ended.status = JobStatus::Completed;
                 let (artifact, link) = artifact_row(&job, produced);
                 self.store.complete_job(&job.id, &now, &artifact, link.as_deref()).await
             }
             Outcome::ModelFailed { produced, error, traceback } => {
+                (ended.status, ended.error, ended.error_traceback) =
+                    (JobStatus::Failed, Some(error.clone()), Some(traceback.clone()));
                 let (artifact, link) = artifact_row(&job, produced);
                 self.store.fail_job(&job.id, &now, &error, &traceback, Some((&artifact, link.as_deref()))).await
             }
-            Outcome::Failed(error) => self.store.fail_job(&job.id, &now, &error, "", None).await,
+            Outcome::Failed(error) => {
+                (ended.status, ended.error, ended.error_traceback) =
+                    (JobStatus::Failed, Some(error.clone()), Some(String::new()));
+                self.store.fail_job(&job.id, &now, &error, "", None).await
+            }
         };
-        if let Err(error) = stored {
-            tracing::error!(job = %job.id, %error, "cannot record the job's outcome");
+        match stored {
+            // The row may differ from `ended` (canceled meanwhile): subscribers read it back.
+            Ok(true) => self.events.publish(super::JobEvent::changed(&ended)),
+            Ok(false) => self.events.publish(super::JobEvent::Changed { job_id: job.id.clone(), job: None }),
+            Err(error) => {
+                tracing::error!(job = %job.id, %error, "cannot record the job's outcome");
+                self.events.publish(super::JobEvent::Changed { job_id: job.id.clone(), job: None });
+            }
         }
-        self.events.publish(super::JobEvent::Changed { job_id: job.id.clone() });
+        let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
+        tracing::debug!(
+            job = %job.id,
+            decode_ms = ms(decoded),
+            run_ms = ms(ran - decoded),
+            store_ms = ms(clock.elapsed() - ran),
+            "job finished"
+        );
     }
 
     async fn produce(self: &Arc<Self>, request: JobRequest, job_id: &str, canceled: Arc<AtomicBool>) -> Outcome {

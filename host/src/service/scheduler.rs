@@ -11,7 +11,7 @@ pub(super) async fn run(service: Arc<MlService>) {
         let slot = service.slots.clone().acquire_owned().await.expect("semaphore never closes");
         match service.store.claim_next_job(&job_time()).await {
             Ok(Some(job)) => {
-                service.events.publish(super::JobEvent::Changed { job_id: job.id.clone() });
+                service.events.publish(super::JobEvent::changed(&job));
                 let service = service.clone();
                 tokio::spawn(async move {
                     service.execute(job).await;

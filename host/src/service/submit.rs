@@ -93,7 +93,7 @@ impl MlService {
             error_traceback: None,
         };
         self.store.insert_job(&job).await?;
-        self.events.publish(super::JobEvent::Changed { job_id: job.id.clone() });
+        self.events.publish(super::JobEvent::changed(&job));
         self.wakeup.notify_one();
         Ok(Submitted { job_id: job.id, artifact_id })
     }

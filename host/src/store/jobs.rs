@@ -65,6 +65,25 @@ pub struct JobRow {
     pub error_traceback: Option<String>,
 }
 
+impl JobRow {
+    /// A copy without the (possibly large) inputs.
+    pub fn clone_summary(&self) -> JobRow {
+        JobRow {
+            id: self.id.clone(),
+            kind: self.kind.clone(),
+            status: self.status,
+            request: String::new(),
+            inputs: None,
+            artifact_id: self.artifact_id.clone(),
+            submitted_at: self.submitted_at.clone(),
+            started_at: self.started_at.clone(),
+            finished_at: self.finished_at.clone(),
+            error: self.error.clone(),
+            error_traceback: self.error_traceback.clone(),
+        }
+    }
+}
+
 fn row(r: AnyRow) -> Result<JobRow, sqlx::Error> {
     let status: String = r.try_get("status")?;
     Ok(JobRow {

@@ -54,8 +54,14 @@ impl Store {
                     conn.execute("PRAGMA foreign_keys = ON").await?;
                     conn.execute("PRAGMA busy_timeout = 30000").await?;
                     if target.file {
+                        // Large pages for large rows (frames, artifacts): fewer overflow
+                        // pages per blob. Takes effect when the file is created.
+                        conn.execute("PRAGMA page_size = 16384").await?;
                         conn.execute("PRAGMA journal_mode = WAL").await?;
                         conn.execute("PRAGMA synchronous = NORMAL").await?;
+                        // No checkpoint inside a commit (it would fsync on a request's
+                        // path); `checkpoint_in_background` does them instead.
+                        conn.execute("PRAGMA wal_autocheckpoint = 0").await?;
                     }
                     Ok(())
                 })
@@ -63,7 +69,28 @@ impl Store {
             .connect(&target.url)
             .await?;
         MIGRATOR.run(&pool).await?;
-        Ok(Self { pool })
+        let store = Self { pool };
+        if target.file {
+            store.checkpoint_in_background();
+        }
+        Ok(store)
+    }
+
+    /// Copies the SQLite write-ahead log into the database file every second, off the
+    /// request path (a large artifact would otherwise make its commit wait for the fsyncs
+    /// of a checkpoint). Stops when the pool is closed.
+    fn checkpoint_in_background(&self) {
+        let pool = self.pool.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(1));
+            every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            while !pool.is_closed() {
+                every.tick().await;
+                if let Err(error) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&pool).await {
+                    tracing::warn!(%error, "WAL checkpoint failed");
+                }
+            }
+        });
     }
 
     /// `SELECT 1`: the health check.
