@@ -1,6 +1,10 @@
 //! Ordinary least squares for model authors: the workhorse of the regression plugins,
-//! written once here so every plugin gets the same numerically careful solver (SVD,
-//! minimum-norm solution for rank-deficient designs, as scikit-learn's `LinearRegression`).
+//! written once here so every plugin gets the same careful solver. Like scikit-learn's
+//! `LinearRegression`, it centres the features and the target (the intercept is what the
+//! means leave over) and takes the minimum-norm solution when the design is
+//! rank-deficient. The centred normal equations are accumulated in one pass over the rows
+//! (O(rows × features²), no copy of the data) and solved by an SVD of the small Gram
+//! matrix: a 100k × 5 fit costs a few milliseconds instead of an SVD of the whole design.
 
 use crate::ModelError;
 use nalgebra::{DMatrix, DVector};
@@ -35,13 +39,38 @@ pub fn least_squares(x: &[Vec<f64>], y: &[f64]) -> Result<LinearFit, ModelError>
     if x.iter().flatten().chain(y).any(|v| !v.is_finite()) {
         return Err(ModelError::invalid_data("features and target must be finite numbers"));
     }
-    let design = DMatrix::from_fn(x.len(), width + 1, |r, c| if c == 0 { 1.0 } else { x[r][c - 1] });
-    let target = DVector::from_column_slice(y);
-    let solution = design
-        .svd(true, true)
-        .solve(&target, 1e-12)
-        .map_err(|e| ModelError::failed(format!("least squares did not converge: {e}")))?;
-    Ok(LinearFit { intercept: solution[0], coefficients: solution.iter().skip(1).copied().collect() })
+    let rows = x.len() as f64;
+    let x_mean: Vec<f64> = (0..width).map(|j| x.iter().map(|row| row[j]).sum::<f64>() / rows).collect();
+    let y_mean = y.iter().sum::<f64>() / rows;
+    let mut gram = DMatrix::<f64>::zeros(width, width);
+    let mut moment = DVector::<f64>::zeros(width);
+    let mut centred = vec![0.0; width];
+    for (row, target) in x.iter().zip(y) {
+        for (c, (value, mean)) in centred.iter_mut().zip(row.iter().zip(&x_mean)) {
+            *c = value - mean;
+        }
+        let t = target - y_mean;
+        for i in 0..width {
+            moment[i] += centred[i] * t;
+            for j in i..width {
+                gram[(i, j)] += centred[i] * centred[j];
+            }
+        }
+    }
+    gram.fill_lower_triangle_with_upper_triangle();
+    let coefficients = if width == 0 {
+        Vec::new()
+    } else {
+        let svd = gram.svd(true, true);
+        // Directions the data does not span (collinear or constant features) get no weight.
+        let tolerance = svd.singular_values.max() * 1e-10;
+        let solution = svd
+            .solve(&moment, tolerance)
+            .map_err(|e| ModelError::failed(format!("least squares did not converge: {e}")))?;
+        solution.iter().copied().collect()
+    };
+    let intercept = y_mean - coefficients.iter().zip(&x_mean).map(|(b, m)| b * m).sum::<f64>();
+    Ok(LinearFit { intercept, coefficients })
 }
 
 #[cfg(test)]
@@ -67,6 +96,28 @@ mod tests {
         for (row, want) in x.iter().zip(y) {
             assert!((fit.predict(row) - want).abs() < 1e-9);
         }
+    }
+
+    #[test]
+    fn noisy_data_matches_the_closed_form_fit() {
+        // One feature: slope = cov(x, y) / var(x), intercept = mean(y) - slope * mean(x).
+        let x: Vec<Vec<f64>> = (0..50).map(|i| vec![f64::from(i) * 0.37]).collect();
+        let y: Vec<f64> = (0..50).map(|i| 1.0 + 0.8 * f64::from(i) * 0.37 + f64::from((i * 13) % 7) - 3.0).collect();
+        let (mx, my) = (x.iter().map(|r| r[0]).sum::<f64>() / 50.0, y.iter().sum::<f64>() / 50.0);
+        let cov: f64 = x.iter().zip(&y).map(|(r, v)| (r[0] - mx) * (v - my)).sum();
+        let var: f64 = x.iter().map(|r| (r[0] - mx).powi(2)).sum();
+        let fit = least_squares(&x, &y).unwrap();
+        assert!((fit.coefficients[0] - cov / var).abs() < 1e-9);
+        assert!((fit.intercept - (my - cov / var * mx)).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_constant_feature_gets_no_weight() {
+        let x: Vec<Vec<f64>> = (0..10).map(|i| vec![f64::from(i), 5.0]).collect();
+        let y: Vec<f64> = (0..10).map(|i| 2.0 * f64::from(i) + 1.0).collect();
+        let fit = least_squares(&x, &y).unwrap();
+        assert!(fit.coefficients[1].abs() < 1e-9 && (fit.coefficients[0] - 2.0).abs() < 1e-9);
+        assert!((fit.intercept - 1.0).abs() < 1e-9);
     }
 
     #[test]
