@@ -19,15 +19,22 @@ pub fn parse_frame_text(text: &str, field: &str, require_rows: bool) -> Result<D
     let not_a_frame = |e: serde_json::Error, problem: &RefCell<Option<String>>| {
         FrameError(problem.take().unwrap_or_else(|| format!("`{field}` is not a data frame: {e}")))
     };
+    let mut builders = Vec::new();
     let mut top = serde_json::Deserializer::from_str(text);
-    let (columns, data) =
-        Top { field, problem: &problem }.deserialize(&mut top).map_err(|e| not_a_frame(e, &problem))?;
-    let width = columns.len();
-    let mut builders: Vec<ColumnBuilder> = (0..width).map(|_| ColumnBuilder::with_capacity(0)).collect();
-    let mut rows = serde_json::Deserializer::from_str(data.get());
-    let num_rows = Rows { field, columns: &columns, builders: &mut builders, problem: &problem }
-        .deserialize(&mut rows)
+    let parsed = Top { field, builders: &mut builders, problem: &problem }
+        .deserialize(&mut top)
         .map_err(|e| not_a_frame(e, &problem))?;
+    let (columns, num_rows) = match parsed {
+        Parsed::Rows { columns, num_rows } => (columns, num_rows),
+        Parsed::Later { columns, data } => {
+            builders = new_builders(columns.len());
+            let mut rows = serde_json::Deserializer::from_str(data.get());
+            let num_rows = Rows { field, columns: &columns, builders: &mut builders, problem: &problem }
+                .deserialize(&mut rows)
+                .map_err(|e| not_a_frame(e, &problem))?;
+            (columns, num_rows)
+        }
+    };
     if require_rows && num_rows == 0 {
         return Err(FrameError(format!("`{field}` has no rows")));
     }
@@ -36,21 +43,33 @@ pub fn parse_frame_text(text: &str, field: &str, require_rows: bool) -> Result<D
         if frame.has_column(name) {
             return Err(FrameError(format!("`{field}` has the column `{name}` twice")));
         }
-        let column = builder.finish(name, TEXT_COLUMNS.contains(&name.as_str()));
+        let column = builder.finish(name, TEXT_COLUMNS.contains(&&**name));
         frame.set_column(column).map_err(|e| FrameError(e.message))?;
     }
     Ok(frame)
 }
 
-/// The object: `columns` parsed, `data` kept as raw text until the columns are known
-/// (JSON objects are unordered), anything else ignored.
+fn new_builders(width: usize) -> Vec<ColumnBuilder> {
+    (0..width).map(|_| ColumnBuilder::with_capacity(0)).collect()
+}
+
+/// What the object held: rows already in the builders (`columns` came first, the usual
+/// order), or `data` as raw text to parse once the columns are known.
+enum Parsed<'de> {
+    Rows { columns: Vec<String>, num_rows: usize },
+    Later { columns: Vec<String>, data: &'de RawValue },
+}
+
+/// The object: `columns`, then `data` straight into the builders (or kept raw if it comes
+/// first: JSON objects are unordered); anything else ignored.
 struct Top<'p> {
     field: &'p str,
+    builders: &'p mut Vec<ColumnBuilder>,
     problem: &'p RefCell<Option<String>>,
 }
 
 impl<'de> DeserializeSeed<'de> for Top<'_> {
-    type Value = (Vec<String>, &'de RawValue);
+    type Value = Parsed<'de>;
 
     fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
         deserializer.deserialize_any(self)
@@ -58,23 +77,30 @@ impl<'de> DeserializeSeed<'de> for Top<'_> {
 }
 
 impl<'de> Visitor<'de> for Top<'_> {
-    type Value = (Vec<String>, &'de RawValue);
+    type Value = Parsed<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a data frame object")
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let (mut columns, mut data) = (None, None);
+        let (mut columns, mut raw, mut num_rows) = (None::<Vec<String>>, None, None);
         while let Some(key) = map.next_key::<Cow<'de, str>>()? {
-            match key.as_ref() {
-                "columns" => columns = Some(map.next_value::<Vec<String>>()?),
-                "data" => data = Some(map.next_value::<&'de RawValue>()?),
+            match (key.as_ref(), &columns) {
+                ("columns", _) => columns = Some(map.next_value()?),
+                ("data", Some(names)) => {
+                    *self.builders = new_builders(names.len());
+                    let rows =
+                        Rows { field: self.field, columns: names, builders: self.builders, problem: self.problem };
+                    num_rows = Some(map.next_value_seed(rows)?);
+                }
+                ("data", None) => raw = Some(map.next_value::<&'de RawValue>()?),
                 _ => drop(map.next_value::<IgnoredAny>()?),
             }
         }
-        match (columns, data) {
-            (Some(columns), Some(data)) => Ok((columns, data)),
+        match (columns, num_rows, raw) {
+            (Some(columns), Some(num_rows), _) => Ok(Parsed::Rows { columns, num_rows }),
+            (Some(columns), None, Some(data)) => Ok(Parsed::Later { columns, data }),
             _ => Err(self.fail(format!(
                 "`{}` must be {{\"columns\": [...], \"data\": [[...], ...]}} (row-major); got an object without `columns` and `data` (dict-of-lists is not accepted)",
                 self.field
@@ -126,14 +152,14 @@ impl Top<'_> {
 }
 
 /// `data`: rows of cells, each cell pushed into its column's builder. Yields the row count.
-struct Rows<'p> {
+struct Rows<'p, 'b> {
     field: &'p str,
     columns: &'p [String],
-    builders: &'p mut Vec<ColumnBuilder>,
+    builders: &'b mut Vec<ColumnBuilder>,
     problem: &'p RefCell<Option<String>>,
 }
 
-impl<'de> DeserializeSeed<'de> for Rows<'_> {
+impl<'de> DeserializeSeed<'de> for Rows<'_, '_> {
     type Value = usize;
 
     fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<usize, D::Error> {
@@ -141,7 +167,7 @@ impl<'de> DeserializeSeed<'de> for Rows<'_> {
     }
 }
 
-impl<'de> Visitor<'de> for Rows<'_> {
+impl<'de> Visitor<'de> for Rows<'_, '_> {
     type Value = usize;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
