@@ -15,6 +15,7 @@ pub use artifacts::{ArtifactChangeError, ArtifactRow, LinkError};
 pub use components::ComponentRow;
 pub use configs::ConfigRow;
 pub use jobs::{JobRow, JobStatus};
+pub use url::Backend;
 
 use sqlx::AnyPool;
 use sqlx::any::AnyPoolOptions;
@@ -25,7 +26,7 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error("migrations: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
-    #[error("unsupported database URL `{0}`: use `:memory:`, a SQLite file path, or `sqlite://…`")]
+    #[error("unsupported database URL `{0}`: use `:memory:`, a SQLite file path, `sqlite://…` or `postgres://…`")]
     UnsupportedUrl(String),
 }
 
@@ -35,11 +36,14 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 #[derive(Clone)]
 pub struct Store {
     pool: AnyPool,
+    backend: Backend,
+    url: String,
 }
 
 impl Store {
     /// Opens (creating if needed) and migrates the database. `url` is `:memory:` (the
-    /// default: lost on exit), a file path such as `ml.db`, or a `sqlite://` URL.
+    /// default: lost on exit), a file path such as `ml.db`, a `sqlite://` URL, or a
+    /// `postgres://` URL (several replicas may share that one).
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         sqlx::any::install_default_drivers();
         let target = url::parse(url)?;
@@ -51,6 +55,9 @@ impl Store {
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     use sqlx::Executor;
+                    if target.backend == Backend::Postgres {
+                        return Ok(());
+                    }
                     conn.execute("PRAGMA foreign_keys = ON").await?;
                     conn.execute("PRAGMA busy_timeout = 30000").await?;
                     if target.file {
@@ -69,7 +76,7 @@ impl Store {
             .connect(&target.url)
             .await?;
         MIGRATOR.run(&pool).await?;
-        let store = Self { pool };
+        let store = Self { pool, backend: target.backend, url: target.url.clone() };
         if target.file {
             store.checkpoint_in_background();
         }
@@ -91,6 +98,15 @@ impl Store {
                 }
             }
         });
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The URL the store connected with (for listeners that need their own connection).
+    pub fn url(&self) -> &str {
+        &self.url
     }
 
     /// `SELECT 1`: the health check.

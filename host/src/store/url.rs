@@ -1,22 +1,36 @@
-//! Turns the user's `--database-url` into a sqlx URL and pool shape.
+//! Turns the user's `--database-url` into a sqlx URL, the backend, and a pool shape.
 
 use super::StoreError;
 
+/// Which database engine a store talks to; a few statements differ (claiming with
+/// `SKIP LOCKED`, SQLite's pragmas).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
 pub(super) struct Target {
     pub url: String,
+    pub backend: Backend,
+    /// A SQLite file (not `:memory:`).
     pub file: bool,
     pub max_connections: u32,
 }
 
 pub(super) fn parse(url: &str) -> Result<Target, StoreError> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Ok(Target { url: url.to_owned(), backend: Backend::Postgres, file: false, max_connections: 8 });
+    }
     if url == ":memory:" || url == "sqlite::memory:" {
         // One connection: every new connection to `:memory:` would be a new, empty database.
-        return Ok(Target { url: "sqlite::memory:".into(), file: false, max_connections: 1 });
+        let url = "sqlite::memory:".into();
+        return Ok(Target { url, backend: Backend::Sqlite, file: false, max_connections: 1 });
     }
     if url.contains("://") && !url.starts_with("sqlite://") {
         return Err(StoreError::UnsupportedUrl(url.to_owned()));
     }
     let path = url.strip_prefix("sqlite://").unwrap_or(url);
     let path = path.split('?').next().unwrap_or(path);
-    Ok(Target { url: format!("sqlite://{path}?mode=rwc"), file: true, max_connections: 8 })
+    Ok(Target { url: format!("sqlite://{path}?mode=rwc"), backend: Backend::Sqlite, file: true, max_connections: 8 })
 }

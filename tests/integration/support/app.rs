@@ -1,5 +1,7 @@
-//! `spawn_app()`: a real server on a random port with a fresh in-memory database, and a
-//! small HTTP client for it.
+//! `spawn_app()`: a real server on a random port with a fresh database, and a small HTTP
+//! client for it. The database is in-memory SQLite, or, when `CHAPWASM_TEST_POSTGRES_URL`
+//! is set (`.ci/run` sets it), a new PostgreSQL database of its own on that server: the
+//! same suite runs against both backends.
 
 use chapwasm::app::{App, AppSettings};
 use reqwest::{Client, Response};
@@ -16,7 +18,12 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(AppSettings { max_concurrency: 2, ..AppSettings::default() }).await
 }
 
-pub async fn spawn_app_with(settings: AppSettings) -> TestApp {
+pub async fn spawn_app_with(mut settings: AppSettings) -> TestApp {
+    if settings.database_url == ":memory:"
+        && let Some(url) = fresh_postgres_database().await
+    {
+        settings.database_url = url;
+    }
     let app = App::build(settings).await.expect("app builds");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
@@ -98,4 +105,24 @@ impl TestApp {
         }
         panic!("job {job_id} did not finish in 10 s");
     }
+}
+
+/// The PostgreSQL server the suite also runs against, if one is configured.
+pub fn postgres_url() -> Option<String> {
+    std::env::var("CHAPWASM_TEST_POSTGRES_URL").ok().filter(|url| !url.is_empty())
+}
+
+/// A new, empty database on the configured PostgreSQL server (named `chapwasm_test_<ulid>`;
+/// `.ci/run` drops old ones), or `None` when the suite runs on SQLite only.
+pub async fn fresh_postgres_database() -> Option<String> {
+    use sqlx::Connection;
+    let server = postgres_url()?;
+    let name = format!("chapwasm_test_{}", chapwasm::service::clock::new_id().to_lowercase());
+    let mut admin = sqlx::PgConnection::connect(&server).await.expect("CHAPWASM_TEST_POSTGRES_URL is reachable");
+    // The name is ours: a fixed prefix and a ULID.
+    let create = sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"));
+    sqlx::query(create).execute(&mut admin).await.expect("create a test database");
+    admin.close().await.ok();
+    let (base, _) = server.rsplit_once('/').expect("a postgres URL names a database");
+    Some(format!("{base}/{name}"))
 }
