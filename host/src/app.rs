@@ -6,7 +6,7 @@ use crate::builder::MlServiceBuilder;
 use crate::bundled::LINEAR_REGRESSION;
 use crate::info::ServiceInfo;
 use crate::runtime::{RuntimeError, RuntimeSettings, SandboxLimits};
-use crate::service::{Generation, MlService};
+use crate::service::{Generation, LeasePolicy, MlService};
 use crate::store::StoreError;
 use axum::ServiceExt;
 use axum::extract::Request;
@@ -34,6 +34,8 @@ pub struct AppSettings {
     pub limits: SandboxLimits,
     /// Where precompiled components are kept across restarts (`None`: not kept).
     pub cache_dir: Option<std::path::PathBuf>,
+    /// Job leases (for replicas sharing a PostgreSQL database).
+    pub lease: LeasePolicy,
 }
 
 impl Default for AppSettings {
@@ -47,6 +49,7 @@ impl Default for AppSettings {
             wire_generation: None,
             limits: SandboxLimits::default(),
             cache_dir: None,
+            lease: LeasePolicy::default(),
         }
     }
 }
@@ -78,8 +81,28 @@ impl App {
             .body_limit(settings.body_limit)
             .wire_generation(settings.wire_generation)
             .runtime(RuntimeSettings { limits: settings.limits, cache_dir: settings.cache_dir })
+            .lease(settings.lease)
             .build()
             .await
+    }
+
+    /// Serves until `stop` resolves, then drains: claims no more jobs, gives running ones
+    /// up to `grace` to finish, hands the rest back to the queue (for another replica), and
+    /// returns. Requests keep being answered while it drains.
+    pub async fn serve_until(
+        self,
+        listener: TcpListener,
+        stop: impl std::future::Future<Output = ()>,
+        grace: std::time::Duration,
+    ) -> Result<(), AppError> {
+        let service = self.service.clone();
+        tokio::select! {
+            served = self.serve(listener) => served,
+            handed_back = async { stop.await; service.drain(grace).await } => {
+                tracing::info!(handed_back, "drained: running jobs finished or were handed back");
+                Ok(())
+            }
+        }
     }
 
     /// Serves until the process ends (or the listener fails); `%24` in paths means `$`.

@@ -7,7 +7,7 @@ use crate::api::{self, AppState, Parts};
 use crate::app::{App, AppError};
 use crate::info::ServiceInfo;
 use crate::runtime::{Runtime, RuntimeSettings};
-use crate::service::{Generation, MlService};
+use crate::service::{Generation, LeasePolicy, MlService};
 use crate::store::Store;
 use std::sync::Arc;
 
@@ -21,6 +21,7 @@ pub struct ServiceBuilder {
     runtime: RuntimeSettings,
     parts: Parts,
     forced_generation: Option<Generation>,
+    lease: LeasePolicy,
 }
 
 impl ServiceBuilder {
@@ -34,10 +35,11 @@ impl ServiceBuilder {
             runtime: RuntimeSettings::default(),
             parts: Parts::default(),
             forced_generation: None,
+            lease: LeasePolicy::default(),
         }
     }
 
-    /// `:memory:` (default), a SQLite file path, or a `sqlite://` URL.
+    /// `:memory:` (default), a SQLite file path, a `sqlite://` or a `postgres://` URL.
     pub fn with_database(mut self, url: &str) -> Self {
         self.database_url = url.to_owned();
         self
@@ -116,8 +118,9 @@ impl ServiceBuilder {
         let config_schema = Arc::new(api::config_schema(model.description()));
         let bound = |key: &str| info[key].as_u64().map_or(0, |v| v as u32);
         let horizon = (bound("min_prediction_periods"), bound("max_prediction_periods"));
-        let service =
-            MlService::start(store, runtime, model, self.max_concurrency, horizon).await.map_err(AppError::Setup)?;
+        let service = MlService::start(store, runtime, model, self.max_concurrency, horizon, self.lease)
+            .await
+            .map_err(AppError::Setup)?;
         let state =
             AppState { service: service.clone(), info, config_schema, forced_generation: self.forced_generation };
         Ok(App { router: api::router(state, self.parts, self.body_limit), service })
@@ -160,6 +163,12 @@ impl MlServiceBuilder {
 
     pub fn wire_generation(mut self, generation: Option<Generation>) -> Self {
         self.inner.forced_generation = generation;
+        self
+    }
+
+    /// How long a job's claim holds without heartbeats, and how often it may be retried.
+    pub fn lease(mut self, lease: LeasePolicy) -> Self {
+        self.inner.lease = lease;
         self
     }
 

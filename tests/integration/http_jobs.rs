@@ -123,6 +123,7 @@ async fn a_restarted_file_database_server_loses_nothing_and_leaves_nothing_stuck
         finished_at: None,
         error: None,
         error_traceback: None,
+        attempt: 0,
     };
     let (interrupted, pending) = (job(JobStatus::Running), job(JobStatus::Pending));
     store.insert_job(&interrupted).await.unwrap();

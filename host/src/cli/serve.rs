@@ -3,7 +3,7 @@
 use anyhow::Context;
 use chapwasm::app::{App, AppSettings};
 use chapwasm::runtime::SandboxLimits;
-use chapwasm::service::Generation;
+use chapwasm::service::{Generation, LeasePolicy};
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 
@@ -68,6 +68,17 @@ pub struct ServeArgs {
     /// Largest request body, in MiB.
     #[arg(long, default_value_t = 256)]
     body_limit_mib: usize,
+    /// How long a job's claim holds without a heartbeat; after that another replica may
+    /// take the job over (replicas sharing a PostgreSQL database).
+    #[arg(long, default_value_t = 30.0)]
+    lease_secs: f64,
+    /// Claims before a job whose workers keep disappearing is failed.
+    #[arg(long, default_value_t = 3)]
+    max_attempts: i64,
+    /// On SIGTERM or Ctrl-C: how long running jobs may take to finish before they are
+    /// handed back to the queue.
+    #[arg(long, default_value_t = 30.0)]
+    shutdown_grace_secs: f64,
 }
 
 pub async fn execute(args: ServeArgs) -> anyhow::Result<()> {
@@ -109,11 +120,35 @@ pub async fn execute(args: ServeArgs) -> anyhow::Result<()> {
         max_concurrency: args.max_concurrency.unwrap_or(defaults.max_concurrency),
         body_limit: args.body_limit_mib << 20,
         component,
+        lease: LeasePolicy {
+            duration: seconds(args.lease_secs, "--lease-secs")?,
+            max_attempts: args.max_attempts.max(1),
+        },
     };
+    let grace = seconds(args.shutdown_grace_secs, "--shutdown-grace-secs")?;
     let app = App::build(settings).await?;
     let listener = tokio::net::TcpListener::bind((args.host.as_str(), args.port)).await?;
     tracing::info!(address = %listener.local_addr()?, "chapwasm serving");
     eprintln!("chapwasm listening on http://{}", listener.local_addr()?);
-    app.serve(listener).await?;
+    app.serve_until(listener, stop_signal(), grace).await?;
     Ok(())
+}
+
+fn seconds(value: f64, flag: &str) -> anyhow::Result<std::time::Duration> {
+    std::time::Duration::try_from_secs_f64(value).map_err(|_| anyhow::anyhow!("{flag} must be a non-negative number"))
+}
+
+/// SIGTERM (what orchestrators send) or Ctrl-C.
+async fn stop_signal() {
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    let sigterm = async {
+        match terminate.as_mut() {
+            Some(signal) => drop(signal.recv().await),
+            None => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        _ = sigterm => tracing::info!("SIGTERM: draining"),
+        _ = tokio::signal::ctrl_c() => tracing::info!("Ctrl-C: draining"),
+    }
 }

@@ -11,6 +11,7 @@ mod components;
 pub mod config;
 mod events;
 mod horizon;
+mod leases;
 mod predictions;
 mod record;
 mod run;
@@ -19,6 +20,7 @@ mod submit;
 
 pub use components::RegisterError;
 pub use events::{JobEvent, JobEvents};
+pub use leases::LeasePolicy;
 pub use record::{Generation, MlKind, MlRecord, MlStatus};
 pub use submit::{JobRequest, SubmitError, Submitted};
 
@@ -38,8 +40,19 @@ pub struct MlService {
     wakeup: Notify,
     events: JobEvents,
     horizon: (u32, u32),
-    /// Cancel flags of the jobs running in this process.
-    running: Mutex<HashMap<String, Arc<AtomicBool>>>,
+    /// The jobs running in this process.
+    running: Mutex<HashMap<String, RunningJob>>,
+    /// This process's name on leases (a ULID per start).
+    replica: String,
+    lease: LeasePolicy,
+    /// Set by `drain`: claim no more jobs.
+    draining: AtomicBool,
+}
+
+/// A job running here: its cancel flag and the attempt (fencing token) it runs under.
+struct RunningJob {
+    canceled: Arc<AtomicBool>,
+    attempt: i64,
 }
 
 impl MlService {
@@ -52,12 +65,17 @@ impl MlService {
         model: Arc<ModelComponent>,
         max_concurrency: usize,
         horizon: (u32, u32),
+        lease: LeasePolicy,
     ) -> Result<Arc<Self>, String> {
         // Fail at start-up, not on the first config, if the default model's schema is broken.
         ConfigValidator::new(&model.description().config_schema)?;
-        let interrupted = store.fail_interrupted_jobs(&clock::job_time()).await.map_err(|e| e.to_string())?;
-        if interrupted > 0 {
-            tracing::warn!(interrupted, "failed jobs left running by a previous process");
+        // An embedded SQLite database has one server: whatever it left running died with
+        // it. On PostgreSQL other replicas may be running jobs; leases sort those out.
+        if store.backend() == crate::store::Backend::Sqlite {
+            let interrupted = store.fail_interrupted_jobs(&clock::job_time()).await.map_err(|e| e.to_string())?;
+            if interrupted > 0 {
+                tracing::warn!(interrupted, "failed jobs left running by a previous process");
+            }
         }
         let service = Arc::new(Self {
             store,
@@ -68,8 +86,12 @@ impl MlService {
             events: JobEvents::default(),
             horizon,
             running: Mutex::new(HashMap::new()),
+            replica: clock::new_id(),
+            lease,
+            draining: AtomicBool::new(false),
         });
         tokio::spawn(scheduler::run(service.clone()));
+        tokio::spawn(service.clone().rescue_forever());
         Ok(service)
     }
 
@@ -93,8 +115,8 @@ impl MlService {
     /// forgets it; false if unknown. Nothing the job would have written is written.
     pub async fn delete_job(&self, job_id: &str) -> Result<bool, crate::store::StoreError> {
         let deleted = self.store.delete_job(job_id).await?;
-        if let Some(flag) = self.running.lock().expect("running lock").get(job_id) {
-            flag.store(true, Ordering::SeqCst);
+        if let Some(run) = self.running.lock().expect("running lock").get(job_id) {
+            run.canceled.store(true, Ordering::SeqCst);
         }
         if deleted {
             self.events.publish(JobEvent::Deleted { job_id: job_id.to_owned() });

@@ -47,7 +47,9 @@ struct Context {
 impl MlService {
     pub(super) async fn execute(self: &Arc<Self>, job: JobRow) {
         let canceled = Arc::new(AtomicBool::new(false));
-        self.running.lock().expect("running lock").insert(job.id.clone(), canceled.clone());
+        let run = super::RunningJob { canceled: canceled.clone(), attempt: job.attempt };
+        self.running.lock().expect("running lock").insert(job.id.clone(), run);
+        let heartbeat = self.heartbeat(job.id.clone(), job.attempt);
         let clock = std::time::Instant::now();
         let request = match &job.inputs {
             Some(bytes) => JobRequest::decode(bytes),
@@ -59,7 +61,6 @@ impl MlService {
             Err(e) => Outcome::Failed(format!("the stored job inputs are unreadable: {e}")),
         };
         let ran = clock.elapsed();
-        self.running.lock().expect("running lock").remove(&job.id);
         let now = job_time();
         let mut ended = job.clone_summary();
         ended.finished_at = Some(now.clone());
@@ -67,22 +68,25 @@ impl MlService {
             Outcome::Succeeded(produced) => {
                 ended.status = JobStatus::Completed;
                 let (artifact, link) = artifact_row(&job, produced);
-                self.store.complete_job(&job.id, &now, &artifact, link.as_deref()).await
+                self.store.complete_job(&job.id, job.attempt, &now, &artifact, link.as_deref()).await
             }
             Outcome::ModelFailed { produced, error, traceback } => {
                 (ended.status, ended.error, ended.error_traceback) =
                     (JobStatus::Failed, Some(error.clone()), Some(traceback.clone()));
                 let (artifact, link) = artifact_row(&job, produced);
-                self.store.fail_job(&job.id, &now, &error, &traceback, Some((&artifact, link.as_deref()))).await
+                let artifact = Some((&artifact, link.as_deref()));
+                self.store.fail_job(&job.id, job.attempt, &now, &error, &traceback, artifact).await
             }
             Outcome::Failed(error) => {
                 (ended.status, ended.error, ended.error_traceback) =
                     (JobStatus::Failed, Some(error.clone()), Some(String::new()));
-                self.store.fail_job(&job.id, &now, &error, "", None).await
+                self.store.fail_job(&job.id, job.attempt, &now, &error, "", None).await
             }
         };
+        heartbeat.abort();
+        self.running.lock().expect("running lock").remove(&job.id);
         match stored {
-            // The row may differ from `ended` (canceled meanwhile): subscribers read it back.
+            // Not written: the job was deleted or taken over; subscribers read the row back.
             Ok(true) => self.events.publish(super::JobEvent::changed(&ended)),
             Ok(false) => self.events.publish(super::JobEvent::Changed { job_id: job.id.clone(), job: None }),
             Err(error) => {

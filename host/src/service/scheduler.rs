@@ -1,5 +1,6 @@
-//! The scheduler: claims pending jobs from the store while a concurrency slot is free and
-//! runs each on its own task. Woken by submissions; no polling delay.
+//! The scheduler: claims pending jobs from the store (under a lease) while a concurrency
+//! slot is free and runs each on its own task. Woken by submissions and rescues; stops
+//! claiming when the service drains.
 
 use super::MlService;
 use super::clock::job_time;
@@ -9,7 +10,11 @@ use std::time::Duration;
 pub(super) async fn run(service: Arc<MlService>) {
     loop {
         let slot = service.slots.clone().acquire_owned().await.expect("semaphore never closes");
-        match service.store.claim_next_job(&job_time()).await {
+        if service.is_draining() {
+            return;
+        }
+        let lease_until = service.lease_until();
+        match service.store.claim_next_job(&job_time(), &service.replica, &lease_until).await {
             Ok(Some(job)) => {
                 service.events.publish(super::JobEvent::changed(&job));
                 let service = service.clone();

@@ -91,6 +91,7 @@ impl MlService {
             finished_at: None,
             error: None,
             error_traceback: None,
+            attempt: 0,
         };
         self.store.insert_job(&job).await?;
         self.events.publish(super::JobEvent::changed(&job));

@@ -63,6 +63,8 @@ pub struct JobRow {
     pub finished_at: Option<String>,
     pub error: Option<String>,
     pub error_traceback: Option<String>,
+    /// How many times the job was claimed; the fencing token of its current run.
+    pub attempt: i64,
 }
 
 impl JobRow {
@@ -80,6 +82,7 @@ impl JobRow {
             finished_at: self.finished_at.clone(),
             error: self.error.clone(),
             error_traceback: self.error_traceback.clone(),
+            attempt: self.attempt,
         }
     }
 }
@@ -98,13 +101,24 @@ fn row(r: AnyRow) -> Result<JobRow, sqlx::Error> {
         finished_at: r.try_get("finished_at")?,
         error: r.try_get("error")?,
         error_traceback: r.try_get("error_traceback")?,
+        attempt: r.try_get("attempt")?,
     })
+}
+
+/// The start of the claim statement; backends differ in how the subquery locks.
+macro_rules! claim {
+    () => {
+        "UPDATE jobs SET status = 'running', started_at = $1, lease_owner = $2, lease_until = $3, \
+         attempt = attempt + 1 \
+         WHERE id = (SELECT id FROM jobs WHERE status = 'pending' ORDER BY id "
+    };
 }
 
 /// Job columns without the (possibly large) request.
 macro_rules! summary {
     () => {
-        "id, kind, status, '' AS request, NULL AS inputs, artifact_id, submitted_at, started_at, finished_at, error, error_traceback"
+        "id, kind, status, '' AS request, NULL AS inputs, artifact_id, submitted_at, started_at, finished_at, error, \
+         error_traceback, attempt"
     };
 }
 
@@ -152,36 +166,47 @@ impl Store {
         Ok(rows.into_iter().map(row).collect::<Result<_, _>>()?)
     }
 
-    /// Moves the oldest pending job to `running` and returns it with its request, or
-    /// `None` when nothing is pending. Atomic: two claimers never get the same job.
-    pub async fn claim_next_job(&self, now: &str) -> Result<Option<JobRow>, StoreError> {
-        let claimed = sqlx::query(
-            "UPDATE jobs SET status = 'running', started_at = $1 \
-             WHERE id = (SELECT id FROM jobs WHERE status = 'pending' ORDER BY id LIMIT 1) AND status = 'pending' \
-             RETURNING *",
-        )
-        .bind(now)
-        .fetch_optional(&self.pool)
-        .await?;
+    /// Moves the oldest pending job to `running` under a lease held by `owner` until
+    /// `lease_until`, counts the attempt, and returns the job with its inputs; `None` when
+    /// nothing is pending. Atomic: two claimers (threads or replicas) never get the same
+    /// job; on PostgreSQL, `SKIP LOCKED` lets them claim different jobs at once.
+    pub async fn claim_next_job(
+        &self,
+        now: &str,
+        owner: &str,
+        lease_until: &str,
+    ) -> Result<Option<JobRow>, StoreError> {
+        let sql = match self.backend {
+            super::Backend::Sqlite => concat!(claim!(), "LIMIT 1) AND status = 'pending' RETURNING *"),
+            super::Backend::Postgres => {
+                concat!(claim!(), "LIMIT 1 FOR UPDATE SKIP LOCKED) AND status = 'pending' RETURNING *")
+            }
+        };
+        let claimed = sqlx::query(sql).bind(now).bind(owner).bind(lease_until).fetch_optional(&self.pool).await?;
         Ok(claimed.map(row).transpose()?)
     }
 
     /// Completes a running job and writes its artifact in one transaction. Returns false,
-    /// writing nothing, if the job is no longer running (deleted meanwhile).
+    /// writing nothing, if this run no longer owns the job: deleted meanwhile, or taken
+    /// over after its lease expired (`attempt` is the fencing token from the claim).
     pub async fn complete_job(
         &self,
         job_id: &str,
+        attempt: i64,
         now: &str,
         artifact: &ArtifactRow,
         link_config: Option<&str>,
     ) -> Result<bool, StoreError> {
         let mut tx = self.pool.begin().await?;
-        let done =
-            sqlx::query("UPDATE jobs SET status = 'completed', finished_at = $1 WHERE id = $2 AND status = 'running'")
-                .bind(now)
-                .bind(job_id)
-                .execute(&mut *tx)
-                .await?;
+        let done = sqlx::query(
+            "UPDATE jobs SET status = 'completed', finished_at = $1, lease_owner = NULL, lease_until = NULL \
+                 WHERE id = $2 AND status = 'running' AND attempt = $3",
+        )
+        .bind(now)
+        .bind(job_id)
+        .bind(attempt)
+        .execute(&mut *tx)
+        .await?;
         if done.rows_affected() == 0 {
             return Ok(false); // dropping the transaction rolls back
         }
@@ -195,6 +220,7 @@ impl Store {
     pub async fn fail_job(
         &self,
         job_id: &str,
+        attempt: i64,
         now: &str,
         error: &str,
         traceback: &str,
@@ -202,13 +228,15 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let mut tx = self.pool.begin().await?;
         let done = sqlx::query(
-            "UPDATE jobs SET status = 'failed', finished_at = $1, error = $2, error_traceback = $3 \
-             WHERE id = $4 AND status IN ('pending', 'running')",
+            "UPDATE jobs SET status = 'failed', finished_at = $1, error = $2, error_traceback = $3, \
+             lease_owner = NULL, lease_until = NULL \
+             WHERE id = $4 AND status = 'running' AND attempt = $5",
         )
         .bind(now)
         .bind(error)
         .bind(traceback)
         .bind(job_id)
+        .bind(attempt)
         .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 0 {

@@ -9,12 +9,14 @@ mod artifacts;
 mod components;
 mod configs;
 mod jobs;
+mod leases;
 mod url;
 
 pub use artifacts::{ArtifactChangeError, ArtifactRow, LinkError};
 pub use components::ComponentRow;
 pub use configs::ConfigRow;
 pub use jobs::{JobRow, JobStatus};
+pub use leases::Rescued;
 pub use url::Backend;
 
 use sqlx::AnyPool;

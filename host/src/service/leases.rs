@@ -1,0 +1,120 @@
+//! Keeping jobs alive across replicas: each running job's lease is renewed by a heartbeat
+//! (a run that finds its lease gone stops its guest: someone else owns the job now); a
+//! rescuer on every replica puts jobs with expired leases back in the queue; and a replica
+//! told to stop drains: it claims nothing more, lets running jobs finish within a grace
+//! period, then hands the rest back.
+
+use super::clock::{job_time, job_time_after};
+use super::{JobEvent, MlService};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+/// How long a claim holds without a heartbeat, and how often a job may be taken over.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LeasePolicy {
+    pub duration: Duration,
+    /// Claims before a job whose worker keeps disappearing is failed.
+    pub max_attempts: i64,
+}
+
+impl Default for LeasePolicy {
+    fn default() -> Self {
+        Self { duration: Duration::from_secs(30), max_attempts: 3 }
+    }
+}
+
+impl LeasePolicy {
+    fn beat(&self) -> Duration {
+        (self.duration / 3).max(Duration::from_millis(50))
+    }
+}
+
+impl MlService {
+    /// The lease end for a claim or renewal made now.
+    pub(super) fn lease_until(&self) -> String {
+        job_time_after(self.lease.duration)
+    }
+
+    /// Renews the lease of a running job until the returned task is aborted; if the lease
+    /// was lost, interrupts the job's guest (its late writes are fenced off anyway).
+    pub(super) fn heartbeat(self: &Arc<Self>, job_id: String, attempt: i64) -> tokio::task::JoinHandle<()> {
+        let service = self.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(service.lease.beat());
+            every.tick().await;
+            loop {
+                every.tick().await;
+                match service.store.renew_lease(&job_id, attempt, &service.lease_until()).await {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        tracing::warn!(job = %job_id, attempt, "lost the job's lease; stopping its guest");
+                        service.interrupt(&job_id);
+                        return;
+                    }
+                    Err(error) => tracing::warn!(job = %job_id, %error, "cannot renew the job's lease"),
+                }
+            }
+        })
+    }
+
+    /// Puts jobs whose lease expired back in the queue, forever (every replica runs one).
+    pub(super) async fn rescue_forever(self: Arc<Self>) {
+        let mut every = tokio::time::interval(self.lease.beat());
+        loop {
+            every.tick().await;
+            match self.store.rescue_expired(&job_time(), self.lease.max_attempts).await {
+                Ok(rescued) => {
+                    if !rescued.requeued.is_empty() || !rescued.failed.is_empty() {
+                        tracing::warn!(requeued = ?rescued.requeued, failed = ?rescued.failed, "rescued jobs with expired leases");
+                    }
+                    for job_id in rescued.requeued.iter().chain(&rescued.failed) {
+                        self.events.publish(JobEvent::Changed { job_id: job_id.clone(), job: None });
+                    }
+                    if !rescued.requeued.is_empty() {
+                        self.wakeup.notify_one();
+                    }
+                }
+                Err(error) => tracing::warn!(%error, "cannot look for expired leases"),
+            }
+        }
+    }
+
+    /// Graceful stop: claim nothing more, wait up to `grace` for running jobs, then stop
+    /// the rest and hand them back to the queue for another replica. Returns how many were
+    /// handed back.
+    pub async fn drain(&self, grace: Duration) -> usize {
+        self.draining.store(true, Ordering::SeqCst);
+        self.wakeup.notify_waiters();
+        let deadline = tokio::time::Instant::now() + grace;
+        while !self.running.lock().expect("running lock").is_empty() && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let left: Vec<(String, i64)> =
+            self.running.lock().expect("running lock").iter().map(|(id, run)| (id.clone(), run.attempt)).collect();
+        let mut handed_back = 0;
+        for (job_id, attempt) in left {
+            // Release first: the interrupted run's own failure write is then fenced off.
+            match self.store.release_lease(&job_id, attempt).await {
+                Ok(true) => handed_back += 1,
+                Ok(false) => {}
+                Err(error) => tracing::warn!(job = %job_id, %error, "cannot hand the job back; its lease will expire"),
+            }
+            self.interrupt(&job_id);
+            self.events.publish(JobEvent::Changed { job_id, job: None });
+        }
+        handed_back
+    }
+
+    /// Whether the service is draining (it claims no more jobs).
+    pub fn is_draining(&self) -> bool {
+        self.draining.load(Ordering::SeqCst)
+    }
+
+    /// Stops the guest of a job running here, if any.
+    fn interrupt(&self, job_id: &str) {
+        if let Some(run) = self.running.lock().expect("running lock").get(job_id) {
+            run.canceled.store(true, Ordering::SeqCst);
+        }
+    }
+}
