@@ -9,10 +9,11 @@ use chapwasm::info::{AssessedStatus, ModelMetadata, ServiceInfo};
 use serde_json::json;
 
 async fn serve(app: App) -> TestApp {
+    let service = app.service.clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(app.serve(listener));
-    TestApp { base, client: reqwest::Client::new() }
+    TestApp { base, client: reqwest::Client::new(), service: Some(service) }
 }
 
 #[tokio::test(flavor = "multi_thread")]

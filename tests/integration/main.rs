@@ -17,4 +17,5 @@ mod http_workflow;
 mod limits;
 mod quickstart;
 mod regression;
+mod replicas;
 mod sandbox_failures;

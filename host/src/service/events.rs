@@ -34,15 +34,17 @@ impl JobEvent {
     }
 }
 
-/// The fan-out of job events inside one process.
+/// The fan-out of job events inside one process, and, with a relay, to the other
+/// replicas sharing the database (`notify.rs`).
 #[derive(Clone)]
 pub struct JobEvents {
     sender: broadcast::Sender<JobEvent>,
+    relay: Option<tokio::sync::mpsc::UnboundedSender<JobEvent>>,
 }
 
 impl Default for JobEvents {
     fn default() -> Self {
-        Self { sender: broadcast::channel(1024).0 }
+        Self { sender: broadcast::channel(1024).0, relay: None }
     }
 }
 
@@ -54,7 +56,21 @@ impl JobEvent {
 }
 
 impl JobEvents {
+    /// Events that are also handed to `relay` (in order) for the other replicas.
+    pub fn relayed(relay: tokio::sync::mpsc::UnboundedSender<JobEvent>) -> Self {
+        Self { relay: Some(relay), ..Self::default() }
+    }
+
+    /// Publishes here and to the other replicas.
     pub fn publish(&self, event: JobEvent) {
+        if let Some(relay) = &self.relay {
+            let _ = relay.send(event.clone());
+        }
+        self.publish_here(event);
+    }
+
+    /// Publishes to this process's subscribers only (an event another replica relayed).
+    pub fn publish_here(&self, event: JobEvent) {
         // No subscriber is fine: nobody is watching.
         let _ = self.sender.send(event);
     }

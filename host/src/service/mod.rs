@@ -12,6 +12,7 @@ pub mod config;
 mod events;
 mod horizon;
 mod leases;
+mod notify;
 mod predictions;
 mod record;
 mod run;
@@ -77,19 +78,31 @@ impl MlService {
                 tracing::warn!(interrupted, "failed jobs left running by a previous process");
             }
         }
+        let replica = clock::new_id();
+        let (events, outgoing) = match store.backend() {
+            crate::store::Backend::Sqlite => (JobEvents::default(), None),
+            crate::store::Backend::Postgres => {
+                let (relay, outgoing) = tokio::sync::mpsc::unbounded_channel();
+                (JobEvents::relayed(relay), Some(outgoing))
+            }
+        };
         let service = Arc::new(Self {
             store,
             runtime,
             model,
             slots: Arc::new(Semaphore::new(max_concurrency.max(1))),
             wakeup: Notify::new(),
-            events: JobEvents::default(),
+            events,
             horizon,
             running: Mutex::new(HashMap::new()),
-            replica: clock::new_id(),
+            replica,
             lease,
             draining: AtomicBool::new(false),
         });
+        if let Some(outgoing) = outgoing {
+            tokio::spawn(notify::relay(service.store.clone(), service.replica.clone(), outgoing));
+            tokio::spawn(notify::listen(service.clone()));
+        }
         tokio::spawn(scheduler::run(service.clone()));
         tokio::spawn(service.clone().rescue_forever());
         Ok(service)

@@ -7,6 +7,9 @@ use super::clock::job_time;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// The longest an idle scheduler waits before looking for pending jobs anyway.
+const IDLE_POLL: Duration = Duration::from_secs(1);
+
 pub(super) async fn run(service: Arc<MlService>) {
     loop {
         let slot = service.slots.clone().acquire_owned().await.expect("semaphore never closes");
@@ -25,7 +28,9 @@ pub(super) async fn run(service: Arc<MlService>) {
             }
             Ok(None) => {
                 drop(slot);
-                service.wakeup.notified().await;
+                // Woken by submissions here or elsewhere (NOTIFY) and by rescues; the
+                // timeout catches anything a lost notification would leave waiting.
+                let _ = tokio::time::timeout(IDLE_POLL, service.wakeup.notified()).await;
             }
             Err(error) => {
                 drop(slot);

@@ -102,6 +102,12 @@ impl Store {
         });
     }
 
+    /// The connection pool, for the few statements that are not about records
+    /// (`pg_notify`).
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
     pub fn backend(&self) -> Backend {
         self.backend
     }

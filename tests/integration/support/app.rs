@@ -11,6 +11,8 @@ use std::time::Duration;
 pub struct TestApp {
     pub base: String,
     pub client: Client,
+    /// The in-process service (`None` for a server in another process).
+    pub service: Option<std::sync::Arc<chapwasm::service::MlService>>,
 }
 
 /// Starts the service with the bundled linear regression.
@@ -25,10 +27,11 @@ pub async fn spawn_app_with(mut settings: AppSettings) -> TestApp {
         settings.database_url = url;
     }
     let app = App::build(settings).await.expect("app builds");
+    let service = app.service.clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(app.serve(listener));
-    TestApp { base, client: Client::new() }
+    TestApp { base, client: Client::new(), service: Some(service) }
 }
 
 impl TestApp {

@@ -12,6 +12,17 @@ struct Config {
     /// What to try.
     #[serde(default)]
     act: String,
+    /// For `busy`: how long to keep the CPU busy, in milliseconds.
+    #[serde(default)]
+    millis: u64,
+}
+
+/// A well-behaved but slow call (for tests that must catch jobs mid-run).
+fn busy(millis: u64) {
+    let until = std::time::Instant::now() + std::time::Duration::from_millis(millis);
+    while std::time::Instant::now() < until {
+        std::hint::spin_loop();
+    }
 }
 
 fn info() -> ModelInfo {
@@ -60,6 +71,10 @@ fn train(config: &Config, _data: &DataFrame, _geo: Option<&Geo>) -> Result<(), M
         act @ ("read-file" | "list-root" | "connect-socket" | "read-env" | "random") => {
             Err(ModelError::failed(probe(act)))
         }
+        "busy" => {
+            busy(config.millis);
+            Ok(())
+        }
         _ => Ok(()),
     }
 }
@@ -76,6 +91,11 @@ fn predict(
         "wrong-rows" => Ok(DataFrame::from_columns(vec![Column::f64("sample_0", vec![1.0; rows + 1])])?),
         "non-finite" => {
             future.set_f64("sample_0", vec![f64::NAN; rows])?;
+            Ok(future)
+        }
+        "busy" => {
+            busy(config.millis);
+            future.set_f64("sample_0", vec![0.0; rows])?;
             Ok(future)
         }
         "huge-frame" => Ok(DataFrame::from_columns(vec![Column::f64("sample_0", vec![0.5; 20_000_000])])?),
