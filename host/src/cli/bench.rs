@@ -25,9 +25,10 @@ pub enum BenchCommand {
 
 #[derive(Args)]
 pub struct RunArgs {
-    /// Base URL of the server, e.g. http://127.0.0.1:8000.
-    #[arg(long)]
-    url: String,
+    /// Base URL of the server, e.g. http://127.0.0.1:8000. Repeat it for replicas of one
+    /// service: the throughput phase spreads its clients over them.
+    #[arg(long, required = true)]
+    url: Vec<String>,
     /// Name of the server in reports.
     #[arg(long, default_value = "server")]
     label: String,
@@ -67,9 +68,9 @@ impl BenchCommand {
                     concurrency: args.concurrency,
                     pid: args.pid,
                 };
-                let client = BenchClient::new(&args.url);
+                let clients: Vec<BenchClient> = args.url.iter().map(|url| BenchClient::new(url)).collect();
                 let runtime = tokio::runtime::Runtime::new()?;
-                let report = runtime.block_on(run(&client, &plan, &args.label))?;
+                let report = runtime.block_on(run(&clients, &plan, &args.label))?;
                 print!("{}", report.table());
                 if let Some(path) = args.json {
                     std::fs::write(&path, serde_json::to_string_pretty(&report)?)

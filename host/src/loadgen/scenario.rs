@@ -47,9 +47,13 @@ impl Default for Plan {
     }
 }
 
-/// Runs the plan against the server at `client` and reports every figure.
-pub async fn run(client: &BenchClient, plan: &Plan, label: &str) -> Result<Report, LoadError> {
-    client.wait_ready(Duration::from_secs(60)).await?;
+/// Runs the plan and reports every figure. One-at-a-time phases use the first client;
+/// the throughput phase spreads its clients over all of them (replicas of one service).
+pub async fn run(clients: &[BenchClient], plan: &Plan, label: &str) -> Result<Report, LoadError> {
+    let client = clients.first().ok_or_else(|| LoadError::Protocol("no server to measure".into()))?;
+    for replica in clients {
+        replica.wait_ready(Duration::from_secs(60)).await?;
+    }
     tokio::time::sleep(Duration::from_millis(500)).await;
     let idle = plan.pid.and_then(read_memory);
     let config_id = client.create_config().await?;
@@ -107,7 +111,7 @@ pub async fn run(client: &BenchClient, plan: &Plan, label: &str) -> Result<Repor
     ));
     drop(large);
 
-    let (pairs_per_second, pair_seconds) = throughput(client, plan, &config_id, &mut report).await?;
+    let (pairs_per_second, pair_seconds) = throughput(clients, plan, &config_id, &mut report).await?;
     report.add(Figure::new(
         "pairs_per_second",
         &format!("train+predict pairs/s, {} rows, {} clients", plan.pair_rows, plan.concurrency),
@@ -157,7 +161,7 @@ impl JobTimings {
 
 /// `plan.pairs` pairs over `plan.concurrency` clients: pairs per second, and each pair's time.
 async fn throughput(
-    client: &BenchClient,
+    clients: &[BenchClient],
     plan: &Plan,
     config_id: &str,
     report: &mut Report,
@@ -166,9 +170,9 @@ async fn throughput(
     let next = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
     let workers: Vec<_> = (0..plan.concurrency.max(1))
-        .map(|_| {
-            let (client, frames, next, config_id) =
-                (client.clone(), frames.clone(), next.clone(), config_id.to_owned());
+        .map(|worker| {
+            let client = clients[worker % clients.len()].clone();
+            let (frames, next, config_id) = (frames.clone(), next.clone(), config_id.to_owned());
             let pairs = plan.pairs;
             tokio::spawn(async move {
                 let mut done = Vec::new();
