@@ -63,53 +63,11 @@ pub async fn run(clients: &[BenchClient], plan: &Plan, label: &str) -> Result<Re
     let warm = client.train(&config_id, &small.0).await?;
     report.check(&warm);
     report.check(&client.predict(&warm.artifact_id, &small.0, &small.1).await?);
-    let mut timings = JobTimings::default();
-    for _ in 0..plan.repeats {
-        let train = client.train(&config_id, &small.0).await?;
-        let predict = client.predict(&train.artifact_id, &small.0, &small.1).await?;
-        timings.add(&mut report, &train, &predict);
-    }
-    let rows = plan.small_rows;
-    report.add(Figure::seconds(
-        format!("train_accept_{rows}"),
-        format!("202 for $train, {rows} rows"),
-        timings.train_accept,
-    ));
-    report.add(Figure::seconds(
-        format!("predict_accept_{rows}"),
-        format!("202 for $predict, {rows} rows"),
-        timings.predict_accept,
-    ));
-    report.add(Figure::seconds(
-        format!("train_e2e_{rows}"),
-        format!("$train to completed, {rows} rows"),
-        timings.train_done,
-    ));
-    report.add(Figure::seconds(
-        format!("predict_e2e_{rows}"),
-        format!("$predict to completed, {rows} rows"),
-        timings.predict_done,
-    ));
-
-    let large = (training_frame(plan.large_rows), future_frame(plan.large_rows));
-    let mut timings = JobTimings::default();
-    for _ in 0..plan.large_repeats {
-        let train = client.train(&config_id, &large.0).await?;
-        let predict = client.predict(&train.artifact_id, &large.0, &large.1).await?;
-        timings.add(&mut report, &train, &predict);
-    }
-    let rows = plan.large_rows;
-    report.add(Figure::seconds(
-        format!("train_e2e_{rows}"),
-        format!("$train to completed, {rows} rows"),
-        timings.train_done,
-    ));
-    report.add(Figure::seconds(
-        format!("predict_e2e_{rows}"),
-        format!("$predict to completed, {rows} rows"),
-        timings.predict_done,
-    ));
-    drop(large);
+    drop(small);
+    let small = timed_pairs(client, &config_id, plan.small_rows, plan.repeats, &mut report).await?;
+    small.report(&mut report, plan.small_rows, true);
+    let large = timed_pairs(client, &config_id, plan.large_rows, plan.large_repeats, &mut report).await?;
+    large.report(&mut report, plan.large_rows, false);
 
     let (pairs_per_second, pair_seconds) = throughput(clients, plan, &config_id, &mut report).await?;
     report.add(Figure::new(
@@ -148,7 +106,38 @@ struct JobTimings {
     predict_done: Vec<f64>,
 }
 
+/// `repeats` train+predict pairs on `rows`-row frames, one job at a time.
+async fn timed_pairs(
+    client: &BenchClient,
+    config_id: &str,
+    rows: usize,
+    repeats: usize,
+    report: &mut Report,
+) -> Result<JobTimings, LoadError> {
+    let (train_frame, future) = (training_frame(rows), future_frame(rows));
+    let mut timings = JobTimings::default();
+    for _ in 0..repeats {
+        let train = client.train(config_id, &train_frame).await?;
+        let predict = client.predict(&train.artifact_id, &train_frame, &future).await?;
+        timings.add(report, &train, &predict);
+    }
+    Ok(timings)
+}
+
 impl JobTimings {
+    /// The figures: end-to-end times, and the 202 latencies when `accepts`.
+    fn report(self, report: &mut Report, rows: usize, accepts: bool) {
+        let figure = |key: &str, title: &str, samples| {
+            Figure::seconds(format!("{key}_{rows}"), format!("{title}, {rows} rows"), samples)
+        };
+        if accepts {
+            report.add(figure("train_accept", "202 for $train", self.train_accept));
+            report.add(figure("predict_accept", "202 for $predict", self.predict_accept));
+        }
+        report.add(figure("train_e2e", "$train to completed", self.train_done));
+        report.add(figure("predict_e2e", "$predict to completed", self.predict_done));
+    }
+
     fn add(&mut self, report: &mut Report, train: &TimedJob, predict: &TimedJob) {
         report.check(train);
         report.check(predict);
