@@ -21,40 +21,64 @@ impl LinearFit {
     pub fn predict(&self, row: &[f64]) -> f64 {
         self.intercept + row.iter().zip(&self.coefficients).map(|(x, b)| x * b).sum::<f64>()
     }
+
+    /// Predicted values for feature columns (one per coefficient, all `rows` long).
+    pub fn predict_columns(&self, columns: &[Vec<f64>], rows: usize) -> Vec<f64> {
+        let mut out = vec![self.intercept; rows];
+        for (column, b) in columns.iter().zip(&self.coefficients) {
+            for (value, x) in out.iter_mut().zip(column) {
+                *value += b * x;
+            }
+        }
+        out
+    }
 }
 
 /// Fits `y` on the rows of `x` (row-major, every row the same width) with an intercept.
 /// Fails when there are no rows, rows of different widths, or non-finite values.
 pub fn least_squares(x: &[Vec<f64>], y: &[f64]) -> Result<LinearFit, ModelError> {
-    if x.is_empty() {
-        return Err(ModelError::invalid_data("cannot fit a regression on zero rows"));
-    }
     if x.len() != y.len() {
         return Err(ModelError::invalid_data(format!("{} feature rows but {} targets", x.len(), y.len())));
     }
-    let width = x[0].len();
+    let width = x.first().map_or(0, Vec::len);
     if x.iter().any(|row| row.len() != width) {
         return Err(ModelError::invalid_data("feature rows have different widths"));
     }
-    if x.iter().flatten().chain(y).any(|v| !v.is_finite()) {
+    let columns: Vec<Vec<f64>> = (0..width).map(|j| x.iter().map(|row| row[j]).collect()).collect();
+    least_squares_columns(&columns, y)
+}
+
+/// Fits `y` on feature columns (each as long as `y`) with an intercept: the form a
+/// columnar frame already has, so no row vectors are built. Fails when there are no rows,
+/// columns of another length, or non-finite values.
+pub fn least_squares_columns(columns: &[Vec<f64>], y: &[f64]) -> Result<LinearFit, ModelError> {
+    if y.is_empty() {
+        return Err(ModelError::invalid_data("cannot fit a regression on zero rows"));
+    }
+    if let Some(column) = columns.iter().find(|c| c.len() != y.len()) {
+        return Err(ModelError::invalid_data(format!(
+            "a feature has {} values but there are {} targets",
+            column.len(),
+            y.len()
+        )));
+    }
+    if columns.iter().flatten().chain(y).any(|v| !v.is_finite()) {
         return Err(ModelError::invalid_data("features and target must be finite numbers"));
     }
-    let rows = x.len() as f64;
-    let x_mean: Vec<f64> = (0..width).map(|j| x.iter().map(|row| row[j]).sum::<f64>() / rows).collect();
-    let y_mean = y.iter().sum::<f64>() / rows;
+    let width = columns.len();
+    let rows = y.len() as f64;
+    let mean = |values: &[f64]| values.iter().sum::<f64>() / rows;
+    let x_mean: Vec<f64> = columns.iter().map(|c| mean(c)).collect();
+    let y_mean = mean(y);
+    let centred: Vec<Vec<f64>> = columns.iter().zip(&x_mean).map(|(c, m)| c.iter().map(|v| v - m).collect()).collect();
+    let target: Vec<f64> = y.iter().map(|v| v - y_mean).collect();
+    let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>();
     let mut gram = DMatrix::<f64>::zeros(width, width);
     let mut moment = DVector::<f64>::zeros(width);
-    let mut centred = vec![0.0; width];
-    for (row, target) in x.iter().zip(y) {
-        for (c, (value, mean)) in centred.iter_mut().zip(row.iter().zip(&x_mean)) {
-            *c = value - mean;
-        }
-        let t = target - y_mean;
-        for i in 0..width {
-            moment[i] += centred[i] * t;
-            for j in i..width {
-                gram[(i, j)] += centred[i] * centred[j];
-            }
+    for i in 0..width {
+        moment[i] = dot(&centred[i], &target);
+        for j in i..width {
+            gram[(i, j)] = dot(&centred[i], &centred[j]);
         }
     }
     gram.fill_lower_triangle_with_upper_triangle();
@@ -118,6 +142,17 @@ mod tests {
         let fit = least_squares(&x, &y).unwrap();
         assert!(fit.coefficients[1].abs() < 1e-9 && (fit.coefficients[0] - 2.0).abs() < 1e-9);
         assert!((fit.intercept - 1.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn rows_and_columns_give_the_same_fit() {
+        let x: Vec<Vec<f64>> = (0..30).map(|i| vec![f64::from(i), f64::from((i * 7) % 11), 1.5]).collect();
+        let y: Vec<f64> = x.iter().map(|r| 1.0 + r[0] - 2.0 * r[1] + f64::from(r[0] as i32 % 3)).collect();
+        let columns: Vec<Vec<f64>> = (0..3).map(|j| x.iter().map(|r| r[j]).collect()).collect();
+        let (by_rows, by_columns) = (least_squares(&x, &y).unwrap(), least_squares_columns(&columns, &y).unwrap());
+        assert_eq!(by_rows, by_columns);
+        let predicted = by_columns.predict_columns(&columns, 30);
+        assert!(x.iter().zip(&predicted).all(|(row, p)| (by_rows.predict(row) - p).abs() < 1e-9));
     }
 
     #[test]

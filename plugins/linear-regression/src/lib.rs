@@ -1,7 +1,7 @@
 //! The spec's quick-start model in functional style: ordinary least squares of the target
 //! on the feature columns; predictions go to `sample_0`. The service's default model.
 
-use chapwasm_sdk::regression::{LinearFit, least_squares};
+use chapwasm_sdk::regression::{LinearFit, least_squares_columns};
 use chapwasm_sdk::{DataFrame, Geo, ModelError, ModelInfo, log};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -45,12 +45,13 @@ fn train(config: &Config, data: &DataFrame, _geo: Option<&Geo>) -> Result<Model,
     let y = data.f64_column(&target)?;
     let columns = features.iter().map(|f| data.f64_column(f)).collect::<Result<Vec<_>, _>>()?;
     // Rows with a null anywhere are left out of the fit.
-    let complete = (0..data.num_rows()).filter(|&r| y[r].is_some() && columns.iter().all(|c| c[r].is_some()));
-    let (x, y): (Vec<Vec<f64>>, Vec<f64>) =
-        complete.map(|r| (columns.iter().map(|c| c[r].unwrap()).collect(), y[r].unwrap())).unzip();
+    let complete: Vec<usize> =
+        (0..data.num_rows()).filter(|&r| y[r].is_some() && columns.iter().all(|c| c[r].is_some())).collect();
+    let pick = |values: &[Option<f64>]| complete.iter().map(|&r| values[r].unwrap_or_default()).collect::<Vec<f64>>();
+    let (x, y): (Vec<Vec<f64>>, Vec<f64>) = (columns.iter().map(|c| pick(c)).collect(), pick(&y));
     log!(info, "fitting {target} on {features:?} with {} complete rows of {}", y.len(), data.num_rows());
-    let LinearFit { intercept, coefficients } = least_squares(&x, &y)?;
-    let means = (0..features.len()).map(|j| x.iter().map(|row| row[j]).sum::<f64>() / x.len() as f64).collect();
+    let LinearFit { intercept, coefficients } = least_squares_columns(&x, &y)?;
+    let means = x.iter().map(|column| column.iter().sum::<f64>() / y.len() as f64).collect();
     Ok(Model { features, intercept, coefficients, means })
 }
 
@@ -64,8 +65,7 @@ fn predict(
     let fit = LinearFit { intercept: model.intercept, coefficients: model.coefficients };
     let columns = model.features.iter().zip(&model.means).map(|(f, mean)| future.f64_filled(f, *mean));
     let columns = columns.collect::<Result<Vec<_>, _>>()?;
-    let samples =
-        (0..future.num_rows()).map(|r| fit.predict(&columns.iter().map(|c| c[r]).collect::<Vec<_>>())).collect();
+    let samples = fit.predict_columns(&columns, future.num_rows());
     future.set_f64("sample_0", samples)?;
     Ok(future)
 }
