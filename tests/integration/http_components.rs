@@ -37,6 +37,28 @@ async fn upload_dedupe_download_delete() {
     assert_eq!(app.get(&format!("/api/v1/components/{id}")).await.status(), 404);
 }
 
+/// `curl -F file=@model.wasm` works too, and names the same component as the raw bytes.
+#[tokio::test(flavor = "multi_thread")]
+async fn multipart_uploads_are_accepted() {
+    let app = spawn_app().await;
+    let wasm = std::fs::read(plugin_path("seasonal-forecast")).unwrap();
+    let part = reqwest::multipart::Part::bytes(wasm.clone()).file_name("seasonal_forecast.wasm");
+    let form = reqwest::multipart::Form::new().text("note", "ignored").part("file", part);
+    let response = app.client.post(format!("{}/api/v1/components", app.base)).multipart(form).send().await.unwrap();
+    assert_eq!(response.status(), 201);
+    let component: Value = response.json().await.unwrap();
+    assert_eq!(component["size_bytes"], wasm.len());
+    let raw = upload(&app, wasm).await;
+    assert_eq!(raw.status(), 200);
+    assert_eq!(raw.json::<Value>().await.unwrap()["id"], component["id"]);
+
+    let empty = reqwest::multipart::Form::new().text("note", "no file");
+    let response = app.client.post(format!("{}/api/v1/components", app.base)).multipart(empty).send().await.unwrap();
+    assert_eq!(response.status(), 422);
+    let problem: Value = response.json().await.unwrap();
+    assert!(problem["detail"].as_str().unwrap().contains("no file part"), "{problem}");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn uploads_that_are_not_model_components_are_rejected() {
     let app = spawn_app().await;

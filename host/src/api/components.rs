@@ -10,7 +10,7 @@ use crate::store::ComponentRow;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
@@ -46,13 +46,39 @@ fn rejection(error: RegisterError) -> ApiError {
 pub async fn upload(
     State(state): State<AppState>,
     overrides: Result<Query<LimitOverrides>, QueryRejection>,
-    body: Bytes,
+    request: Request,
 ) -> Result<Response, ApiError> {
     let Query(overrides) = overrides.map_err(|e| ApiError::validation(&["query"], e.body_text()))?;
-    let (component, created) = state.service.register_component(&body, &overrides).await.map_err(rejection)?;
+    let wasm = component_bytes(request, &state).await?;
+    let (component, created) = state.service.register_component(&wasm, &overrides).await.map_err(rejection)?;
     let status = if created { StatusCode::CREATED } else { StatusCode::OK };
     let location = format!("/api/v1/components/{}", component.id);
     Ok((status, [(header::LOCATION, location)], Json(render(&component, &state.service))).into_response())
+}
+
+/// The uploaded bytes: the raw body (`application/wasm`), or the first file part of a
+/// `multipart/form-data` body (`curl -F file=@model.wasm`).
+async fn component_bytes(request: Request, state: &AppState) -> Result<Bytes, ApiError> {
+    let multipart = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    if !multipart {
+        return Bytes::from_request(request, state).await.map_err(|e| match e.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => ApiError::too_large(e.body_text()),
+            _ => ApiError::bad_request(e.body_text()),
+        });
+    }
+    let mut form =
+        Multipart::from_request(request, state).await.map_err(|e| ApiError::validation(&["body"], e.body_text()))?;
+    let malformed = |e: axum::extract::multipart::MultipartError| ApiError::validation(&["body"], e.body_text());
+    while let Some(field) = form.next_field().await.map_err(malformed)? {
+        if field.file_name().is_some() || field.name() == Some("file") {
+            return field.bytes().await.map_err(malformed);
+        }
+    }
+    Err(ApiError::validation(&["body"], "the multipart form has no file part: send the component as `file`"))
 }
 
 /// `PUT /api/v1/components/{id}/limits`: replaces the component's limit overrides.
