@@ -1,5 +1,5 @@
-//! `/api/v1/components`: upload (raw `application/wasm` body, limit overrides in the
-//! query), list, get, `$download`, `limits`, delete. Uploads that are not working model
+//! `/api/v1/components`: upload (raw `application/wasm` or multipart body, limit overrides in
+//! the query), list, get, `$download`, `limits`, delete. Uploads that are not working model
 //! components are 4xx with what is wrong.
 
 use super::body::path_id;
