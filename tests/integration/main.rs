@@ -14,6 +14,7 @@ mod http_configs;
 mod http_jobs;
 mod http_rejections;
 mod http_workflow;
+mod leases;
 mod limits;
 mod quickstart;
 mod regression;
