@@ -115,7 +115,6 @@ async fn a_restarted_file_database_server_loses_nothing_and_leaves_nothing_stuck
         id: new_id(),
         kind: "train".into(),
         status,
-        request: String::new(),
         inputs: Some(request.encode()),
         artifact_id: new_id(),
         submitted_at: job_time(),

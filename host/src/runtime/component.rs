@@ -156,8 +156,7 @@ impl ModelComponent {
             None => Ok(UpdateDeadline::Continue(1)),
         });
         let outcome = self.pre.instantiate(&mut store).and_then(|runner| export(&runner, &mut store));
-        let capture_limit = store.data().capture_limit_hit();
-        let output = store.data_mut().take_output();
+        let (output, capture_limit) = store.data_mut().take_output();
         let result = match (outcome, store.data().interrupted()) {
             (Err(_), Some(Interruption::Canceled)) => Err(RuntimeError::Canceled),
             (Err(_), Some(Interruption::TimeLimit(limit))) => Err(RuntimeError::TimeLimit { limit }),

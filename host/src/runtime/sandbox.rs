@@ -93,26 +93,26 @@ impl SandboxState {
         self.interrupted
     }
 
-    /// The capture limit the guest hit: a full stdout or stderr (writes past it fail in
-    /// the guest) or more log lines than kept.
-    pub(crate) fn capture_limit_hit(&self) -> Option<RuntimeError> {
-        if self.stdout.contents().len() >= self.output_bytes {
-            return Some(RuntimeError::OutputLimit { stream: "stdout", limit: self.output_bytes });
-        }
-        if self.stderr.contents().len() >= self.output_bytes {
-            return Some(RuntimeError::OutputLimit { stream: "stderr", limit: self.output_bytes });
-        }
-        (self.dropped_log_lines > 0).then_some(RuntimeError::LogLimit { limit: self.max_log_lines })
-    }
-
-    /// What the guest wrote and logged during the call.
-    pub(crate) fn take_output(&mut self) -> GuestOutput {
-        GuestOutput {
-            stdout: String::from_utf8_lossy(&self.stdout.contents()).into_owned(),
-            stderr: String::from_utf8_lossy(&self.stderr.contents()).into_owned(),
+    /// What the guest wrote and logged during the call (each pipe read once), and the
+    /// capture limit it hit, if any: a full stdout or stderr (writes past it fail in the
+    /// guest) or more log lines than kept.
+    pub(crate) fn take_output(&mut self) -> (GuestOutput, Option<RuntimeError>) {
+        let (stdout, stderr) = (self.stdout.contents(), self.stderr.contents());
+        let limit = self.output_bytes;
+        let hit = if stdout.len() >= limit {
+            Some(RuntimeError::OutputLimit { stream: "stdout", limit })
+        } else if stderr.len() >= limit {
+            Some(RuntimeError::OutputLimit { stream: "stderr", limit })
+        } else {
+            (self.dropped_log_lines > 0).then_some(RuntimeError::LogLimit { limit: self.max_log_lines })
+        };
+        let output = GuestOutput {
+            stdout: String::from_utf8_lossy(&stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&stderr).into_owned(),
             logs: std::mem::take(&mut self.logs),
             dropped_log_lines: self.dropped_log_lines,
-        }
+        };
+        (output, hit)
     }
 }
 

@@ -4,10 +4,11 @@
 
 use super::MlService;
 use super::clock::job_time;
+use crate::store::Backend;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// The longest an idle scheduler waits before looking for pending jobs anyway.
+/// The longest an idle scheduler on PostgreSQL waits before looking for pending jobs anyway.
 const IDLE_POLL: Duration = Duration::from_secs(1);
 
 pub(super) async fn run(service: Arc<MlService>) {
@@ -28,9 +29,13 @@ pub(super) async fn run(service: Arc<MlService>) {
             }
             Ok(None) => {
                 drop(slot);
-                // Woken by submissions here or elsewhere (NOTIFY) and by rescues; the
-                // timeout catches anything a lost notification would leave waiting.
-                let _ = tokio::time::timeout(IDLE_POLL, service.wakeup.notified()).await;
+                // Woken by submissions here or elsewhere (NOTIFY) and by rescues. On a
+                // shared database a poll also catches what a lost notification would
+                // leave waiting; an embedded one has no other writer.
+                match service.store.backend() {
+                    Backend::Postgres => drop(tokio::time::timeout(IDLE_POLL, service.wakeup.notified()).await),
+                    Backend::Sqlite => service.wakeup.notified().await,
+                }
             }
             Err(error) => {
                 drop(slot);

@@ -83,7 +83,6 @@ impl MlService {
             id: new_id(),
             kind: kind.to_owned(),
             status: JobStatus::Pending,
-            request: String::new(),
             inputs: Some(request.encode()),
             artifact_id: artifact_id.clone(),
             submitted_at: job_time(),

@@ -53,8 +53,6 @@ pub struct JobRow {
     /// `train` or `predict`.
     pub kind: String,
     pub status: JobStatus,
-    /// Unused since job inputs are binary (kept for rows written before); empty.
-    pub request: String,
     /// Everything the job needs to run, encoded by the service (`None` in summaries).
     pub inputs: Option<Vec<u8>>,
     pub artifact_id: String,
@@ -74,7 +72,6 @@ impl JobRow {
             id: self.id.clone(),
             kind: self.kind.clone(),
             status: self.status,
-            request: String::new(),
             inputs: None,
             artifact_id: self.artifact_id.clone(),
             submitted_at: self.submitted_at.clone(),
@@ -93,7 +90,6 @@ fn row(r: AnyRow) -> Result<JobRow, sqlx::Error> {
         id: r.try_get("id")?,
         kind: r.try_get("kind")?,
         status: JobStatus::parse(&status).ok_or_else(|| sqlx::Error::Decode(format!("job status {status}").into()))?,
-        request: r.try_get("request")?,
         inputs: r.try_get("inputs")?,
         artifact_id: r.try_get("artifact_id")?,
         submitted_at: r.try_get("submitted_at")?,
@@ -117,7 +113,7 @@ macro_rules! claim {
 /// Job columns without the (possibly large) request.
 macro_rules! summary {
     () => {
-        "id, kind, status, '' AS request, NULL AS inputs, artifact_id, submitted_at, started_at, finished_at, error, \
+        "id, kind, status, NULL AS inputs, artifact_id, submitted_at, started_at, finished_at, error, \
          error_traceback, attempt"
     };
 }
@@ -126,13 +122,13 @@ impl Store {
     /// Records a submitted job; once this returns, the job survives a crash.
     pub async fn insert_job(&self, job: &JobRow) -> Result<(), StoreError> {
         sqlx::query(
+            // `request` held JSON inputs before migration 0005; new rows leave it empty.
             "INSERT INTO jobs (id, kind, status, request, inputs, artifact_id, submitted_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+             VALUES ($1, $2, $3, '', $4, $5, $6)",
         )
         .bind(&job.id)
         .bind(&job.kind)
         .bind(job.status.as_str())
-        .bind(&job.request)
         .bind(job.inputs.as_deref())
         .bind(&job.artifact_id)
         .bind(&job.submitted_at)
