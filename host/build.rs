@@ -43,7 +43,24 @@ fn main() {
     assert!(status.success(), "building plugins/ for {GUEST_TARGET} failed (see the errors above)");
 
     let guests = target_dir.join(GUEST_TARGET).join("release");
+    assemble_text_fixtures(&root.join("plugins/hostile"), &guests);
     println!("cargo:rustc-env=CHAPWASM_GUESTS_DIR={}", guests.display());
+}
+
+/// Assembles the fixtures written by hand in the component text format
+/// (`plugins/hostile/<name>/component.wat`, for what no SDK emits) into `<name>.wasm`
+/// beside the compiled ones.
+fn assemble_text_fixtures(hostile: &Path, guests: &Path) {
+    let Ok(entries) = std::fs::read_dir(hostile) else { return };
+    for entry in entries.flatten() {
+        let source = entry.path().join("component.wat");
+        if !source.exists() {
+            continue;
+        }
+        let name = entry.file_name().to_string_lossy().replace('-', "_");
+        let wasm = wat::parse_file(&source).unwrap_or_else(|e| panic!("{}: {e}", source.display()));
+        std::fs::write(guests.join(format!("{name}.wasm")), wasm).expect("write an assembled fixture");
+    }
 }
 
 /// Stops with the one command that fixes a missing guest target.

@@ -1,12 +1,14 @@
 //! What a model call costs through the runtime, for 100k-row frames with 5 features:
 //! sandbox start (fresh store + instance + a 2-row `train`), `train` and `predict` of the
 //! bundled linear regression, and a native baseline in the same run (cloning the same
-//! frame, i.e. touching every byte once) to read the others against.
+//! frame, i.e. touching every byte once) to read the others against. Calls go through the
+//! whole supervised path (a blocking thread, the deadline and cancel race), as in the
+//! service.
 //!
 //! Run: `cargo bench -p chapwasm --bench runtime`
 
 use chapwasm::bundled::LINEAR_REGRESSION;
-use chapwasm::runtime::{CallObserver, Runtime, RuntimeSettings};
+use chapwasm::runtime::{CallObserver, CancelToken, Runtime, RuntimeSettings};
 use chapwasm::{Column, DataFrame};
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
@@ -28,12 +30,17 @@ fn frame(with_target: bool) -> DataFrame {
 }
 
 fn bench(c: &mut Criterion) {
+    let tokio = tokio::runtime::Runtime::new().unwrap();
     let runtime = Runtime::new(RuntimeSettings::default()).unwrap();
-    let model = runtime.load(LINEAR_REGRESSION).unwrap();
+    let model = tokio.block_on(runtime.load_wasm(LINEAR_REGRESSION)).unwrap();
     let train = frame(true);
     let future = frame(false);
     let observer: Arc<dyn CallObserver> = Arc::new(Quiet);
-    let bytes = model.train("{}", train.clone(), None, observer.clone()).result.unwrap();
+    let run_train = |data: &DataFrame| {
+        let call = model.train("{}".into(), data.clone(), None, observer.clone(), CancelToken::default());
+        tokio.block_on(call).result.unwrap()
+    };
+    let bytes = run_train(&train);
 
     let mut group = c.benchmark_group("runtime_100k_rows");
     group.sample_size(20);
@@ -41,15 +48,21 @@ fn bench(c: &mut Criterion) {
     let tiny =
         DataFrame::from_columns(vec![Column::f64("x", vec![1.0, 2.0]), Column::f64("disease_cases", vec![1.0, 3.0])])
             .unwrap();
-    group.bench_function("sandbox_start_train_2_rows", |b| {
-        b.iter(|| model.train("{}", tiny.clone(), None, observer.clone()).result.unwrap())
-    });
-    group.bench_function("train_linear_regression", |b| {
-        b.iter(|| model.train("{}", train.clone(), None, observer.clone()).result.unwrap())
-    });
+    group.bench_function("sandbox_start_train_2_rows", |b| b.iter(|| run_train(&tiny)));
+    group.bench_function("train_linear_regression", |b| b.iter(|| run_train(&train)));
     group.bench_function("predict_linear_regression", |b| {
         b.iter(|| {
-            model.predict("{}", &bytes, DataFrame::default(), future.clone(), None, observer.clone()).result.unwrap()
+            let (model_bytes, future) = (bytes.clone(), future.clone());
+            let call = model.predict(
+                "{}".into(),
+                model_bytes,
+                DataFrame::default(),
+                future,
+                None,
+                observer.clone(),
+                CancelToken::default(),
+            );
+            tokio.block_on(call).result.unwrap()
         })
     });
     group.finish();

@@ -32,8 +32,12 @@ pub struct AppSettings {
     pub wire_generation: Option<Generation>,
     /// Sandbox limits of every model call.
     pub limits: SandboxLimits,
+    /// Limits of `describe()` when a component is uploaded or loaded.
+    pub describe_limits: crate::runtime::DescribeLimits,
     /// Where precompiled components are kept across restarts (`None`: not kept).
     pub cache_dir: Option<std::path::PathBuf>,
+    /// Most bytes of precompiled code the disk cache keeps.
+    pub cache_max_bytes: u64,
     /// Job leases (for replicas sharing a PostgreSQL database).
     pub lease: LeasePolicy,
 }
@@ -48,7 +52,9 @@ impl Default for AppSettings {
             info: ServiceInfo::default(),
             wire_generation: None,
             limits: SandboxLimits::default(),
+            describe_limits: Default::default(),
             cache_dir: None,
+            cache_max_bytes: 1 << 30,
             lease: LeasePolicy::default(),
         }
     }
@@ -80,7 +86,13 @@ impl App {
             .database_url(&settings.database_url)
             .body_limit(settings.body_limit)
             .wire_generation(settings.wire_generation)
-            .runtime(RuntimeSettings { limits: settings.limits, cache_dir: settings.cache_dir })
+            .runtime(RuntimeSettings {
+                limits: settings.limits,
+                describe_limits: settings.describe_limits,
+                cache_dir: settings.cache_dir,
+                cache_max_bytes: settings.cache_max_bytes,
+                ..RuntimeSettings::default()
+            })
             .lease(settings.lease)
             .build()
             .await

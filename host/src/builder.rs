@@ -6,8 +6,8 @@
 use crate::api::{self, AppState, Parts};
 use crate::app::{App, AppError};
 use crate::info::ServiceInfo;
-use crate::runtime::{Runtime, RuntimeSettings};
-use crate::service::{Generation, LeasePolicy, MlService};
+use crate::runtime::{Runtime, RuntimeSettings, sha256_hex};
+use crate::service::{Generation, LeasePolicy, MlService, load_component};
 use crate::store::Store;
 use std::sync::Arc;
 
@@ -110,10 +110,16 @@ impl ServiceBuilder {
                 return Err(AppError::Setup(format!("with_ml() needs {} to be called first", missing.join(", "))));
             }
         }
-        let component = self.component.as_deref().unwrap_or(crate::bundled::LINEAR_REGRESSION);
+        let component: Arc<[u8]> = self.component.as_deref().unwrap_or(crate::bundled::LINEAR_REGRESSION).into();
         let runtime = Arc::new(Runtime::new(self.runtime)?);
-        let model = runtime.load(component)?;
         let store = Store::connect(&self.database_url).await?;
+        let sha256 = {
+            let component = component.clone();
+            tokio::task::spawn_blocking(move || sha256_hex(&component))
+                .await
+                .map_err(|e| AppError::Setup(format!("hashing the model component was aborted: {e}")))?
+        };
+        let model = load_component(&store, &runtime, component, sha256).await?;
         let info = Arc::new(self.info.render(model.description()));
         let config_schema = Arc::new(api::config_schema(model.description()));
         let bound = |key: &str| info[key].as_u64().map_or(0, |v| v as u32);

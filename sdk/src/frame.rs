@@ -22,14 +22,26 @@ impl DataFrame {
     /// the frame has zero rows.
     pub fn from_columns(columns: Vec<Column>) -> Result<Self, ModelError> {
         let num_rows = columns.first().map_or(0, Column::len);
-        let mut frame = Self::with_rows(num_rows);
-        for column in columns {
-            if frame.has_column(column.name()) {
+        Self::from_parts(num_rows, columns)
+    }
+
+    /// A frame of `num_rows` rows from columns; fails on a column of another length or a
+    /// duplicate name (checked in one pass, whatever the number of columns).
+    pub fn from_parts(num_rows: usize, columns: Vec<Column>) -> Result<Self, ModelError> {
+        let mut names = std::collections::HashSet::with_capacity(columns.len());
+        for column in &columns {
+            if !names.insert(column.name()) {
                 return Err(ModelError::invalid_data(format!("duplicate column `{}`", column.name())));
             }
-            frame.set_column(column)?;
+            if column.len() != num_rows {
+                return Err(ModelError::invalid_data(format!(
+                    "column `{}` has {} rows but the frame has {num_rows}",
+                    column.name(),
+                    column.len()
+                )));
+            }
         }
-        Ok(frame)
+        Ok(Self { num_rows, columns })
     }
 
     pub fn num_rows(&self) -> usize {

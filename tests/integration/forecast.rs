@@ -2,7 +2,7 @@
 //! for every location × future period, reproducible by seed.
 
 use crate::support::chap_data::{dataset, split};
-use crate::support::{Recorder, ok, plugin};
+use crate::support::{CallNow, Recorder, ok, plugin};
 use chapwasm::DataFrame;
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -10,8 +10,8 @@ use std::sync::Arc;
 fn forecast(config: &str) -> (DataFrame, DataFrame) {
     let model = plugin("seasonal-forecast");
     let (train, future) = split(&dataset(3, 36, 7), 3);
-    let bytes = ok(model.train(config, train.clone(), None, Arc::new(Recorder::default())));
-    let predictions = ok(model.predict(config, &bytes, train, future.clone(), None, Arc::new(Recorder::default())));
+    let bytes = ok(model.train_now(config, train.clone(), None, Arc::new(Recorder::default())));
+    let predictions = ok(model.predict_now(config, &bytes, train, future.clone(), None, Arc::new(Recorder::default())));
     (future, predictions)
 }
 
@@ -54,8 +54,8 @@ fn same_seed_same_forecast_other_seed_other_forecast() {
 fn training_is_deterministic_to_the_byte() {
     let model = plugin("seasonal-forecast");
     let (train, _) = split(&dataset(3, 24, 3), 3);
-    let a = ok(model.train("{}", train.clone(), None, Arc::new(Recorder::default())));
-    let b = ok(model.train("{}", train, None, Arc::new(Recorder::default())));
+    let a = ok(model.train_now("{}", train.clone(), None, Arc::new(Recorder::default())));
+    let b = ok(model.train_now("{}", train, None, Arc::new(Recorder::default())));
     assert_eq!(a, b);
 }
 
@@ -67,7 +67,7 @@ fn a_bad_period_string_names_the_value() {
     let index = columns.iter().position(|c| c.name() == "time_period").unwrap();
     let rows = columns[index].len();
     columns[index] = chapwasm::Column::str("time_period", vec!["March 2021".to_owned(); rows]);
-    let call = model.train("{}", DataFrame::from_columns(columns).unwrap(), None, Arc::new(Recorder::default()));
+    let call = model.train_now("{}", DataFrame::from_columns(columns).unwrap(), None, Arc::new(Recorder::default()));
     let err = call.result.unwrap_err().to_string();
     assert!(err.contains("time_period `March 2021` is neither YYYY-MM nor YYYY-Wnn"), "{err}");
 }
@@ -76,9 +76,9 @@ fn a_bad_period_string_names_the_value() {
 fn progress_reports_reach_the_observer() {
     let model = plugin("seasonal-forecast");
     let (train, future) = split(&dataset(2, 24, 5), 3);
-    let bytes = ok(model.train("{}", train.clone(), None, Arc::new(Recorder::default())));
+    let bytes = ok(model.train_now("{}", train.clone(), None, Arc::new(Recorder::default())));
     let recorder = Arc::new(Recorder::default());
-    ok(model.predict("{}", &bytes, train, future, None, recorder.clone()));
+    ok(model.predict_now("{}", &bytes, train, future, None, recorder.clone()));
     let events = recorder.events.lock().unwrap().clone();
     assert_eq!(events, ["progress 0 sampling", "progress 1 sampled"]);
 }

@@ -2,22 +2,16 @@
 //! and the same runtime keeps serving well-behaved calls.
 
 use crate::support::app::spawn_app_with;
-use crate::support::{Recorder, floats, ok, plugin};
+use crate::support::{CallNow, Recorder, floats, load, ok, plugin};
 use chapwasm::DataFrame;
 use chapwasm::app::AppSettings;
-use chapwasm::runtime::RuntimeError;
+use chapwasm::runtime::{Runtime, RuntimeError, RuntimeSettings, SandboxLimits};
 use serde_json::{Value, json};
 use std::sync::Arc;
 
 fn train(act: &str) -> Result<Vec<u8>, RuntimeError> {
     let config = serde_json::json!({ "act": act }).to_string();
-    plugin("mischief").train(&config, DataFrame::default(), None, Arc::new(Recorder::default())).result
-}
-
-fn predict(act: &str) -> Result<DataFrame, RuntimeError> {
-    let config = serde_json::json!({ "act": act }).to_string();
-    let future = floats(&[("a", vec![1.0, 2.0])]);
-    plugin("mischief").predict(&config, &[], DataFrame::default(), future, None, Arc::new(Recorder::default())).result
+    plugin("mischief").train_now(&config, DataFrame::default(), None, Arc::new(Recorder::default())).result
 }
 
 /// What a probe of the outside world saw, from the model error it reports.
@@ -47,11 +41,17 @@ fn resource_exhaustion_is_a_clear_error() {
     assert!(matches!(train("stack-overflow"), Err(RuntimeError::Trap { .. })));
     assert_eq!(train("print-flood").unwrap_err().to_string(), "stdout limit of 1 MiB exceeded");
     assert_eq!(train("log-flood").unwrap_err().to_string(), "log limit of 10000 lines exceeded");
-    let huge = predict("huge-frame").unwrap_err().to_string();
-    assert!(huge.starts_with("model trapped: too much data is being copied between the host and the guest"), "{huge}");
+    // 160 MB of floats against a 64 MiB frame limit: stopped before the host copies it.
+    let limits = SandboxLimits { output_frame_bytes: 64 << 20, ..SandboxLimits::default() };
+    let runtime = Runtime::new(RuntimeSettings { limits, ..RuntimeSettings::default() }).unwrap();
+    let mischief = load(&runtime, &std::fs::read(chapwasm::bundled::plugin_path("mischief")).unwrap()).unwrap();
+    let future = floats(&[("a", vec![1.0, 2.0])]);
+    let quiet = Arc::new(Recorder::default());
+    let call = mischief.predict_now(r#"{"act": "huge-frame"}"#, &[], DataFrame::default(), future, None, quiet);
+    assert_eq!(call.result.unwrap_err().to_string(), "output frame limit of 64 MiB exceeded");
     // The same runtime still serves a good call afterwards.
     let data = floats(&[("a", vec![1.0, 2.0]), ("disease_cases", vec![2.0, 4.0])]);
-    ok(plugin("linear-regression").train("{}", data, None, Arc::new(Recorder::default())));
+    ok(plugin("linear-regression").train_now("{}", data, None, Arc::new(Recorder::default())));
 }
 
 /// Garbage predictions fail the job with what is wrong, and store no prediction.

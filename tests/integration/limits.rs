@@ -69,7 +69,7 @@ async fn every_limit_names_itself_when_hit() {
     let (_, predicted) = app.predict_and_wait(&train["artifact_id"], &one_row(), &future).await;
     assert_eq!(predicted["status"], "failed");
     let error = predicted["error"].as_str().unwrap();
-    assert!(error.starts_with("output frame limit of 16 bytes exceeded (the frame holds "), "{error}");
+    assert!(error.starts_with("output frame limit of 16 bytes exceeded (the frame is "), "{error}");
 
     assert_eq!(app.get_json("/health").await["status"], "healthy", "the host keeps serving");
 }

@@ -1,7 +1,7 @@
 //! Both regression plugins, through real components: exact recovery of known coefficients,
 //! nulls crossing the boundary as nulls, lifecycle hooks, and errors that name the column.
 
-use crate::support::{Recorder, floats, ok, plugin};
+use crate::support::{CallNow, Recorder, floats, ok, plugin};
 use chapwasm::runtime::RuntimeError;
 use chapwasm::{Column, DataFrame, ErrorKind, Values};
 use std::sync::Arc;
@@ -24,10 +24,10 @@ fn future_ab() -> (DataFrame, Vec<f64>) {
 fn assert_recovers_coefficients(plugin_name: &str) {
     let model = plugin(plugin_name);
     let (data, _) = exact_line(40);
-    let bytes = ok(model.train("{}", data, None, Arc::new(Recorder::default())));
+    let bytes = ok(model.train_now("{}", data, None, Arc::new(Recorder::default())));
     let (future, expected) = future_ab();
     let predictions =
-        ok(model.predict("{}", &bytes, DataFrame::default(), future, None, Arc::new(Recorder::default())));
+        ok(model.predict_now("{}", &bytes, DataFrame::default(), future, None, Arc::new(Recorder::default())));
     let samples = predictions.f64_column("sample_0").unwrap();
     for (got, want) in samples.iter().zip(&expected) {
         let got = got.expect("no null predictions");
@@ -59,14 +59,14 @@ fn nulls_reach_the_guest_as_nulls_and_come_back_as_nulls() {
     validity[0] = false;
     columns.push(Column::with_validity(name, Values::F64(y), validity).unwrap());
     let recorder = Arc::new(Recorder::default());
-    let bytes = ok(model.train("{}", DataFrame::from_columns(columns).unwrap(), None, recorder.clone()));
+    let bytes = ok(model.train_now("{}", DataFrame::from_columns(columns).unwrap(), None, recorder.clone()));
     let log = recorder.events.lock().unwrap().join("\n");
     assert!(log.contains("with 11 complete rows of 12"), "{log}");
 
     let (future, expected) = future_ab();
     let mut future = future;
     future.set_column(Column::f64_opt("note", vec![Some(1.0), None, Some(3.0)])).unwrap();
-    let predictions = ok(model.predict("{}", &bytes, DataFrame::default(), future, None, recorder));
+    let predictions = ok(model.predict_now("{}", &bytes, DataFrame::default(), future, None, recorder));
     let note = predictions.column("note").unwrap();
     assert_eq!(note.validity(), Some(&[true, false, true][..]), "null mask survives the round trip");
     let samples = predictions.f64_column("sample_0").unwrap();
@@ -78,10 +78,10 @@ fn the_specs_collinear_example_trains_and_predicts() {
     // The spec's automated test: x2 = x1 + 1, target in the last column `y`.
     let model = plugin("linear-regression");
     let data = floats(&[("x1", vec![1.0, 2.0, 3.0]), ("x2", vec![2.0, 3.0, 4.0]), ("y", vec![10.0, 15.0, 20.0])]);
-    let bytes = ok(model.train("{}", data, None, Arc::new(Recorder::default())));
+    let bytes = ok(model.train_now("{}", data, None, Arc::new(Recorder::default())));
     let future = floats(&[("x1", vec![1.5, 2.5]), ("x2", vec![2.5, 3.5])]);
     let predictions =
-        ok(model.predict("{}", &bytes, DataFrame::default(), future, None, Arc::new(Recorder::default())));
+        ok(model.predict_now("{}", &bytes, DataFrame::default(), future, None, Arc::new(Recorder::default())));
     let samples: Vec<f64> = predictions.f64_column("sample_0").unwrap().into_iter().map(Option::unwrap).collect();
     assert!((samples[0] - 12.5).abs() < 1e-9 && (samples[1] - 17.5).abs() < 1e-9, "{samples:?}");
 }
@@ -90,9 +90,9 @@ fn the_specs_collinear_example_trains_and_predicts() {
 fn missing_feature_is_a_model_error_naming_the_column() {
     let model = plugin("linear-regression");
     let (data, _) = exact_line(10);
-    let bytes = ok(model.train("{}", data, None, Arc::new(Recorder::default())));
+    let bytes = ok(model.train_now("{}", data, None, Arc::new(Recorder::default())));
     let future = floats(&[("a", vec![1.0])]);
-    let call = model.predict("{}", &bytes, DataFrame::default(), future, None, Arc::new(Recorder::default()));
+    let call = model.predict_now("{}", &bytes, DataFrame::default(), future, None, Arc::new(Recorder::default()));
     match call.result {
         Err(RuntimeError::Model(e)) => {
             assert_eq!(e.kind, ErrorKind::InvalidData);
@@ -110,7 +110,7 @@ fn configured_features_and_wrong_types_are_reported() {
         Column::f64("disease_cases", vec![1.0, 2.0]),
     ])
     .unwrap();
-    let call = model.train(r#"{"features": ["location"]}"#, data, None, Arc::new(Recorder::default()));
+    let call = model.train_now(r#"{"features": ["location"]}"#, data, None, Arc::new(Recorder::default()));
     let err = call.result.unwrap_err().to_string();
     assert_eq!(err, "model error (invalid-data): column `location` has type string, expected a number");
 }
@@ -120,7 +120,7 @@ fn class_style_hooks_run_around_every_call() {
     let model = plugin("scaled-regression");
     let (data, _) = exact_line(10);
     let recorder = Arc::new(Recorder::default());
-    ok(model.train("{}", data, None, recorder.clone()));
+    ok(model.train_now("{}", data, None, recorder.clone()));
     let events = recorder.events.lock().unwrap().clone();
     assert_eq!(events, ["log Debug on_init", "log Debug on_cleanup"]);
 }
@@ -129,7 +129,7 @@ fn class_style_hooks_run_around_every_call() {
 fn corrupt_model_bytes_are_an_invalid_model_error() {
     let model = plugin("scaled-regression");
     let (future, _) = future_ab();
-    let call = model.predict("{}", &[1, 2, 3], DataFrame::default(), future, None, Arc::new(Recorder::default()));
+    let call = model.predict_now("{}", &[1, 2, 3], DataFrame::default(), future, None, Arc::new(Recorder::default()));
     match call.result {
         Err(RuntimeError::Model(e)) => assert_eq!(e.kind, ErrorKind::InvalidModel),
         other => panic!("expected invalid-model, got {other:?}"),

@@ -4,12 +4,11 @@
 //! (SIGTERM) in the middle of a run.
 
 use crate::support::app::{TestApp, fresh_postgres_database, spawn_app_with};
+use crate::support::server::ServerProcess;
 use chapwasm::app::AppSettings;
 use serde_json::{Value, json};
 use sqlx::{Connection, Row};
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 fn skipped() {
@@ -40,42 +39,17 @@ async fn sse_clients_follow_jobs_run_by_another_replica() {
 }
 
 /// A `chapwasm serve` process on the shared database.
-struct Replica {
-    child: Child,
-    base: String,
-}
-
-impl Replica {
-    fn start(database_url: &str, grace: &str) -> Replica {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_chapwasm"))
-            .args(["serve", "--port", "0", "--database-url", database_url, "--max-concurrency", "2"])
-            .args(["--lease-secs", "1", "--shutdown-grace-secs", grace])
-            .env("RUST_LOG", "warn")
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start a replica");
-        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-        let base = loop {
-            let line = lines.next().expect("the replica announces its address").unwrap();
-            if let Some(address) = line.strip_prefix("chapwasm listening on ") {
-                break address.trim().to_owned();
-            }
-        };
-        // Keep draining its stderr so it never blocks on a full pipe.
-        std::thread::spawn(move || lines.for_each(drop));
-        Replica { child, base }
-    }
-
-    fn client(&self) -> TestApp {
-        TestApp { base: self.base.clone(), client: reqwest::Client::new(), service: None }
-    }
-}
-
-impl Drop for Replica {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+fn replica(database_url: &str, grace: &str) -> ServerProcess {
+    ServerProcess::start(&[
+        "--database-url",
+        database_url,
+        "--max-concurrency",
+        "2",
+        "--lease-secs",
+        "1",
+        "--shutdown-grace-secs",
+        grace,
+    ])
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -100,8 +74,8 @@ fn count(statuses: &HashMap<String, String>, status: &str) -> usize {
 async fn no_job_is_lost_when_a_replica_stops(stop: Stop) {
     let Some(url) = fresh_postgres_database().await else { return skipped() };
     let grace = if stop == Stop::Terminate { "0.02" } else { "5" };
-    let mut replicas: Vec<Replica> = (0..3).map(|_| Replica::start(&url, grace)).collect();
-    let clients: Vec<TestApp> = replicas.iter().map(Replica::client).collect();
+    let mut replicas: Vec<ServerProcess> = (0..3).map(|_| replica(&url, grace)).collect();
+    let clients: Vec<TestApp> = replicas.iter().map(ServerProcess::client).collect();
     let component = clients[0].upload_plugin("mischief", "").await;
     let config_id = clients[0].config_of(&component, json!({"act": "busy", "millis": 40})).await;
     let frame = json!({"columns": ["x"], "data": [[1.0], [2.0]]});
@@ -136,8 +110,7 @@ async fn no_job_is_lost_when_a_replica_stops(stop: Stop) {
     match stop {
         Stop::Kill => victim.child.kill().unwrap(),
         Stop::Terminate => {
-            let pid = victim.child.id().to_string();
-            assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+            victim.terminate();
         }
     }
     let exit = victim.child.wait().unwrap();

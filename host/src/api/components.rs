@@ -38,6 +38,7 @@ fn rejection(error: RegisterError) -> ApiError {
         RegisterError::TooLarge { .. } => ApiError::too_large(error.to_string()),
         RegisterError::NotFound(_) => ApiError::not_found(error.to_string()),
         RegisterError::Invalid(message) => ApiError::validation(&["body"], message),
+        RegisterError::InUse { .. } => ApiError::conflict(error.to_string()),
         RegisterError::Limits(e) => ApiError::validation(&["limits"], e.to_string()),
         RegisterError::Store(e) => e.into(),
     }
@@ -119,14 +120,7 @@ pub async fn download(State(state): State<AppState>, Path(id): Path<String>) -> 
 
 pub async fn delete(State(state): State<AppState>, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
     let component = find(&state, &id).await?;
-    let users = state.service.store().configs_using_component(&component.id).await?;
-    if users > 0 {
-        return Err(ApiError::conflict(format!(
-            "Component {} is used by {users} config(s); delete or re-point them first",
-            component.id
-        )));
-    }
-    state.service.store().delete_component(&component.id).await?;
+    state.service.delete_component(&component.id).await.map_err(rejection)?;
     Ok(StatusCode::NO_CONTENT)
 }
 

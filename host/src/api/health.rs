@@ -28,6 +28,7 @@ pub async fn info(State(state): State<AppState>) -> Json<Value> {
 pub async fn system(State(state): State<AppState>) -> Json<Value> {
     Json(json!({
         "limits": state.service.runtime().limits().report(),
+        "describe_limits": state.service.runtime().describe_limits().report(),
         "components": state.service.runtime().compile_stats(),
         "current_time": crate::service::clock::job_time(),
         "timezone": "UTC",

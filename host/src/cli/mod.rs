@@ -35,8 +35,8 @@ enum Command {
 impl Cli {
     pub fn execute(self) -> anyhow::Result<()> {
         match self.command {
-            Command::Describe { component } => describe::execute(&component),
-            Command::Run(command) => command.execute(),
+            Command::Describe { component } => tokio::runtime::Runtime::new()?.block_on(describe::execute(&component)),
+            Command::Run(command) => tokio::runtime::Runtime::new()?.block_on(command.execute()),
             Command::Bench(command) => command.execute(),
             Command::Serve(args) => {
                 tracing_subscriber::fmt()

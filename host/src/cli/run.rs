@@ -4,7 +4,7 @@
 use anyhow::{Context, bail};
 use chapwasm::DataFrame;
 use chapwasm::csv_frame::{read_csv, write_csv};
-use chapwasm::runtime::{Call, CallObserver, LogRecord, ModelComponent, Runtime, RuntimeSettings};
+use chapwasm::runtime::{Call, CallObserver, CancelToken, LogRecord, ModelComponent, Runtime, RuntimeSettings};
 use clap::{Args, Subcommand};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -55,21 +55,23 @@ pub struct Common {
 }
 
 impl RunCommand {
-    pub fn execute(self) -> anyhow::Result<()> {
+    pub async fn execute(self) -> anyhow::Result<()> {
         match self {
             RunCommand::Train { common, data, model } => {
-                let (component, config, geo) = common.load()?;
+                let (component, config, geo) = common.load().await?;
                 let data = read_frame(&data)?;
-                let call = component.train(&config, data, geo.as_deref(), Arc::new(Stderr));
+                let call = component.train(config, data, geo, Arc::new(Stderr), CancelToken::default()).await;
                 let bytes = finish(call)?;
                 std::fs::write(&model, &bytes).with_context(|| format!("cannot write {}", model.display()))?;
                 eprintln!("wrote {} ({} bytes)", model.display(), bytes.len());
             }
             RunCommand::Predict { common, model, historic, future, output } => {
-                let (component, config, geo) = common.load()?;
+                let (component, config, geo) = common.load().await?;
                 let model = std::fs::read(&model).with_context(|| format!("cannot read {}", model.display()))?;
                 let (historic, future) = (read_frame(&historic)?, read_frame(&future)?);
-                let call = component.predict(&config, &model, historic, future, geo.as_deref(), Arc::new(Stderr));
+                let call =
+                    component.predict(config, model, historic, future, geo, Arc::new(Stderr), CancelToken::default());
+                let call = call.await;
                 let predictions = finish(call)?;
                 let file =
                     std::fs::File::create(&output).with_context(|| format!("cannot write {}", output.display()))?;
@@ -82,9 +84,9 @@ impl RunCommand {
 }
 
 impl Common {
-    fn load(&self) -> anyhow::Result<(Arc<ModelComponent>, String, Option<String>)> {
+    async fn load(&self) -> anyhow::Result<(ModelComponent, String, Option<String>)> {
         let wasm = read(&self.component)?;
-        let component = Runtime::new(RuntimeSettings::default())?.load(&wasm)?;
+        let component = Runtime::new(RuntimeSettings::default())?.load_wasm(&wasm).await?;
         let config = match &self.config {
             Some(path) => String::from_utf8(read(path)?).context("the config is not UTF-8")?,
             None => "{}".to_owned(),

@@ -2,7 +2,7 @@
 
 use anyhow::Context;
 use chapwasm::app::{App, AppSettings};
-use chapwasm::runtime::SandboxLimits;
+use chapwasm::runtime::{DescribeLimits, SandboxLimits};
 use chapwasm::service::{Generation, LeasePolicy};
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
@@ -61,10 +61,25 @@ pub struct ServeArgs {
     /// Most `log` lines one call may write.
     #[arg(long, default_value_t = 10_000)]
     log_lines_limit: usize,
+    /// Most `log` bytes one call may write, in KiB (lines are cut at 16 KiB).
+    #[arg(long, default_value_t = 1024)]
+    log_limit_kib: usize,
+    /// Longest `describe()` may run when a component is uploaded or loaded, in seconds.
+    #[arg(long, default_value_t = 10.0)]
+    describe_time_limit_secs: f64,
+    /// Most linear memory `describe()` may use, in MiB.
+    #[arg(long, default_value_t = 128)]
+    describe_memory_limit_mib: usize,
     /// Directory for precompiled components, so restarts do not recompile (default: next
-    /// to a file database as `<file>.cwasm-cache`; none for `:memory:`).
+    /// to a SQLite file database as `<file>.cwasm-cache`; none for `:memory:` or
+    /// PostgreSQL). Created private (0700); code in it is loaded only when it matches the
+    /// digest recorded in the database.
     #[arg(long)]
     cache_dir: Option<PathBuf>,
+    /// Most precompiled code kept in the cache directory, in MiB (least recently used
+    /// files are deleted beyond it).
+    #[arg(long, default_value_t = 1024)]
+    cache_max_mib: u64,
     /// Largest request body, in MiB.
     #[arg(long, default_value_t = 256)]
     body_limit_mib: usize,
@@ -102,14 +117,18 @@ pub async fn execute(args: ServeArgs) -> anyhow::Result<()> {
         output_frame_bytes: args.output_frame_limit_mib << 20,
         output_bytes: args.stdout_limit_kib << 10,
         log_lines: args.log_lines_limit,
+        log_bytes: args.log_limit_kib << 10,
     };
-    let cache_dir = args.cache_dir.clone().or_else(|| {
-        let path = args.database_url.strip_prefix("sqlite://").unwrap_or(&args.database_url);
-        let path = path.split('?').next().unwrap_or(path);
-        (path != ":memory:" && path != "sqlite::memory:").then(|| PathBuf::from(format!("{path}.cwasm-cache")))
-    });
+    let describe_limits = DescribeLimits {
+        memory_bytes: args.describe_memory_limit_mib << 20,
+        time_limit: seconds(args.describe_time_limit_secs, "--describe-time-limit-secs")?,
+        ..DescribeLimits::default()
+    };
+    let cache_dir = args.cache_dir.clone().or_else(|| default_cache_dir(&args.database_url));
     let settings = AppSettings {
         cache_dir,
+        describe_limits,
+        cache_max_bytes: args.cache_max_mib << 20,
         limits,
         info,
         wire_generation: args.wire_generation.map(|g| match g {
@@ -134,6 +153,19 @@ pub async fn execute(args: ServeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The cache directory beside a SQLite file database (`ml.db` → `ml.db.cwasm-cache`);
+/// none for an in-memory database or a server URL, from which no path may be derived
+/// (it would put credentials and host names into a relative path and into logs).
+fn default_cache_dir(database_url: &str) -> Option<PathBuf> {
+    if database_url.contains("://") && !database_url.starts_with("sqlite://") {
+        return None;
+    }
+    let path = database_url.strip_prefix("sqlite://").unwrap_or(database_url);
+    let path = path.split('?').next().unwrap_or(path);
+    let in_memory = path.is_empty() || path == ":memory:" || path == "sqlite::memory:" || path.starts_with("postgres");
+    (!in_memory).then(|| PathBuf::from(format!("{path}.cwasm-cache")))
+}
+
 fn seconds(value: f64, flag: &str) -> anyhow::Result<std::time::Duration> {
     std::time::Duration::try_from_secs_f64(value).map_err(|_| anyhow::anyhow!("{flag} must be a non-negative number"))
 }
@@ -150,5 +182,20 @@ async fn stop_signal() {
     tokio::select! {
         _ = sigterm => tracing::info!("SIGTERM: draining"),
         _ = tokio::signal::ctrl_c() => tracing::info!("Ctrl-C: draining"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::default_cache_dir;
+    use std::path::PathBuf;
+
+    #[test]
+    fn only_a_file_database_gets_a_default_cache_directory() {
+        assert_eq!(default_cache_dir("ml.db"), Some(PathBuf::from("ml.db.cwasm-cache")));
+        assert_eq!(default_cache_dir("sqlite://data/ml.db?mode=rwc"), Some(PathBuf::from("data/ml.db.cwasm-cache")));
+        assert_eq!(default_cache_dir(":memory:"), None);
+        assert_eq!(default_cache_dir("postgres://user:secret@db.internal:5432/chap"), None);
+        assert_eq!(default_cache_dir("postgresql://db/chap"), None);
     }
 }

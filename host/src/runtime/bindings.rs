@@ -5,4 +5,6 @@
 wasmtime::component::bindgen!({
     path: "../wit",
     world: "model-runner",
+    // Exports are called asynchronously, so a supervisor can abandon a call (`call.rs`).
+    exports: { default: async },
 });

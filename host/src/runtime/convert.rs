@@ -1,11 +1,20 @@
 //! Conversions between the shared `DataFrame` and the generated WIT types (host side).
-//! Frames move in by value (no copy of the column vectors); frames coming out of a guest
-//! are checked against the contract (equal lengths, unique names).
+//! Frames move in by value (no copy of the column vectors). A frame coming out of a guest
+//! is checked against the contract before the host builds anything from it: every column
+//! holds `num_rows` values, every bitmap `ceil(num_rows / 8)` bytes, names are short and
+//! unique (one pass, hashed) — so a guest that claims four billion rows costs a
+//! comparison, not four gigabytes.
 
 use super::bindings::chap::model::types as wit;
 use super::description::{ModelDescription, PeriodType};
 use super::error::RuntimeError;
+use super::guest_text::{ERROR_MESSAGE_BYTES, truncate_owned};
+use super::limits::bytes;
 use chapwasm_sdk::{Column, DataFrame, ErrorKind, ModelError, Values, pack_validity, unpack_validity};
+use std::collections::HashSet;
+
+/// The longest column name a guest may return.
+pub const MAX_COLUMN_NAME_BYTES: usize = 1 << 10;
 
 pub(crate) fn frame_to_wit(frame: DataFrame) -> wit::DataFrame {
     let num_rows = frame.num_rows() as u32;
@@ -26,29 +35,86 @@ pub(crate) fn frame_to_wit(frame: DataFrame) -> wit::DataFrame {
     wit::DataFrame { num_rows, columns }
 }
 
+fn values_len(values: &wit::ColumnValues) -> usize {
+    match values {
+        wit::ColumnValues::F64(v) => v.len(),
+        wit::ColumnValues::S64(v) => v.len(),
+        wit::ColumnValues::String(v) => v.len(),
+        wit::ColumnValues::Bool(v) => v.len(),
+    }
+}
+
+/// Checks a returned frame's shape, then converts it.
 pub(crate) fn frame_from_wit(frame: wit::DataFrame) -> Result<DataFrame, RuntimeError> {
     let rows = frame.num_rows as usize;
-    let mut out = DataFrame::with_rows(rows);
-    for column in frame.columns {
+    let invalid = |message: String| Err(RuntimeError::InvalidOutput(message));
+    let mut names = HashSet::with_capacity(frame.columns.len());
+    for column in &frame.columns {
+        let name = &column.name;
+        if name.len() > MAX_COLUMN_NAME_BYTES {
+            return invalid(format!(
+                "a column name of {} bytes (the limit is {})",
+                name.len(),
+                bytes(MAX_COLUMN_NAME_BYTES)
+            ));
+        }
+        if !names.insert(name.as_str()) {
+            return invalid(format!("duplicate column `{name}`"));
+        }
+        let len = values_len(&column.values);
+        if len != rows {
+            return invalid(format!("column `{name}` has {len} values for {rows} rows"));
+        }
+        if let Some(bits) = &column.validity
+            && bits.len() != rows.div_ceil(8)
+        {
+            return invalid(format!(
+                "column `{name}` has a validity bitmap of {} bytes for {rows} rows (expected {})",
+                bits.len(),
+                rows.div_ceil(8)
+            ));
+        }
+    }
+    let columns = frame.columns.into_iter().map(|column| {
         let values = match column.values {
             wit::ColumnValues::F64(v) => Values::F64(v),
             wit::ColumnValues::S64(v) => Values::I64(v),
             wit::ColumnValues::String(v) => Values::Str(v),
             wit::ColumnValues::Bool(v) => Values::Bool(v),
         };
-        let column = match column.validity {
+        match column.validity {
             Some(bits) => Column::with_validity(column.name, values, unpack_validity(&bits, rows)),
             None => Ok(Column::new(column.name, values)),
         }
-        .map_err(|e| RuntimeError::InvalidOutput(e.message))?;
-        if out.has_column(column.name()) {
-            return Err(RuntimeError::InvalidOutput(format!("duplicate column `{}`", column.name())));
-        }
-        out.set_column(column).map_err(|e| RuntimeError::InvalidOutput(e.message))?;
-    }
-    Ok(out)
+    });
+    let columns = columns.collect::<Result<Vec<_>, _>>().map_err(|e| RuntimeError::InvalidOutput(e.message))?;
+    DataFrame::from_parts(rows, columns).map_err(|e| RuntimeError::InvalidOutput(e.message))
 }
 
+/// The memory the host needs to hold a returned frame, counted as wasmtime's copy
+/// budget counts it (the output frame limit is measured this way).
+pub(crate) fn frame_bytes(frame: &wit::DataFrame) -> usize {
+    frame
+        .columns
+        .iter()
+        .map(|column| {
+            let values = match &column.values {
+                wit::ColumnValues::F64(values) => values.len() * 8,
+                wit::ColumnValues::S64(values) => values.len() * 8,
+                wit::ColumnValues::Bool(values) => values.len(),
+                wit::ColumnValues::String(values) => {
+                    values.iter().map(|s| s.len() + std::mem::size_of::<String>()).sum()
+                }
+            };
+            std::mem::size_of::<wit::Column>()
+                + column.name.len()
+                + values
+                + column.validity.as_ref().map_or(0, Vec::len)
+        })
+        .sum()
+}
+
+/// A model's error, its message cut to [`ERROR_MESSAGE_BYTES`].
 pub(crate) fn model_error(error: wit::ModelError) -> RuntimeError {
     let kind = match error.kind {
         wit::ErrorKind::InvalidConfig => ErrorKind::InvalidConfig,
@@ -56,8 +122,13 @@ pub(crate) fn model_error(error: wit::ModelError) -> RuntimeError {
         wit::ErrorKind::InvalidModel => ErrorKind::InvalidModel,
         wit::ErrorKind::Failed => ErrorKind::Failed,
     };
-    RuntimeError::Model(ModelError::new(kind, error.message))
+    RuntimeError::Model(ModelError::new(kind, truncate_owned(error.message, ERROR_MESSAGE_BYTES)))
 }
+
+/// The longest name, version, target or covariate name a description may carry.
+const DESCRIPTION_TEXT_BYTES: usize = 1 << 10;
+/// The longest free-text description kept.
+const DESCRIPTION_PROSE_BYTES: usize = 16 << 10;
 
 pub(crate) fn description(info: wit::ModelInfo) -> Result<ModelDescription, RuntimeError> {
     let config_schema: serde_json::Value = serde_json::from_str(&info.config_schema).map_err(|e| {
@@ -68,10 +139,23 @@ pub(crate) fn description(info: wit::ModelInfo) -> Result<ModelDescription, Runt
             "describe() returned a config schema that is not a JSON object".into(),
         ));
     }
+    let short = |field: &str, text: &str| match text.len() {
+        n if n > DESCRIPTION_TEXT_BYTES => Err(RuntimeError::InvalidComponent(format!(
+            "describe() returned a {field} of {n} bytes (the limit is {})",
+            bytes(DESCRIPTION_TEXT_BYTES)
+        ))),
+        _ => Ok(()),
+    };
+    short("name", &info.name)?;
+    short("version", &info.version)?;
+    short("target", &info.target)?;
+    for covariate in &info.required_covariates {
+        short("covariate name", covariate)?;
+    }
     Ok(ModelDescription {
         name: info.name,
         version: info.version,
-        description: info.description,
+        description: truncate_owned(info.description, DESCRIPTION_PROSE_BYTES),
         config_schema,
         target: info.target,
         required_covariates: info.required_covariates,

@@ -1,119 +1,243 @@
-//! `Runtime`: one wasmtime `Engine` and linker for the whole process, and the cache of
-//! compiled components keyed by content hash, so a component is compiled once however
-//! many jobs run it.
+//! `Runtime`: one wasmtime `Engine` and linker for the whole process, and the loading of
+//! components as bounded work. A component is compiled once however many jobs run it and
+//! however many uploads of it arrive at once (single flight per SHA-256); compiles run
+//! one at a time by default, on a blocking thread; a rejected upload is remembered by its
+//! hash and not compiled again; both caches are bounded. Precompiled code comes from the
+//! disk cache only when it matches the digest the caller recorded (`disk_cache.rs`).
 
-use super::bindings::ModelRunner;
+use super::bounded_map::BoundedMap;
 use super::component::{ModelComponent, check_header};
-use super::disk_cache::DiskCache;
+use super::disk_cache::{DiskCache, hex};
 use super::error::RuntimeError;
-use super::limits::SandboxLimits;
+use super::host_imports;
+use super::limits::{DescribeLimits, SandboxLimits};
 use super::sandbox::SandboxState;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use wasmtime::component::{Component, HasSelf, Linker};
+use tokio::sync::{OnceCell, Semaphore};
+use wasmtime::component::{Component, Linker};
 use wasmtime::{Config, Engine};
 
+/// Components kept loaded in memory (the least recently used is dropped beyond this; jobs
+/// running it keep their copy).
+const LOADED_CAPACITY: usize = 64;
+/// Rejected uploads remembered by hash.
+const REJECTED_CAPACITY: usize = 1024;
+
 /// Settings fixed for the lifetime of a runtime.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct RuntimeSettings {
     pub limits: SandboxLimits,
+    /// Limits of `describe()` when a component is loaded.
+    pub describe_limits: DescribeLimits,
     /// Where precompiled components are kept across restarts (`None`: compile every start).
     pub cache_dir: Option<std::path::PathBuf>,
+    /// Most bytes of precompiled code kept on disk.
+    pub cache_max_bytes: u64,
+    /// Most components compiled at once.
+    pub max_concurrent_compiles: usize,
 }
 
-/// How components were made ready: compiled from source, or loaded precompiled from disk.
+impl Default for RuntimeSettings {
+    fn default() -> Self {
+        Self {
+            limits: SandboxLimits::default(),
+            describe_limits: DescribeLimits::default(),
+            cache_dir: None,
+            cache_max_bytes: 1 << 30,
+            max_concurrent_compiles: 1,
+        }
+    }
+}
+
+/// How components were made ready since start.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct CompileStats {
+    /// Compilations (of accepted and rejected components).
     pub compiled: usize,
+    /// Loads of verified precompiled code from the disk cache.
     pub loaded_precompiled: usize,
+    /// Uploads answered with a remembered rejection, without compiling.
+    pub rejections_remembered: usize,
 }
+
+/// A loaded component, and the digest of precompiled code this load wrote to the disk
+/// cache, which the caller records so that a later start can verify the file.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub component: ModelComponent,
+    pub code_digest: Option<String>,
+}
+
+/// One load under way, shared by everyone asking for the same bytes.
+type Flight = OnceCell<Result<Loaded, RuntimeError>>;
 
 pub struct Runtime {
     engine: Engine,
     linker: Linker<SandboxState>,
     settings: RuntimeSettings,
-    cache: Mutex<HashMap<String, Arc<ModelComponent>>>,
-    disk: Option<DiskCache>,
+    loaded: Mutex<BoundedMap<ModelComponent>>,
+    rejected: Mutex<BoundedMap<RuntimeError>>,
+    /// Loads under way, by SHA-256: later callers for the same bytes await the first.
+    in_flight: Mutex<HashMap<String, Arc<Flight>>>,
+    compiles: Semaphore,
+    disk: Option<Arc<DiskCache>>,
     stats: Mutex<CompileStats>,
 }
 
 impl Runtime {
     pub fn new(settings: RuntimeSettings) -> Result<Self, RuntimeError> {
+        let sandbox = |e: wasmtime::Error| RuntimeError::Sandbox(format!("{e:#}"));
         let mut config = Config::new();
         config.wasm_component_model(true);
         // Same inputs, same bits: NaNs produced by guest float code are canonical, so
         // retraining on the same data gives byte-identical models.
         config.cranelift_nan_canonicalization(true);
-        // Wall-clock limits and cancellation: a ticker advances the epoch; each call's
-        // store checks its deadline and cancel flag at every tick.
+        // Guests run as async calls (`call_async`), so that a call blocked in a host call
+        // can be abandoned at its deadline (see `call.rs`). A ticker advances the epoch; at every tick a running guest yields to its
+        // supervisor, which checks the deadline and the cancel token.
         config.epoch_interruption(true);
         // Fuel metering only when the service sets a fuel limit: it slows every call.
         config.consume_fuel(settings.limits.fuel.is_some());
-        let engine = Engine::new(&config).map_err(|e| RuntimeError::Sandbox(format!("{e:#}")))?;
+        let engine = Engine::new(&config).map_err(sandbox)?;
         start_epoch_ticker(&engine);
         let mut linker = Linker::new(&engine);
-        wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(|e| RuntimeError::Sandbox(format!("{e:#}")))?;
-        ModelRunner::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state)
-            .map_err(|e| RuntimeError::Sandbox(format!("{e:#}")))?;
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(sandbox)?;
+        host_imports::add_to_linker(&mut linker).map_err(sandbox)?;
         let disk = match &settings.cache_dir {
-            Some(dir) => Some(DiskCache::new(dir.clone(), &engine).map_err(|e| {
-                RuntimeError::Sandbox(format!("cannot use the component cache directory {}: {e}", dir.display()))
-            })?),
+            Some(dir) => {
+                Some(Arc::new(DiskCache::new(dir.clone(), &engine, settings.cache_max_bytes).map_err(|e| {
+                    RuntimeError::Sandbox(format!("cannot use the component cache directory {}: {e}", dir.display()))
+                })?))
+            }
             None => None,
         };
         Ok(Self {
             engine,
             linker,
-            settings,
-            cache: Mutex::new(HashMap::new()),
+            loaded: Mutex::new(BoundedMap::new(LOADED_CAPACITY)),
+            rejected: Mutex::new(BoundedMap::new(REJECTED_CAPACITY)),
+            in_flight: Mutex::new(HashMap::new()),
+            compiles: Semaphore::new(settings.max_concurrent_compiles.max(1)),
             disk,
             stats: Mutex::new(CompileStats::default()),
+            settings,
         })
     }
 
-    /// Compiles, links and describes a component, or returns the cached one with the same
-    /// bytes. Fails with `InvalidComponent` for anything that is not a working model.
-    pub fn load(&self, wasm: &[u8]) -> Result<Arc<ModelComponent>, RuntimeError> {
-        let sha256 = hex(&Sha256::digest(wasm));
-        if let Some(found) = self.cache.lock().expect("cache lock").get(&sha256) {
-            return Ok(found.clone());
+    /// Names this engine's compiled code: digests of precompiled code are recorded per
+    /// component and engine key (`None` without a disk cache).
+    pub fn engine_key(&self) -> Option<&str> {
+        self.disk.as_deref().map(DiskCache::engine_key)
+    }
+
+    /// Compiles, links and describes a component, or returns the loaded one with the same
+    /// bytes. `sha256` is the hex SHA-256 of `wasm` (see [`sha256_hex`]; the registry keys
+    /// components by it, so callers have it). `code_digest` is the digest recorded for this
+    /// component's precompiled code, if any: only a file matching it is loaded. Fails with
+    /// `InvalidComponent` for anything that is not a working model (and answers the same
+    /// bytes again from memory, without compiling).
+    pub async fn load(
+        &self,
+        wasm: Arc<[u8]>,
+        sha256: String,
+        code_digest: Option<String>,
+    ) -> Result<Loaded, RuntimeError> {
+        if let Some(component) = self.loaded.lock().expect("loaded lock").get(&sha256) {
+            return Ok(Loaded { component, code_digest: None });
         }
-        check_header(wasm)?;
-        let invalid = |e: wasmtime::Error| RuntimeError::InvalidComponent(format!("{e:#}"));
-        let precompiled = self.disk.as_ref().and_then(|disk| disk.load(&self.engine, &sha256));
-        let from_disk = precompiled.is_some();
-        let mut to_keep = None;
-        let compiled = match (precompiled, &self.disk) {
-            (Some(component), _) => component,
-            (None, Some(disk)) => {
-                let (component, machine_code) = disk.precompile(&self.engine, wasm).map_err(invalid)?;
-                to_keep = Some((disk, machine_code));
-                component
+        if let Some(rejection) = self.rejected.lock().expect("rejected lock").get(&sha256) {
+            self.stats.lock().expect("stats lock").rejections_remembered += 1;
+            return Err(rejection);
+        }
+        let flight = self.in_flight.lock().expect("in-flight lock").entry(sha256.clone()).or_default().clone();
+        let loaded = flight.get_or_init(|| self.load_uncached(sha256.clone(), wasm, code_digest)).await.clone();
+        let mut in_flight = self.in_flight.lock().expect("in-flight lock");
+        if in_flight.get(&sha256).is_some_and(|current| Arc::ptr_eq(current, &flight)) {
+            in_flight.remove(&sha256);
+        }
+        loaded
+    }
+
+    /// Loads a component for a caller that records no code digests (the command line,
+    /// tests): the same checks and caches, and precompiled code on disk is never loaded.
+    pub async fn load_wasm(&self, wasm: &[u8]) -> Result<ModelComponent, RuntimeError> {
+        Ok(self.load(wasm.into(), sha256_hex(wasm), None).await?.component)
+    }
+
+    async fn load_uncached(
+        &self,
+        sha256: String,
+        wasm: Arc<[u8]>,
+        code_digest: Option<String>,
+    ) -> Result<Loaded, RuntimeError> {
+        let result = self.compile_and_link(&sha256, wasm, code_digest).await;
+        match &result {
+            Ok(loaded) => self.loaded.lock().expect("loaded lock").insert(sha256, loaded.component.clone()),
+            Err(rejection @ RuntimeError::InvalidComponent(_)) => {
+                self.rejected.lock().expect("rejected lock").insert(sha256, rejection.clone())
             }
-            (None, None) => Component::new(&self.engine, wasm).map_err(invalid)?,
+            Err(_) => {}
+        }
+        result
+    }
+
+    async fn compile_and_link(
+        &self,
+        sha256: &str,
+        wasm: Arc<[u8]>,
+        code_digest: Option<String>,
+    ) -> Result<Loaded, RuntimeError> {
+        check_header(&wasm)?;
+        let obtained = {
+            let _permit = self.compiles.acquire().await.expect("the compile semaphore is never closed");
+            let (engine, disk, sha) = (self.engine.clone(), self.disk.clone(), sha256.to_owned());
+            tokio::task::spawn_blocking(move || obtain(&engine, disk.as_deref(), &sha, &wasm, code_digest.as_deref()))
+                .await
+                .map_err(|e| RuntimeError::Sandbox(format!("compiling {sha256} was aborted: {e}")))?
         };
+        let (component, machine_code) = match obtained {
+            Obtained::Precompiled(component) => {
+                self.stats.lock().expect("stats lock").loaded_precompiled += 1;
+                tracing::info!(sha256 = %sha256, "loaded verified precompiled code from disk (no compilation)");
+                (component, None)
+            }
+            Obtained::Compiled(compiled) => {
+                self.stats.lock().expect("stats lock").compiled += 1;
+                compiled.map_err(|e| RuntimeError::InvalidComponent(format!("{e:#}")))?
+            }
+        };
+        let limits = self.settings.limits;
+        let describe = self.settings.describe_limits.sandbox(&limits);
         let component =
-            Arc::new(ModelComponent::link(&self.engine, &self.linker, compiled, sha256.clone(), self.settings.limits)?);
+            ModelComponent::link(&self.engine, &self.linker, component, sha256.to_owned(), limits, describe).await?;
         // Only components that link and describe themselves reach the disk cache.
-        if let Some((disk, machine_code)) = to_keep {
-            disk.keep(&sha256, &machine_code);
+        let code_digest = match (&self.disk, machine_code) {
+            (Some(disk), Some(code)) => disk.keep(sha256, &code),
+            _ => None,
+        };
+        Ok(Loaded { component, code_digest })
+    }
+
+    /// Forgets a component (deleted from the registry): its loaded copy, its remembered
+    /// rejection and its precompiled code on disk.
+    pub fn forget(&self, sha256: &str) {
+        self.loaded.lock().expect("loaded lock").remove(sha256);
+        self.rejected.lock().expect("rejected lock").remove(sha256);
+        if let Some(disk) = &self.disk {
+            disk.forget(sha256);
         }
-        let mut stats = self.stats.lock().expect("stats lock");
-        if from_disk {
-            stats.loaded_precompiled += 1;
-            tracing::info!(sha256 = %sha256, "loaded a precompiled component from disk (no compilation)");
-        } else {
-            stats.compiled += 1;
-        }
-        drop(stats);
-        // Two threads may compile the same bytes at once; both get the first one stored.
-        Ok(self.cache.lock().expect("cache lock").entry(sha256).or_insert(component).clone())
     }
 
     /// The service's limits: what every call runs under unless a component tightens them.
     pub fn limits(&self) -> &SandboxLimits {
         &self.settings.limits
+    }
+
+    /// The limits of `describe()` at load.
+    pub fn describe_limits(&self) -> &DescribeLimits {
+        &self.settings.describe_limits
     }
 
     /// How many components were compiled vs loaded precompiled since start.
@@ -122,7 +246,31 @@ impl Runtime {
     }
 }
 
-/// How often running guests are checked for cancellation and deadlines.
+/// The hex SHA-256 of a component's bytes: its identity everywhere (CPU-bound for large
+/// components: async callers run it on a blocking thread).
+pub fn sha256_hex(wasm: &[u8]) -> String {
+    hex(&Sha256::digest(wasm))
+}
+
+/// Code ready to link: verified precompiled code from disk, or the outcome of compiling
+/// (with the machine code to keep when there is a disk cache).
+enum Obtained {
+    Precompiled(Component),
+    Compiled(wasmtime::Result<(Component, Option<Vec<u8>>)>),
+}
+
+/// Loads verified precompiled code, or compiles (on a blocking thread: both take time).
+fn obtain(engine: &Engine, disk: Option<&DiskCache>, sha256: &str, wasm: &[u8], digest: Option<&str>) -> Obtained {
+    match disk {
+        Some(disk) => match disk.load(engine, sha256, digest) {
+            Some(component) => Obtained::Precompiled(component),
+            None => Obtained::Compiled(DiskCache::precompile(engine, wasm).map(|(c, code)| (c, Some(code)))),
+        },
+        None => Obtained::Compiled(Component::new(engine, wasm).map(|c| (c, None))),
+    }
+}
+
+/// How often running guests yield to their supervisor.
 pub(crate) const EPOCH_TICK: std::time::Duration = std::time::Duration::from_millis(10);
 
 /// Advances the engine's epoch every tick until the engine is dropped.
@@ -138,8 +286,4 @@ fn start_epoch_ticker(engine: &Engine) {
             }
         })
         .expect("spawn the epoch ticker");
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -8,21 +8,26 @@ use std::time::Duration;
 /// Bounds on what one call may use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SandboxLimits {
-    /// Largest linear memory (and table growth) a call may reach; growing past it traps.
+    /// Most linear memory a call may hold, all its memories together; growing past it traps.
     pub memory_bytes: usize,
-    /// Longest wall-clock time one call may run (checked every epoch tick).
+    /// Longest wall-clock time one call may run, wherever the guest is (in wasm or blocked
+    /// in a host call).
     pub time_limit: Duration,
     /// Fuel (roughly, WebAssembly instructions) one call may burn; `None` turns metering
     /// off. Metering costs some speed, so it is opt-in for the whole service.
     pub fuel: Option<u64>,
     /// Largest model `train` may return.
     pub model_bytes: usize,
-    /// Largest frame `predict` may return (8 bytes per number, the text of strings).
+    /// Largest frame `predict` may return, measured as the memory the host needs to hold
+    /// it (8 bytes per number, 1 per bool, each string's text plus 24 bytes, each column's
+    /// name, bitmap and 64 bytes).
     pub output_frame_bytes: usize,
     /// Capacity of each of stdout and stderr.
     pub output_bytes: usize,
     /// Most `log` lines per call.
     pub log_lines: usize,
+    /// Most `log` bytes per call (each line counted as kept, at most 16 KiB).
+    pub log_bytes: usize,
 }
 
 impl Default for SandboxLimits {
@@ -35,7 +40,54 @@ impl Default for SandboxLimits {
             output_frame_bytes: 256 << 20,
             output_bytes: 1 << 20,
             log_lines: 10_000,
+            log_bytes: 1 << 20,
         }
+    }
+}
+
+/// The limits of `describe()`, which runs when a component is uploaded or loaded: short,
+/// because every upload pays them and a description is small.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DescribeLimits {
+    pub memory_bytes: usize,
+    pub time_limit: Duration,
+    /// Capacity of each of stdout and stderr, and of the log.
+    pub output_bytes: usize,
+}
+
+impl Default for DescribeLimits {
+    fn default() -> Self {
+        Self { memory_bytes: 128 << 20, time_limit: Duration::from_secs(10), output_bytes: 64 << 10 }
+    }
+}
+
+/// The largest description `describe()` may return (its config schema, mostly).
+pub const DESCRIPTION_BYTES: usize = 1 << 20;
+
+impl DescribeLimits {
+    /// The sandbox `describe()` runs in: these limits, the service's fuel (metering is all
+    /// or nothing for an engine), and a description of at most [`DESCRIPTION_BYTES`].
+    pub(crate) fn sandbox(&self, service: &SandboxLimits) -> SandboxLimits {
+        SandboxLimits {
+            memory_bytes: self.memory_bytes,
+            time_limit: self.time_limit,
+            fuel: service.fuel,
+            model_bytes: DESCRIPTION_BYTES,
+            output_frame_bytes: DESCRIPTION_BYTES,
+            output_bytes: self.output_bytes,
+            log_lines: 1000,
+            log_bytes: self.output_bytes,
+        }
+    }
+
+    /// The limits as the API reports them.
+    pub fn report(&self) -> serde_json::Value {
+        serde_json::json!({
+            "memory_bytes": self.memory_bytes,
+            "time_limit_seconds": self.time_limit.as_secs_f64(),
+            "output_bytes": self.output_bytes,
+            "description_bytes": DESCRIPTION_BYTES,
+        })
     }
 }
 
@@ -58,6 +110,8 @@ pub struct LimitOverrides {
     pub output_bytes: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub log_lines: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_bytes: Option<usize>,
 }
 
 /// Why overrides cannot apply.
@@ -80,6 +134,7 @@ impl SandboxLimits {
         tighten("output_frame_bytes", overrides.output_frame_bytes, &mut limits.output_frame_bytes, bytes)?;
         tighten("output_bytes", overrides.output_bytes, &mut limits.output_bytes, bytes)?;
         tighten("log_lines", overrides.log_lines, &mut limits.log_lines, |n| format!("{n} lines"))?;
+        tighten("log_bytes", overrides.log_bytes, &mut limits.log_bytes, bytes)?;
         if let Some(seconds) = overrides.time_limit_seconds {
             let name = "time_limit_seconds";
             if !(seconds.is_finite() && seconds > 0.0) {
@@ -110,9 +165,22 @@ impl SandboxLimits {
             "output_frame_bytes": self.output_frame_bytes,
             "output_bytes": self.output_bytes,
             "log_lines": self.log_lines,
+            "log_bytes": self.log_bytes,
         })
     }
+
+    /// The most a guest may pass to the host in one copy (wasmtime's host-call fuel, which
+    /// stops a copy before the host allocates for it): the call's own output limit (the
+    /// model or the frame it returns), or a full stdout write, plus room for the rest of
+    /// the result. Set from our limits so that ours are the ones that fire.
+    pub(crate) fn transfer_budget(&self, output_limit: usize) -> usize {
+        output_limit.max(self.output_bytes).saturating_add(TRANSFER_HEADROOM)
+    }
 }
+
+/// What a call's transfer budget allows beyond its output limit (an error message, the
+/// columns' names and bitmaps around a frame's values).
+const TRANSFER_HEADROOM: usize = 1 << 20;
 
 fn tighten<T: PartialOrd + Copy + Default + std::fmt::Display>(
     name: &'static str,

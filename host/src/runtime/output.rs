@@ -19,14 +19,12 @@ pub struct LogRecord {
     pub message: String,
 }
 
-/// Everything a call captured from the guest.
+/// Everything a call captured from the guest, each part within its limit.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct GuestOutput {
     pub stdout: String,
     pub stderr: String,
     pub logs: Vec<LogRecord>,
-    /// Log lines dropped because the log limit was reached.
-    pub dropped_log_lines: usize,
 }
 
 impl GuestOutput {
@@ -37,21 +35,18 @@ impl GuestOutput {
 }
 
 /// Receives a running call's progress and log lines as they happen (e.g. to stream them
-/// to SSE clients). Called on the thread running the guest: keep it cheap.
+/// to SSE clients). Called on the thread running the guest: keep it cheap. Progress
+/// arrives coalesced (see `PROGRESS_INTERVAL`), every text truncated.
 pub trait CallObserver: Send + Sync {
     fn progress(&self, _fraction: f64, _message: &str) {}
     fn log(&self, _record: &LogRecord) {}
-    /// Polled every few milliseconds while the guest runs: `true` stops it promptly.
-    fn is_canceled(&self) -> bool {
-        false
-    }
 }
 
 /// An observer that ignores everything.
-pub(crate) struct Ignore;
+pub struct Ignore;
 
 impl CallObserver for Ignore {}
 
-pub(crate) fn ignore() -> Arc<dyn CallObserver> {
+pub fn ignore() -> Arc<dyn CallObserver> {
     Arc::new(Ignore)
 }

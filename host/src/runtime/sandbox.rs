@@ -1,44 +1,44 @@
 //! The per-call sandbox: the `Store` data of one instance. WASI is linked because a
 //! `wasm32-wasip2` Rust guest imports it to start, but the context grants nothing: no
 //! preopened directories, no environment, no arguments, no sockets, stdin empty, and
-//! stdout/stderr captured into bounded in-memory pipes. The `host` interface of our world
-//! records log lines and forwards progress.
+//! stdout/stderr captured into bounded in-memory pipes. What the guest says through our
+//! `host` interface is bounded here: log lines are truncated and counted (lines and bytes
+//! per call), progress reports are truncated and coalesced (latest wins, at most one per
+//! [`PROGRESS_INTERVAL`]), so a flood costs nothing downstream.
 
-use super::bindings::chap::model::{host, types};
 use super::error::RuntimeError;
+use super::limiter::CallLimiter;
 use super::limits::SandboxLimits;
-use super::output::{CallObserver, GuestOutput, LogLevel, LogRecord};
+use super::output::{CallObserver, GuestOutput, LogRecord};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use std::sync::Arc;
-use wasmtime::{ResourceLimiter, StoreLimits, StoreLimitsBuilder};
+use std::time::{Duration, Instant};
+use wasmtime::ResourceLimiter;
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{ResourceTable, WasiCtx, WasiCtxView, WasiView};
 
 /// Seed of the deterministic random stream every call gets.
 const RANDOM_SEED: u64 = 0x6368_6170_7761_736d; // "chapwasm"
 
+/// The most often a call's progress reaches its observer; reports in between are
+/// coalesced (the latest wins and is sent when the interval has passed, or at the end).
+pub const PROGRESS_INTERVAL: Duration = Duration::from_millis(100);
+
 pub(crate) struct SandboxState {
     wasi: WasiCtx,
     table: ResourceTable,
-    limits: StoreLimits,
+    limiter: CallLimiter,
     stdout: MemoryOutputPipe,
     stderr: MemoryOutputPipe,
-    logs: Vec<LogRecord>,
-    dropped_log_lines: usize,
-    max_log_lines: usize,
     output_bytes: usize,
+    logs: Vec<LogRecord>,
+    log_bytes: usize,
+    max_log_lines: usize,
+    max_log_bytes: usize,
     observer: Arc<dyn CallObserver>,
-    deadline: std::time::Instant,
-    time_limit: std::time::Duration,
-    interrupted: Option<Interruption>,
-}
-
-/// Why the host stopped a running guest.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Interruption {
-    Canceled,
-    TimeLimit(std::time::Duration),
+    last_progress: Option<Instant>,
+    pending_progress: Option<(f64, String)>,
 }
 
 impl SandboxState {
@@ -57,45 +57,60 @@ impl SandboxState {
         Self {
             wasi,
             table: ResourceTable::new(),
-            limits: StoreLimitsBuilder::new()
-                .memory_size(limits.memory_bytes)
-                .table_elements(1 << 20)
-                .trap_on_grow_failure(true)
-                .build(),
+            limiter: CallLimiter::new(limits.memory_bytes),
             stdout,
             stderr,
-            logs: Vec::new(),
-            dropped_log_lines: 0,
-            max_log_lines: limits.log_lines,
             output_bytes: limits.output_bytes,
+            logs: Vec::new(),
+            log_bytes: 0,
+            max_log_lines: limits.log_lines,
+            max_log_bytes: limits.log_bytes,
             observer,
-            deadline: std::time::Instant::now() + limits.time_limit,
-            time_limit: limits.time_limit,
-            interrupted: None,
+            last_progress: None,
+            pending_progress: None,
         }
     }
 
     pub(crate) fn limiter(&mut self) -> &mut dyn ResourceLimiter {
-        &mut self.limits
+        &mut self.limiter
     }
 
-    /// Called at every epoch tick: stop the guest if its call was canceled or ran out of time.
-    pub(crate) fn check_interruption(&mut self) -> Option<Interruption> {
-        if self.observer.is_canceled() {
-            self.interrupted = Some(Interruption::Canceled);
-        } else if std::time::Instant::now() >= self.deadline {
-            self.interrupted = Some(Interruption::TimeLimit(self.time_limit));
+    /// Keeps a log line (already truncated) and forwards it, unless the call has logged
+    /// all it may: then the call stops with the limit.
+    pub(crate) fn log(&mut self, record: LogRecord) -> Result<(), RuntimeError> {
+        if self.logs.len() >= self.max_log_lines {
+            return Err(RuntimeError::LogLimit { limit: self.max_log_lines });
         }
-        self.interrupted
+        if self.log_bytes + record.message.len() > self.max_log_bytes {
+            return Err(RuntimeError::LogBytesLimit { limit: self.max_log_bytes });
+        }
+        self.log_bytes += record.message.len();
+        self.observer.log(&record);
+        self.logs.push(record);
+        Ok(())
     }
 
-    pub(crate) fn interrupted(&self) -> Option<Interruption> {
-        self.interrupted
+    /// A progress report (its message already truncated): forwarded now if the last one
+    /// went out at least an interval ago, otherwise kept as the pending one (replacing any
+    /// earlier pending report).
+    pub(crate) fn progress(&mut self, fraction: f64, message: String) {
+        let fraction = if fraction.is_nan() { 0.0 } else { fraction.clamp(0.0, 1.0) };
+        self.pending_progress = Some((fraction, message));
+        self.flush_progress(false);
+    }
+
+    /// Sends the pending progress report if it is due (or `now_anyway`, at the end of a call).
+    pub(crate) fn flush_progress(&mut self, now_anyway: bool) {
+        let due = now_anyway || self.last_progress.is_none_or(|sent| sent.elapsed() >= PROGRESS_INTERVAL);
+        if due && let Some((fraction, message)) = self.pending_progress.take() {
+            self.observer.progress(fraction, &message);
+            self.last_progress = Some(Instant::now());
+        }
     }
 
     /// What the guest wrote and logged during the call (each pipe read once), and the
     /// capture limit it hit, if any: a full stdout or stderr (writes past it fail in the
-    /// guest) or more log lines than kept.
+    /// guest).
     pub(crate) fn take_output(&mut self) -> (GuestOutput, Option<RuntimeError>) {
         let (stdout, stderr) = (self.stdout.contents(), self.stderr.contents());
         let limit = self.output_bytes;
@@ -104,13 +119,12 @@ impl SandboxState {
         } else if stderr.len() >= limit {
             Some(RuntimeError::OutputLimit { stream: "stderr", limit })
         } else {
-            (self.dropped_log_lines > 0).then_some(RuntimeError::LogLimit { limit: self.max_log_lines })
+            None
         };
         let output = GuestOutput {
             stdout: String::from_utf8_lossy(&stdout).into_owned(),
             stderr: String::from_utf8_lossy(&stderr).into_owned(),
             logs: std::mem::take(&mut self.logs),
-            dropped_log_lines: self.dropped_log_lines,
         };
         (output, hit)
     }
@@ -119,31 +133,5 @@ impl SandboxState {
 impl WasiView for SandboxState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
         WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
-    }
-}
-
-impl types::Host for SandboxState {}
-
-impl host::Host for SandboxState {
-    fn log(&mut self, level: types::LogLevel, message: String) {
-        let level = match level {
-            types::LogLevel::Trace => LogLevel::Trace,
-            types::LogLevel::Debug => LogLevel::Debug,
-            types::LogLevel::Info => LogLevel::Info,
-            types::LogLevel::Warn => LogLevel::Warn,
-            types::LogLevel::Error => LogLevel::Error,
-        };
-        let record = LogRecord { level, message };
-        self.observer.log(&record);
-        if self.logs.len() < self.max_log_lines {
-            self.logs.push(record);
-        } else {
-            self.dropped_log_lines += 1;
-        }
-    }
-
-    fn progress(&mut self, fraction: f64, message: String) {
-        let fraction = if fraction.is_nan() { 0.0 } else { fraction.clamp(0.0, 1.0) };
-        self.observer.progress(fraction, &message);
     }
 }

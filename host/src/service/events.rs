@@ -80,12 +80,11 @@ impl JobEvents {
     }
 }
 
-/// Forwards a running guest's progress reports as job events, and tells the runtime
-/// when the job has been canceled.
+/// Forwards a running guest's progress reports (already coalesced and truncated by the
+/// runtime) as job events.
 pub(super) struct ProgressPublisher {
     pub events: JobEvents,
     pub job_id: String,
-    pub canceled: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl CallObserver for ProgressPublisher {
@@ -94,8 +93,4 @@ impl CallObserver for ProgressPublisher {
     }
 
     fn log(&self, _record: &LogRecord) {}
-
-    fn is_canceled(&self) -> bool {
-        self.canceled.load(std::sync::atomic::Ordering::SeqCst)
-    }
 }

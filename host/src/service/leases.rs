@@ -30,17 +30,27 @@ impl LeasePolicy {
     }
 }
 
+/// A running job's heartbeat: stops renewing its lease when dropped.
+pub(super) struct Heartbeat(tokio::task::JoinHandle<()>);
+
+impl Drop for Heartbeat {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 impl MlService {
     /// The lease end for a claim or renewal made now.
     pub(super) fn lease_until(&self) -> String {
         job_time_after(self.lease.duration)
     }
 
-    /// Renews the lease of a running job until the returned task is aborted; if the lease
-    /// was lost, interrupts the job's guest (its late writes are fenced off anyway).
-    pub(super) fn heartbeat(self: &Arc<Self>, job_id: String, attempt: i64) -> tokio::task::JoinHandle<()> {
+    /// Renews the lease of a running job until the returned guard is dropped (however the
+    /// job's task ends, a panic included); if the lease was lost, interrupts the job's
+    /// guest (its late writes are fenced off anyway).
+    pub(super) fn heartbeat(self: &Arc<Self>, job_id: String, attempt: i64) -> Heartbeat {
         let service = self.clone();
-        tokio::spawn(async move {
+        let task = tokio::spawn(async move {
             let mut every = tokio::time::interval(service.lease.beat());
             every.tick().await;
             loop {
@@ -55,7 +65,8 @@ impl MlService {
                     Err(error) => tracing::warn!(job = %job_id, %error, "cannot renew the job's lease"),
                 }
             }
-        })
+        });
+        Heartbeat(task)
     }
 
     /// Puts jobs whose lease expired back in the queue, forever (every replica runs one).
@@ -112,9 +123,9 @@ impl MlService {
     }
 
     /// Stops the guest of a job running here, if any.
-    fn interrupt(&self, job_id: &str) {
+    pub(super) fn interrupt(&self, job_id: &str) {
         if let Some(run) = self.running.lock().expect("running lock").get(job_id) {
-            run.canceled.store(true, Ordering::SeqCst);
+            run.cancel.cancel();
         }
     }
 }

@@ -19,24 +19,24 @@ mod run;
 mod scheduler;
 mod submit;
 
-pub use components::RegisterError;
+pub use components::{RegisterError, load_component};
 pub use events::{JobEvent, JobEvents};
 pub use leases::LeasePolicy;
 pub use record::{Generation, MlKind, MlRecord, MlStatus};
 pub use submit::{JobRequest, SubmitError, Submitted};
 
-use crate::runtime::{ModelComponent, Runtime};
+use crate::runtime::{CancelToken, ModelComponent, Runtime};
 use crate::store::Store;
 use config::ConfigValidator;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 use tokio::sync::{Notify, Semaphore};
 
 pub struct MlService {
     store: Store,
     runtime: Arc<Runtime>,
-    model: Arc<ModelComponent>,
+    model: ModelComponent,
     slots: Arc<Semaphore>,
     wakeup: Notify,
     events: JobEvents,
@@ -50,9 +50,10 @@ pub struct MlService {
     draining: AtomicBool,
 }
 
-/// A job running here: its cancel flag and the attempt (fencing token) it runs under.
+/// A job running here: the token that stops its guest and the attempt (fencing token) it
+/// runs under.
 struct RunningJob {
-    canceled: Arc<AtomicBool>,
+    cancel: CancelToken,
     attempt: i64,
 }
 
@@ -63,7 +64,7 @@ impl MlService {
     pub async fn start(
         store: Store,
         runtime: Arc<Runtime>,
-        model: Arc<ModelComponent>,
+        model: ModelComponent,
         max_concurrency: usize,
         horizon: (u32, u32),
         lease: LeasePolicy,
@@ -124,13 +125,12 @@ impl MlService {
         &self.events
     }
 
-    /// Cancels a job if it is running here (its guest is interrupted within a tick), then
-    /// forgets it; false if unknown. Nothing the job would have written is written.
+    /// Cancels a job if it is running here (its guest is abandoned at once, wherever it
+    /// is, and its slot freed), then forgets it; false if unknown. Nothing the job would
+    /// have written is written.
     pub async fn delete_job(&self, job_id: &str) -> Result<bool, crate::store::StoreError> {
         let deleted = self.store.delete_job(job_id).await?;
-        if let Some(run) = self.running.lock().expect("running lock").get(job_id) {
-            run.canceled.store(true, Ordering::SeqCst);
-        }
+        self.interrupt(job_id);
         if deleted {
             self.events.publish(JobEvent::Deleted { job_id: job_id.to_owned() });
         }

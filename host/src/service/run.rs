@@ -10,10 +10,9 @@ use super::predictions;
 use super::{Generation, JobRequest, MlKind, MlRecord, MlService, MlStatus};
 use crate::frame_codec;
 use crate::frame_json::frame_json_bytes;
-use crate::runtime::{Call, GuestOutput, ModelComponent, RuntimeError};
+use crate::runtime::{Call, CancelToken, GuestOutput, ModelComponent, RuntimeError};
 use crate::store::{ArtifactRow, JobRow, JobStatus};
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 
 /// An artifact to write: the record, its parent, and content on success.
 struct Produced {
@@ -46,8 +45,8 @@ struct Context {
 
 impl MlService {
     pub(super) async fn execute(self: &Arc<Self>, job: JobRow) {
-        let canceled = Arc::new(AtomicBool::new(false));
-        let run = super::RunningJob { canceled: canceled.clone(), attempt: job.attempt };
+        let cancel = CancelToken::default();
+        let run = super::RunningJob { cancel: cancel.clone(), attempt: job.attempt };
         self.running.lock().expect("running lock").insert(job.id.clone(), run);
         let heartbeat = self.heartbeat(job.id.clone(), job.attempt);
         let clock = std::time::Instant::now();
@@ -57,7 +56,7 @@ impl MlService {
         };
         let decoded = clock.elapsed();
         let outcome = match request {
-            Ok(request) => self.produce(request, &job.id, canceled).await,
+            Ok(request) => self.produce(request, &job.id, cancel).await,
             Err(e) => Outcome::Failed(format!("the stored job inputs are unreadable: {e}")),
         };
         let ran = clock.elapsed();
@@ -83,7 +82,7 @@ impl MlService {
                 self.store.fail_job(&job.id, job.attempt, &now, &error, "", None).await
             }
         };
-        heartbeat.abort();
+        drop(heartbeat);
         self.running.lock().expect("running lock").remove(&job.id);
         match stored {
             // Not written: the job was deleted or taken over; subscribers read the row back.
@@ -104,8 +103,8 @@ impl MlService {
         );
     }
 
-    async fn produce(self: &Arc<Self>, request: JobRequest, job_id: &str, canceled: Arc<AtomicBool>) -> Outcome {
-        let observer = Arc::new(ProgressPublisher { events: self.events.clone(), job_id: job_id.to_owned(), canceled });
+    async fn produce(self: &Arc<Self>, request: JobRequest, job_id: &str, cancel: CancelToken) -> Outcome {
+        let observer = Arc::new(ProgressPublisher { events: self.events.clone(), job_id: job_id.to_owned() });
         let started = chrono::Utc::now();
         match request {
             JobRequest::Train { config_id, data, geo, generation, prediction_periods } => {
@@ -121,9 +120,7 @@ impl MlService {
                 let data_sha256 = sha256_hex(&[&frame_codec::encode(&data)]);
                 let config = config_for_run(&config.data, prediction_periods);
                 let config_sha256 = sha256_hex(&[config.as_bytes()]);
-                let runner = model.clone();
-                let call =
-                    tokio::task::spawn_blocking(move || runner.train(&config, data, geo.as_deref(), observer)).await;
+                let call = model.train(config, data, geo, observer, cancel).await;
                 let context = Context {
                     kind: MlKind::TrainedModel,
                     config_sha256,
@@ -152,18 +149,11 @@ impl MlService {
                 let config = config_for_run(&config.data, prediction_periods);
                 let config_sha256 = sha256_hex(&[config.as_bytes()]);
                 let future_rows = future.num_rows();
-                let runner = model.clone();
-                let call = tokio::task::spawn_blocking(move || {
-                    runner.predict(&config, &bytes, historic, future, geo.as_deref(), observer)
-                })
-                .await
-                .map(|mut call| {
-                    call.result = call.result.and_then(|frame| {
-                        predictions::check(&frame, future_rows)
-                            .map(|()| frame)
-                            .map_err(|e| RuntimeError::InvalidOutput(format!("invalid predictions: {e}")))
-                    });
-                    call
+                let call = model.predict(config, bytes, historic, future, geo, observer, cancel).await;
+                let call = call.and_then(|frame| {
+                    predictions::check(&frame, future_rows)
+                        .map(|()| frame)
+                        .map_err(|e| RuntimeError::InvalidOutput(format!("invalid predictions: {e}")))
                 });
                 let context = Context {
                     kind: MlKind::Prediction,
@@ -184,15 +174,11 @@ impl MlService {
 /// Turns a finished guest call into what to store.
 fn outcome<T>(
     model: &ModelComponent,
-    call: Result<Call<T>, tokio::task::JoinError>,
+    call: Call<T>,
     started: chrono::DateTime<chrono::Utc>,
     context: Context,
     encode: impl FnOnce(T) -> (Vec<u8>, &'static str),
 ) -> Outcome {
-    let call = match call {
-        Ok(call) => call,
-        Err(e) => return Outcome::Failed(format!("the model call was aborted: {e}")),
-    };
     let completed = chrono::Utc::now();
     let description = model.description();
     let output = call.output;

@@ -10,6 +10,7 @@ mod components;
 mod configs;
 mod jobs;
 mod leases;
+mod precompiled;
 mod url;
 
 pub use artifacts::{ArtifactChangeError, ArtifactRow, LinkError};

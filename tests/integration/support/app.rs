@@ -97,17 +97,44 @@ impl TestApp {
         (submitted, job)
     }
 
+    /// Submits a `$train` (spec style) and returns the job id (asserting the 202).
+    pub async fn submit_train(&self, config_id: &str, data: &Value) -> String {
+        let response = self.post("/api/v1/ml/$train", &serde_json::json!({"config_id": config_id, "data": data})).await;
+        assert_eq!(response.status(), 202);
+        response.json::<Value>().await.unwrap()["job_id"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn delete(&self, path: &str) -> Response {
+        self.client.delete(format!("{}{path}", self.base)).send().await.unwrap()
+    }
+
     /// Polls a job until it is terminal, like the spec's `wait_for_job`.
     pub async fn wait_for_job(&self, job_id: &str) -> Value {
-        for _ in 0..500 {
+        self.wait_for_job_within(job_id, Duration::from_secs(10)).await
+    }
+
+    /// Polls a job until it is terminal; panics if it is not within `bound`.
+    pub async fn wait_for_job_within(&self, job_id: &str, bound: Duration) -> Value {
+        self.wait_for_status(job_id, &["completed", "failed", "canceled"], bound).await
+    }
+
+    /// Polls a job until its status is one of `statuses`; panics if it is not within `bound`.
+    pub async fn wait_for_status(&self, job_id: &str, statuses: &[&str], bound: Duration) -> Value {
+        let started = std::time::Instant::now();
+        loop {
             let job = self.get_json(&format!("/api/v1/jobs/{job_id}")).await;
-            if ["completed", "failed", "canceled"].contains(&job["status"].as_str().unwrap()) {
+            if statuses.contains(&job["status"].as_str().unwrap()) {
                 return job;
             }
+            assert!(started.elapsed() < bound, "job {job_id} is still {} after {bound:?}", job["status"]);
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        panic!("job {job_id} did not finish in 10 s");
     }
+}
+
+/// A bundled plugin's bytes, by crate name.
+pub fn plugin_bytes(name: &str) -> Vec<u8> {
+    std::fs::read(chapwasm::bundled::plugin_path(name)).unwrap()
 }
 
 /// The PostgreSQL server the suite also runs against, if one is configured.

@@ -75,6 +75,31 @@ fn train(config: &Config, _data: &DataFrame, _geo: Option<&Geo>) -> Result<(), M
             busy(config.millis);
             Ok(())
         }
+        // Blocked inside a host call (WASI `subscribe-duration` + `block`), where epoch
+        // interruption cannot reach it.
+        "sleep" => {
+            std::thread::sleep(std::time::Duration::from_secs(3600));
+            Ok(())
+        }
+        "huge-error" => Err(ModelError::failed("E".repeat(64 << 20))),
+        "huge-log-line" => {
+            chapwasm_sdk::log(chapwasm_sdk::LogLevel::Info, &"L".repeat(64 << 20));
+            Err(ModelError::failed("failed after a huge log line"))
+        }
+        "log-bytes-flood" => {
+            let line = "B".repeat(16 << 10);
+            for _ in 0..100_000 {
+                chapwasm_sdk::log(chapwasm_sdk::LogLevel::Info, &line);
+            }
+            Err(ModelError::failed("failed after a flood of log bytes"))
+        }
+        "progress-flood" => {
+            let message = "P".repeat(4 << 10);
+            for step in 0..200_000u32 {
+                chapwasm_sdk::progress(f64::from(step % 100) / 100.0, &message);
+            }
+            Ok(())
+        }
         _ => Ok(()),
     }
 }
@@ -96,6 +121,10 @@ fn predict(
         "busy" => {
             busy(config.millis);
             future.set_f64("sample_0", vec![0.0; rows])?;
+            Ok(future)
+        }
+        "sleep" => {
+            std::thread::sleep(std::time::Duration::from_secs(3600));
             Ok(future)
         }
         "huge-frame" => Ok(DataFrame::from_columns(vec![Column::f64("sample_0", vec![0.5; 20_000_000])])?),
