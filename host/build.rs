@@ -44,6 +44,7 @@ fn main() {
 
     let guests = target_dir.join(GUEST_TARGET).join("release");
     assemble_text_fixtures(&root.join("plugins/hostile"), &guests);
+    std::fs::write(guests.join("labyrinth.wasm"), labyrinth_component(100_000)).expect("write labyrinth.wasm");
     println!("cargo:rustc-env=CHAPWASM_GUESTS_DIR={}", guests.display());
 }
 
@@ -61,6 +62,42 @@ fn assemble_text_fixtures(hostile: &Path, guests: &Path) {
         let wasm = wat::parse_file(&source).unwrap_or_else(|e| panic!("{}: {e}", source.display()));
         std::fs::write(guests.join(format!("{name}.wasm")), wasm).expect("write an assembled fixture");
     }
+}
+
+/// The `labyrinth` fixture (see its README): a component holding one core module whose
+/// only function is `depth` nested empty blocks, written out in the binary format.
+fn labyrinth_component(depth: usize) -> Vec<u8> {
+    fn leb(mut n: usize, out: &mut Vec<u8>) {
+        loop {
+            let byte = (n & 0x7f) as u8;
+            n >>= 7;
+            if n == 0 {
+                out.push(byte);
+                return;
+            }
+            out.push(byte | 0x80);
+        }
+    }
+    fn section(id: u8, payload: &[u8], out: &mut Vec<u8>) {
+        out.push(id);
+        leb(payload.len(), out);
+        out.extend_from_slice(payload);
+    }
+    // Body: no locals, `block` (0x02 0x40) × depth, `end` (0x0b) × depth, then the
+    // function's own `end`.
+    let mut body = vec![0];
+    body.extend(std::iter::repeat_n([0x02, 0x40], depth).flatten());
+    body.extend(std::iter::repeat_n(0x0b, depth + 1));
+    let mut code = vec![1];
+    leb(body.len(), &mut code);
+    code.extend(body);
+    let mut module = b"\0asm\x01\0\0\0".to_vec();
+    section(1, &[1, 0x60, 0, 0], &mut module); // one type: [] -> []
+    section(3, &[1, 0], &mut module); // one function of type 0
+    section(10, &code, &mut module);
+    let mut component = b"\0asm\x0d\0\x01\0".to_vec();
+    section(1, &module, &mut component); // a core module section
+    component
 }
 
 /// Stops with the one command that fixes a missing guest target.

@@ -38,6 +38,8 @@ pub struct AppSettings {
     pub cache_dir: Option<std::path::PathBuf>,
     /// Most bytes of precompiled code the disk cache keeps.
     pub cache_max_bytes: u64,
+    /// Where uploads are compiled (`chapwasm serve`: a bounded child process of itself).
+    pub compiler: crate::runtime::Compiler,
     /// Job leases (for replicas sharing a PostgreSQL database).
     pub lease: LeasePolicy,
 }
@@ -55,6 +57,7 @@ impl Default for AppSettings {
             describe_limits: Default::default(),
             cache_dir: None,
             cache_max_bytes: 1 << 30,
+            compiler: crate::runtime::Compiler::InProcess,
             lease: LeasePolicy::default(),
         }
     }
@@ -91,6 +94,7 @@ impl App {
                 describe_limits: settings.describe_limits,
                 cache_dir: settings.cache_dir,
                 cache_max_bytes: settings.cache_max_bytes,
+                compiler: settings.compiler,
                 ..RuntimeSettings::default()
             })
             .lease(settings.lease)

@@ -3,13 +3,14 @@
 //! cache is private, bounded and evicted with its component, and a precompiled file that
 //! was tampered with or truncated is recompiled, never loaded.
 
-use crate::support::app::{TestApp, plugin_bytes, spawn_app_with};
+use crate::support::app::{TestApp, compile_worker, plugin_bytes, spawn_app_with};
 use crate::support::server::ServerProcess;
 use chapwasm::app::AppSettings;
+use chapwasm::runtime::CompileLimits;
 use serde_json::{Value, json};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 async fn compile_stats(app: &TestApp) -> Value {
     app.get_json("/api/v1/system").await["components"].clone()
@@ -47,6 +48,22 @@ async fn a_rejected_upload_is_not_compiled_again() {
     let after = compile_stats(&app).await;
     assert_eq!(after["compiled"].as_u64().unwrap() - before["compiled"].as_u64().unwrap(), 1, "{after}");
     assert_eq!(after["rejections_remembered"].as_u64().unwrap(), 2, "{after}");
+}
+
+/// A component built to take Cranelift minutes (the `labyrinth` fixture) is rejected at
+/// the compile time limit: its compiler process is killed, the server goes on.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_component_that_takes_too_long_to_compile_is_rejected_at_the_compile_limit() {
+    let limits = CompileLimits { time_limit: Duration::from_secs(2), ..CompileLimits::default() };
+    let app = spawn_app_with(AppSettings { compiler: compile_worker(limits), ..AppSettings::default() }).await;
+    assert_eq!(app.get_json("/api/v1/system").await["compile_limits"]["time_limit_seconds"], 2.0);
+    let started = Instant::now();
+    let response = app.upload(plugin_bytes("labyrinth"), "").await;
+    assert_eq!(response.status(), 422);
+    let problem: Value = response.json().await.unwrap();
+    assert_eq!(problem["detail"], "compiling took longer than the compile time limit of 2 s");
+    assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
+    app.upload_plugin("seasonal-forecast", "").await;
 }
 
 fn cached_files(dir: &Path) -> Vec<PathBuf> {

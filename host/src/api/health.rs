@@ -29,6 +29,10 @@ pub async fn system(State(state): State<AppState>) -> Json<Value> {
     Json(json!({
         "limits": state.service.runtime().limits().report(),
         "describe_limits": state.service.runtime().describe_limits().report(),
+        "compile_limits": match state.service.runtime().compiler() {
+            crate::runtime::Compiler::Subprocess { limits, .. } => limits.report(),
+            crate::runtime::Compiler::InProcess => serde_json::Value::Null,
+        },
         "components": state.service.runtime().compile_stats(),
         "current_time": crate::service::clock::job_time(),
         "timezone": "UTC",

@@ -30,6 +30,13 @@ enum Command {
     /// Run a component's train or predict locally on CSV files.
     #[command(subcommand)]
     Run(run::RunCommand),
+    /// (Internal) compile a component from stdin to machine code on stdout: the server
+    /// runs uploads' compilation in this child process, under time and memory limits.
+    #[command(name = "compile-worker", hide = true)]
+    CompileWorker {
+        #[arg(long)]
+        fuel: bool,
+    },
 }
 
 impl Cli {
@@ -38,6 +45,7 @@ impl Cli {
             Command::Describe { component } => tokio::runtime::Runtime::new()?.block_on(describe::execute(&component)),
             Command::Run(command) => tokio::runtime::Runtime::new()?.block_on(command.execute()),
             Command::Bench(command) => command.execute(),
+            Command::CompileWorker { fuel } => chapwasm::runtime::run_compile_worker(fuel).map_err(anyhow::Error::msg),
             Command::Serve(args) => {
                 tracing_subscriber::fmt()
                     .with_env_filter(

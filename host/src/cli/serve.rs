@@ -2,7 +2,7 @@
 
 use anyhow::Context;
 use chapwasm::app::{App, AppSettings};
-use chapwasm::runtime::{DescribeLimits, SandboxLimits};
+use chapwasm::runtime::{CompileLimits, Compiler, DescribeLimits, SandboxLimits};
 use chapwasm::service::{Generation, LeasePolicy};
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
@@ -70,6 +70,13 @@ pub struct ServeArgs {
     /// Most linear memory `describe()` may use, in MiB.
     #[arg(long, default_value_t = 128)]
     describe_memory_limit_mib: usize,
+    /// Longest compiling one uploaded component may take, in seconds (compiles run in a
+    /// child process, killed at the limit).
+    #[arg(long, default_value_t = 60.0)]
+    compile_time_limit_secs: f64,
+    /// Most memory (address space) the compiling child process may use, in MiB.
+    #[arg(long, default_value_t = 4096)]
+    compile_memory_limit_mib: usize,
     /// Directory for precompiled components, so restarts do not recompile (default: next
     /// to a SQLite file database as `<file>.cwasm-cache`; none for `:memory:` or
     /// PostgreSQL). Created private (0700); code in it is loaded only when it matches the
@@ -125,10 +132,19 @@ pub async fn execute(args: ServeArgs) -> anyhow::Result<()> {
         ..DescribeLimits::default()
     };
     let cache_dir = args.cache_dir.clone().or_else(|| default_cache_dir(&args.database_url));
+    let compiler = Compiler::Subprocess {
+        program: std::env::current_exe().context("cannot find the chapwasm executable to compile components with")?,
+        args: Vec::new(),
+        limits: CompileLimits {
+            time_limit: seconds(args.compile_time_limit_secs, "--compile-time-limit-secs")?,
+            memory_bytes: args.compile_memory_limit_mib << 20,
+        },
+    };
     let settings = AppSettings {
         cache_dir,
         describe_limits,
         cache_max_bytes: args.cache_max_mib << 20,
+        compiler,
         limits,
         info,
         wire_generation: args.wire_generation.map(|g| match g {

@@ -6,6 +6,7 @@
 //! disk cache only when it matches the digest the caller recorded (`disk_cache.rs`).
 
 use super::bounded_map::BoundedMap;
+use super::compiler::{Compiler, compile_in_child, engine_config};
 use super::component::{ModelComponent, check_header};
 use super::disk_cache::{DiskCache, hex};
 use super::error::RuntimeError;
@@ -16,8 +17,8 @@ use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::sync::{OnceCell, Semaphore};
+use wasmtime::Engine;
 use wasmtime::component::{Component, Linker};
-use wasmtime::{Config, Engine};
 
 /// Components kept loaded in memory (the least recently used is dropped beyond this; jobs
 /// running it keep their copy).
@@ -37,6 +38,8 @@ pub struct RuntimeSettings {
     pub cache_max_bytes: u64,
     /// Most components compiled at once.
     pub max_concurrent_compiles: usize,
+    /// Where components are compiled (uploads are untrusted: a child process, bounded).
+    pub compiler: Compiler,
 }
 
 impl Default for RuntimeSettings {
@@ -47,6 +50,7 @@ impl Default for RuntimeSettings {
             cache_dir: None,
             cache_max_bytes: 1 << 30,
             max_concurrent_compiles: 1,
+            compiler: Compiler::InProcess,
         }
     }
 }
@@ -89,17 +93,7 @@ pub struct Runtime {
 impl Runtime {
     pub fn new(settings: RuntimeSettings) -> Result<Self, RuntimeError> {
         let sandbox = |e: wasmtime::Error| RuntimeError::Sandbox(format!("{e:#}"));
-        let mut config = Config::new();
-        config.wasm_component_model(true);
-        // Same inputs, same bits: NaNs produced by guest float code are canonical, so
-        // retraining on the same data gives byte-identical models.
-        config.cranelift_nan_canonicalization(true);
-        // Guests run as async calls (`call_async`), so that a call blocked in a host call
-        // can be abandoned at its deadline (see `call.rs`). A ticker advances the epoch; at every tick a running guest yields to its
-        // supervisor, which checks the deadline and the cancel token.
-        config.epoch_interruption(true);
-        // Fuel metering only when the service sets a fuel limit: it slows every call.
-        config.consume_fuel(settings.limits.fuel.is_some());
+        let config = engine_config(settings.limits.fuel.is_some());
         let engine = Engine::new(&config).map_err(sandbox)?;
         start_epoch_ticker(&engine);
         let mut linker = Linker::new(&engine);
@@ -190,22 +184,18 @@ impl Runtime {
         code_digest: Option<String>,
     ) -> Result<Loaded, RuntimeError> {
         check_header(&wasm)?;
-        let obtained = {
+        let (component, machine_code) = {
             let _permit = self.compiles.acquire().await.expect("the compile semaphore is never closed");
-            let (engine, disk, sha) = (self.engine.clone(), self.disk.clone(), sha256.to_owned());
-            tokio::task::spawn_blocking(move || obtain(&engine, disk.as_deref(), &sha, &wasm, code_digest.as_deref()))
-                .await
-                .map_err(|e| RuntimeError::Sandbox(format!("compiling {sha256} was aborted: {e}")))?
-        };
-        let (component, machine_code) = match obtained {
-            Obtained::Precompiled(component) => {
-                self.stats.lock().expect("stats lock").loaded_precompiled += 1;
-                tracing::info!(sha256 = %sha256, "loaded verified precompiled code from disk (no compilation)");
-                (component, None)
-            }
-            Obtained::Compiled(compiled) => {
-                self.stats.lock().expect("stats lock").compiled += 1;
-                compiled.map_err(|e| RuntimeError::InvalidComponent(format!("{e:#}")))?
+            match self.precompiled(sha256, code_digest).await? {
+                Some(component) => {
+                    self.stats.lock().expect("stats lock").loaded_precompiled += 1;
+                    tracing::info!(sha256 = %sha256, "loaded verified precompiled code from disk (no compilation)");
+                    (component, None)
+                }
+                None => {
+                    self.stats.lock().expect("stats lock").compiled += 1;
+                    self.compile(wasm).await?
+                }
             }
         };
         let limits = self.settings.limits;
@@ -218,6 +208,51 @@ impl Runtime {
             _ => None,
         };
         Ok(Loaded { component, code_digest })
+    }
+
+    /// Verified precompiled code from the disk cache, if there is any (read and hashed on
+    /// a blocking thread).
+    async fn precompiled(&self, sha256: &str, code_digest: Option<String>) -> Result<Option<Component>, RuntimeError> {
+        let Some(disk) = self.disk.clone() else { return Ok(None) };
+        let (engine, sha256) = (self.engine.clone(), sha256.to_owned());
+        tokio::task::spawn_blocking(move || disk.load(&engine, &sha256, code_digest.as_deref()))
+            .await
+            .map_err(|e| RuntimeError::Sandbox(format!("reading precompiled code was aborted: {e}")))
+    }
+
+    /// Compiles with the configured compiler; returns the machine code too when there is a
+    /// disk cache to keep it in.
+    async fn compile(&self, wasm: Arc<[u8]>) -> Result<(Component, Option<Vec<u8>>), RuntimeError> {
+        let invalid = |e: wasmtime::Error| RuntimeError::InvalidComponent(format!("{e:#}"));
+        let aborted = |e: tokio::task::JoinError| RuntimeError::Sandbox(format!("compiling was aborted: {e}"));
+        let engine = self.engine.clone();
+        match &self.settings.compiler {
+            Compiler::InProcess => {
+                let keep = self.disk.is_some();
+                let compiled = tokio::task::spawn_blocking(move || {
+                    if keep {
+                        DiskCache::precompile(&engine, &wasm).map(|(component, code)| (component, Some(code)))
+                    } else {
+                        Component::new(&engine, &wasm).map(|component| (component, None))
+                    }
+                });
+                compiled.await.map_err(aborted)?.map_err(invalid)
+            }
+            Compiler::Subprocess { program, args, limits } => {
+                let fuel = self.settings.limits.fuel.is_some();
+                let code = compile_in_child(program, args, *limits, fuel, &wasm).await?;
+                let keep = self.disk.is_some();
+                tokio::task::spawn_blocking(move || {
+                    // SAFETY: the bytes are our own compile worker's output, handed over a
+                    // pipe, for an engine configured identically (`engine_config`).
+                    let component = unsafe { Component::deserialize(&engine, &code) }?;
+                    Ok((component, keep.then_some(code)))
+                })
+                .await
+                .map_err(aborted)?
+                .map_err(invalid)
+            }
+        }
     }
 
     /// Forgets a component (deleted from the registry): its loaded copy, its remembered
@@ -235,6 +270,11 @@ impl Runtime {
         &self.settings.limits
     }
 
+    /// How components are compiled.
+    pub fn compiler(&self) -> &Compiler {
+        &self.settings.compiler
+    }
+
     /// The limits of `describe()` at load.
     pub fn describe_limits(&self) -> &DescribeLimits {
         &self.settings.describe_limits
@@ -250,24 +290,6 @@ impl Runtime {
 /// components: async callers run it on a blocking thread).
 pub fn sha256_hex(wasm: &[u8]) -> String {
     hex(&Sha256::digest(wasm))
-}
-
-/// Code ready to link: verified precompiled code from disk, or the outcome of compiling
-/// (with the machine code to keep when there is a disk cache).
-enum Obtained {
-    Precompiled(Component),
-    Compiled(wasmtime::Result<(Component, Option<Vec<u8>>)>),
-}
-
-/// Loads verified precompiled code, or compiles (on a blocking thread: both take time).
-fn obtain(engine: &Engine, disk: Option<&DiskCache>, sha256: &str, wasm: &[u8], digest: Option<&str>) -> Obtained {
-    match disk {
-        Some(disk) => match disk.load(engine, sha256, digest) {
-            Some(component) => Obtained::Precompiled(component),
-            None => Obtained::Compiled(DiskCache::precompile(engine, wasm).map(|(c, code)| (c, Some(code)))),
-        },
-        None => Obtained::Compiled(Component::new(engine, wasm).map(|c| (c, None))),
-    }
 }
 
 /// How often running guests yield to their supervisor.

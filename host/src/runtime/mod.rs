@@ -12,6 +12,7 @@ mod bindings;
 mod bounded_map;
 mod call;
 mod cancel;
+mod compiler;
 mod component;
 mod convert;
 mod description;
@@ -27,6 +28,7 @@ mod sandbox;
 
 pub use call::Call;
 pub use cancel::CancelToken;
+pub use compiler::{CompileLimits, Compiler, WORKER_COMMAND, run_compile_worker};
 pub use component::ModelComponent;
 pub use convert::MAX_COLUMN_NAME_BYTES;
 pub use description::{ModelDescription, PeriodType};

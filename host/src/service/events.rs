@@ -34,17 +34,27 @@ impl JobEvent {
     }
 }
 
+/// Events kept for subscribers that read slowly; one that falls further behind skips
+/// ahead (and reads the job's record from the store instead).
+const SUBSCRIBER_CAPACITY: usize = 1024;
+/// Events waiting to be relayed to the other replicas; beyond it, progress reports are
+/// dropped and other events logged as lost (the receivers read the store on their own
+/// state changes).
+pub(super) const RELAY_CAPACITY: usize = 4096;
+
 /// The fan-out of job events inside one process, and, with a relay, to the other
-/// replicas sharing the database (`notify.rs`).
+/// replicas sharing the database (`notify.rs`). Every queue here is bounded: a guest's
+/// progress arrives coalesced from the runtime, and a subscriber that never reads holds
+/// at most its own bounded backlog.
 #[derive(Clone)]
 pub struct JobEvents {
     sender: broadcast::Sender<JobEvent>,
-    relay: Option<tokio::sync::mpsc::UnboundedSender<JobEvent>>,
+    relay: Option<tokio::sync::mpsc::Sender<JobEvent>>,
 }
 
 impl Default for JobEvents {
     fn default() -> Self {
-        Self { sender: broadcast::channel(1024).0, relay: None }
+        Self { sender: broadcast::channel(SUBSCRIBER_CAPACITY).0, relay: None }
     }
 }
 
@@ -57,14 +67,17 @@ impl JobEvent {
 
 impl JobEvents {
     /// Events that are also handed to `relay` (in order) for the other replicas.
-    pub fn relayed(relay: tokio::sync::mpsc::UnboundedSender<JobEvent>) -> Self {
+    pub fn relayed(relay: tokio::sync::mpsc::Sender<JobEvent>) -> Self {
         Self { relay: Some(relay), ..Self::default() }
     }
 
     /// Publishes here and to the other replicas.
     pub fn publish(&self, event: JobEvent) {
-        if let Some(relay) = &self.relay {
-            let _ = relay.send(event.clone());
+        if let Some(relay) = &self.relay
+            && let Err(tokio::sync::mpsc::error::TrySendError::Full(event)) = relay.try_send(event.clone())
+            && !matches!(event, JobEvent::Progress { .. })
+        {
+            tracing::warn!(job = %event.job_id(), "the relay to other replicas is full; an event was not relayed");
         }
         self.publish_here(event);
     }

@@ -83,7 +83,7 @@ impl MlService {
         let (events, outgoing) = match store.backend() {
             crate::store::Backend::Sqlite => (JobEvents::default(), None),
             crate::store::Backend::Postgres => {
-                let (relay, outgoing) = tokio::sync::mpsc::unbounded_channel();
+                let (relay, outgoing) = tokio::sync::mpsc::channel(events::RELAY_CAPACITY);
                 (JobEvents::relayed(relay), Some(outgoing))
             }
         };

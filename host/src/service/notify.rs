@@ -7,7 +7,7 @@ use super::{JobEvent, MlService};
 use crate::store::Store;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
-use tokio::sync::mpsc::UnboundedReceiver;
+use tokio::sync::mpsc::Receiver;
 
 const CHANNEL: &str = "chapwasm_jobs";
 
@@ -48,7 +48,7 @@ fn event(notice: Notice) -> JobEvent {
 }
 
 /// Sends this replica's events to the others, in order, until the service is dropped.
-pub(super) async fn relay(store: Store, replica: String, mut events: UnboundedReceiver<JobEvent>) {
+pub(super) async fn relay(store: Store, replica: String, mut events: Receiver<JobEvent>) {
     while let Some(event) = events.recv().await {
         let payload = serde_json::to_string(&notice(&replica, &event)).expect("a notice serialises");
         if let Err(error) =

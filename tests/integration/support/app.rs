@@ -4,6 +4,7 @@
 //! same suite runs against both backends.
 
 use chapwasm::app::{App, AppSettings};
+use chapwasm::runtime::{CompileLimits, Compiler};
 use reqwest::{Client, Response};
 use serde_json::Value;
 use std::time::Duration;
@@ -20,7 +21,15 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(AppSettings { max_concurrency: 2, ..AppSettings::default() }).await
 }
 
+/// Compiles in a child process of the real binary, as `chapwasm serve` does.
+pub fn compile_worker(limits: CompileLimits) -> Compiler {
+    Compiler::Subprocess { program: env!("CARGO_BIN_EXE_chapwasm").into(), args: Vec::new(), limits }
+}
+
 pub async fn spawn_app_with(mut settings: AppSettings) -> TestApp {
+    if settings.compiler == Compiler::InProcess {
+        settings.compiler = compile_worker(CompileLimits::default());
+    }
     if settings.database_url == ":memory:"
         && let Some(url) = fresh_postgres_database().await
     {
