@@ -3,9 +3,9 @@
 //!
 //! Run: `cargo run --example ml_basic`, then follow the spec's curl workflow on port 8000.
 
-use chapwasm::builder::MlServiceBuilder;
-use chapwasm::bundled::LINEAR_REGRESSION;
-use chapwasm::info::{AssessedStatus, ModelMetadata, ServiceInfo};
+use chapwasm_server::builder::MlServiceBuilder;
+use chapwasm_server::bundled::LINEAR_REGRESSION;
+use chapwasm_server::info::{AssessedStatus, ModelMetadata, ServiceInfo};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {

@@ -4,9 +4,9 @@
 //!
 //! Run: `cargo run --example ml_class`.
 
-use chapwasm::builder::ServiceBuilder;
-use chapwasm::bundled::plugin_path;
-use chapwasm::info::ServiceInfo;
+use chapwasm_server::builder::ServiceBuilder;
+use chapwasm_server::bundled::plugin_path;
+use chapwasm_server::info::ServiceInfo;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {

@@ -6,7 +6,7 @@
 # Sets up chapkit 2.4.1 (+ scikit-learn, pandas, uvicorn) in a Python 3.13 virtual
 # environment from PyPI (once), builds chapwasm in release, then for each run starts a
 # fresh server of each kind on loopback (alternating which goes first), drives it with
-# `chapwasm bench run` and stops it by pid. Prints each server's tables and then one
+# `chapwasm-bench run` and stops it by pid. Prints each server's tables and then one
 # table with every figure for both and the ratio. Results stay in $BENCH_DIR/results.
 set -euo pipefail
 
@@ -17,6 +17,7 @@ BENCH_DIR=${BENCH_DIR:-/var/tmp/chapwasm-bench}
 VENV=$BENCH_DIR/chapkit-2.4.1-venv
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
 BIN=$TARGET/release/chapwasm
+BENCH=$TARGET/release/chapwasm-bench
 PORT_CHAPWASM=${PORT_CHAPWASM:-18101}
 PORT_CHAPKIT=${PORT_CHAPKIT:-18102}
 SERVER_PID=
@@ -49,7 +50,7 @@ if [[ ! -x "$VENV/bin/uvicorn" ]]; then
 fi
 
 echo "== building chapwasm (release)"
-cargo build --quiet --release --bin chapwasm --manifest-path "$ROOT/Cargo.toml"
+cargo build --quiet --release --bin chapwasm --bin chapwasm-bench --manifest-path "$ROOT/Cargo.toml"
 
 rm -rf "$BENCH_DIR/results" && mkdir -p "$BENCH_DIR/results"
 
@@ -75,7 +76,7 @@ start_chapkit() {
 bench() {
     local label=$1 run=$2
     "start_$label"
-    "$BIN" bench run --url "$URL" --label "$label" --pid "$SERVER_PID" --pairs "$PAIRS" \
+    "$BENCH" run --url "$URL" --label "$label" --pid "$SERVER_PID" --pairs "$PAIRS" \
         --json "$BENCH_DIR/results/$label-$run.json"
     stop_server
     echo
@@ -94,4 +95,4 @@ for run in $(seq 1 "$RUNS"); do
 done
 
 echo "== medians over $RUNS runs (ratio: how many times better chapwasm is)"
-"$BIN" bench compare --baseline chapkit --candidate chapwasm "$BENCH_DIR"/results/*.json
+"$BENCH" compare --baseline chapkit --candidate chapwasm "$BENCH_DIR"/results/*.json

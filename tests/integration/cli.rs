@@ -1,7 +1,7 @@
 //! The author's local loop through the real `chapwasm` binary: describe, train on a CSV,
 //! predict to a CSV.
 
-use chapwasm::bundled::plugin_path;
+use chapwasm_server::bundled::plugin_path;
 use std::path::Path;
 use std::process::{Command, Output};
 

@@ -2,7 +2,7 @@
 //! plugin's defaults, the compile cache, and rejection of things that are not models.
 
 use crate::support::{load, plugin, runtime};
-use chapwasm::runtime::{PeriodType, RuntimeError};
+use chapwasm_runtime::{PeriodType, RuntimeError};
 use serde_json::{Map, Value};
 
 const PLUGINS: [&str; 3] = ["linear-regression", "scaled-regression", "seasonal-forecast"];
@@ -56,8 +56,8 @@ fn describe_carries_chapkit_service_metadata() {
 
 #[test]
 fn the_same_bytes_compile_once() {
-    let wasm = std::fs::read(chapwasm::bundled::plugin_path("linear-regression")).unwrap();
-    let runtime = chapwasm::runtime::Runtime::new(Default::default()).unwrap();
+    let wasm = std::fs::read(chapwasm_server::bundled::plugin_path("linear-regression")).unwrap();
+    let runtime = chapwasm_runtime::Runtime::new(Default::default()).unwrap();
     load(&runtime, &wasm).unwrap();
     load(&runtime, &wasm).unwrap();
     assert_eq!(runtime.compile_stats().compiled, 1);
@@ -71,7 +71,7 @@ fn bytes_that_are_not_a_model_component_are_rejected_with_the_fix() {
         "invalid component: not WebAssembly: the bytes do not start with `\\0asm`"
     );
     assert!(message(b"\0asm\x01\0\0\0").contains("core WebAssembly module, not a component"));
-    let stowaway = std::fs::read(chapwasm::bundled::plugin_path("stowaway")).unwrap();
+    let stowaway = std::fs::read(chapwasm_server::bundled::plugin_path("stowaway")).unwrap();
     assert_eq!(
         message(&stowaway),
         "invalid component: the component imports what the sandbox does not provide: evil:thing/exfil \

@@ -3,7 +3,7 @@
 
 use crate::support::chap_data::{dataset, split};
 use crate::support::{CallNow, Recorder, ok, plugin};
-use chapwasm::DataFrame;
+use chapwasm_sdk::DataFrame;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
@@ -66,7 +66,7 @@ fn a_bad_period_string_names_the_value() {
     let mut columns = train.into_columns();
     let index = columns.iter().position(|c| c.name() == "time_period").unwrap();
     let rows = columns[index].len();
-    columns[index] = chapwasm::Column::str("time_period", vec!["March 2021".to_owned(); rows]);
+    columns[index] = chapwasm_sdk::Column::str("time_period", vec!["March 2021".to_owned(); rows]);
     let call = model.train_now("{}", DataFrame::from_columns(columns).unwrap(), None, Arc::new(Recorder::default()));
     let err = call.result.unwrap_err().to_string();
     assert!(err.contains("time_period `March 2021` is neither YYYY-MM nor YYYY-Wnn"), "{err}");

@@ -6,8 +6,8 @@
 
 use crate::support::app::{TestApp, plugin_bytes, spawn_app_with};
 use crate::support::server::ServerProcess;
-use chapwasm::app::AppSettings;
-use chapwasm::runtime::SandboxLimits;
+use chapwasm_runtime::SandboxLimits;
+use chapwasm_server::settings::AppSettings;
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -66,7 +66,7 @@ async fn a_progress_flood_reaches_sse_clients_coalesced() {
 /// wrong, the server's memory stays bounded, and a good job still completes.
 #[tokio::test(flavor = "multi_thread")]
 async fn frames_that_lie_about_their_shape_fail_without_allocating_for_the_lie() {
-    let liar = chapwasm::bundled::plugin_path("liar");
+    let liar = chapwasm_server::bundled::plugin_path("liar");
     let server = ServerProcess::start(&["--component", liar.to_str().unwrap(), "--memory-limit-mib", "128"]);
     let app = server.client();
     for (act, error) in [

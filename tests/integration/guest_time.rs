@@ -6,8 +6,8 @@
 
 use crate::support::app::{plugin_bytes, spawn_app_with};
 use crate::support::server::ServerProcess;
-use chapwasm::app::AppSettings;
-use chapwasm::runtime::{DescribeLimits, SandboxLimits};
+use chapwasm_runtime::{DescribeLimits, SandboxLimits};
+use chapwasm_server::settings::AppSettings;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
@@ -64,7 +64,7 @@ async fn an_upload_asleep_in_describe_is_rejected_at_describes_time_limit() {
 /// period and exits, instead of waiting for the guest.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_server_whose_guest_sleeps_stops_within_its_grace_period() {
-    let mischief = chapwasm::bundled::plugin_path("mischief");
+    let mischief = chapwasm_server::bundled::plugin_path("mischief");
     let mut server = ServerProcess::start(&["--component", mischief.to_str().unwrap(), "--shutdown-grace-secs", "1"]);
     let client = server.client();
     let job_id = client.submit_train(&client.config(json!({"act": "sleep"})).await, &frame()).await;

@@ -3,9 +3,9 @@
 
 use crate::support::app::spawn_app_with;
 use crate::support::{CallNow, Recorder, floats, load, ok, plugin};
-use chapwasm::DataFrame;
-use chapwasm::app::AppSettings;
-use chapwasm::runtime::{Runtime, RuntimeError, RuntimeSettings, SandboxLimits};
+use chapwasm_runtime::{Runtime, RuntimeError, RuntimeSettings, SandboxLimits};
+use chapwasm_sdk::DataFrame;
+use chapwasm_server::settings::AppSettings;
 use serde_json::{Value, json};
 use std::sync::Arc;
 
@@ -44,7 +44,7 @@ fn resource_exhaustion_is_a_clear_error() {
     // 160 MB of floats against a 64 MiB frame limit: stopped before the host copies it.
     let limits = SandboxLimits { output_frame_bytes: 64 << 20, ..SandboxLimits::default() };
     let runtime = Runtime::new(RuntimeSettings { limits, ..RuntimeSettings::default() }).unwrap();
-    let mischief = load(&runtime, &std::fs::read(chapwasm::bundled::plugin_path("mischief")).unwrap()).unwrap();
+    let mischief = load(&runtime, &std::fs::read(chapwasm_server::bundled::plugin_path("mischief")).unwrap()).unwrap();
     let future = floats(&[("a", vec![1.0, 2.0])]);
     let quiet = Arc::new(Recorder::default());
     let call = mischief.predict_now(r#"{"act": "huge-frame"}"#, &[], DataFrame::default(), future, None, quiet);
@@ -57,7 +57,7 @@ fn resource_exhaustion_is_a_clear_error() {
 /// Garbage predictions fail the job with what is wrong, and store no prediction.
 #[tokio::test(flavor = "multi_thread")]
 async fn garbage_predictions_fail_the_job() {
-    let component = std::fs::read(chapwasm::bundled::plugin_path("mischief")).unwrap();
+    let component = std::fs::read(chapwasm_server::bundled::plugin_path("mischief")).unwrap();
     let settings = AppSettings { component: Some(component), ..AppSettings::default() };
     let app = spawn_app_with(settings).await;
     for (act, error) in [
@@ -79,8 +79,8 @@ async fn garbage_predictions_fail_the_job() {
 /// Limits set on the service are reported by the API and name themselves when hit.
 #[tokio::test(flavor = "multi_thread")]
 async fn service_limits_are_reported_and_enforced() {
-    let component = std::fs::read(chapwasm::bundled::plugin_path("mischief")).unwrap();
-    let limits = chapwasm::runtime::SandboxLimits { memory_bytes: 64 << 20, ..Default::default() };
+    let component = std::fs::read(chapwasm_server::bundled::plugin_path("mischief")).unwrap();
+    let limits = chapwasm_runtime::SandboxLimits { memory_bytes: 64 << 20, ..Default::default() };
     let app = spawn_app_with(AppSettings { component: Some(component), limits, ..AppSettings::default() }).await;
     let system = app.get_json("/api/v1/system").await;
     assert_eq!(system["limits"]["memory_bytes"], 64 << 20);

@@ -111,8 +111,8 @@ async fn user_artifacts_form_trees_and_refuse_cycles() {
 /// retraining on the same inputs gives byte-identical model bytes.
 #[tokio::test(flavor = "multi_thread")]
 async fn retraining_is_byte_identical_and_provenance_is_recorded() {
-    let component = std::fs::read(chapwasm::bundled::plugin_path("seasonal-forecast")).unwrap();
-    let app = crate::support::app::spawn_app_with(chapwasm::app::AppSettings {
+    let component = std::fs::read(chapwasm_server::bundled::plugin_path("seasonal-forecast")).unwrap();
+    let app = crate::support::app::spawn_app_with(chapwasm_server::settings::AppSettings {
         component: Some(component),
         ..Default::default()
     })

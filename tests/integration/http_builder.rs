@@ -2,10 +2,10 @@
 //! service info overrides what the component says.
 
 use crate::support::app::TestApp;
-use chapwasm::app::App;
-use chapwasm::builder::{MlServiceBuilder, ServiceBuilder};
-use chapwasm::bundled::{LINEAR_REGRESSION, plugin_path};
-use chapwasm::info::{AssessedStatus, ModelMetadata, ServiceInfo};
+use chapwasm_server::app::App;
+use chapwasm_server::builder::{MlServiceBuilder, ServiceBuilder};
+use chapwasm_server::bundled::{LINEAR_REGRESSION, plugin_path};
+use chapwasm_server::info::{AssessedStatus, ModelMetadata, ServiceInfo};
 use serde_json::json;
 
 async fn serve(app: App) -> TestApp {

@@ -2,7 +2,7 @@
 //! rejections that say what is wrong (and store nothing), download and delete.
 
 use crate::support::app::{TestApp, spawn_app};
-use chapwasm::bundled::plugin_path;
+use chapwasm_server::bundled::plugin_path;
 use serde_json::{Value, json};
 
 async fn upload(app: &TestApp, wasm: Vec<u8>) -> reqwest::Response {
@@ -130,8 +130,8 @@ async fn configs_run_the_component_they_name() {
 /// (their machine code is cached on disk): the second server only loads precompiled code.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_restart_serves_uploaded_components_without_recompiling() {
-    let dir = std::env::temp_dir().join(format!("chapwasm-components-{}", chapwasm::service::clock::new_id()));
-    let settings = || chapwasm::app::AppSettings {
+    let dir = std::env::temp_dir().join(format!("chapwasm-components-{}", chapwasm_service::clock::new_id()));
+    let settings = || chapwasm_server::settings::AppSettings {
         database_url: dir.join("ml.db").display().to_string(),
         cache_dir: Some(dir.join("cache")),
         ..Default::default()

@@ -2,10 +2,10 @@
 //! restart of a file-database server with finished, pending and interrupted jobs.
 
 use crate::support::app::{TestApp, spawn_app, spawn_app_with};
-use chapwasm::app::AppSettings;
-use chapwasm::service::clock::{job_time, new_id};
-use chapwasm::service::{Generation, JobRequest};
-use chapwasm::store::{JobRow, JobStatus, Store};
+use chapwasm_server::settings::AppSettings;
+use chapwasm_service::clock::{job_time, new_id};
+use chapwasm_service::{Generation, JobRequest};
+use chapwasm_store::{JobRow, JobStatus, Store};
 use serde_json::{Value, json};
 
 fn frame() -> Value {
@@ -103,7 +103,7 @@ async fn a_restarted_file_database_server_loses_nothing_and_leaves_nothing_stuck
 
     // What a crash leaves behind: one job claimed mid-run, one accepted but not started.
     let store = Store::connect(&url).await.unwrap();
-    let data = chapwasm::frame_json::parse_frame(&frame(), "data", true).unwrap();
+    let data = chapwasm_frames::json::parse_frame(&frame(), "data", true).unwrap();
     let request = JobRequest::Train {
         config_id: config_id.clone(),
         data,
@@ -148,7 +148,7 @@ async fn a_restarted_file_database_server_loses_nothing_and_leaves_nothing_stuck
 
 #[tokio::test(flavor = "multi_thread")]
 async fn deleting_a_running_job_interrupts_the_guest_and_frees_its_slot() {
-    let component = std::fs::read(chapwasm::bundled::plugin_path("endless-loop")).unwrap();
+    let component = std::fs::read(chapwasm_server::bundled::plugin_path("endless-loop")).unwrap();
     let settings = AppSettings { max_concurrency: 1, component: Some(component), ..AppSettings::default() };
     let app = spawn_app_with(settings).await;
     let config_id = app.config(json!({})).await;
@@ -176,7 +176,7 @@ async fn deleting_a_running_job_interrupts_the_guest_and_frees_its_slot() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn sse_reports_a_deleted_job_and_closes() {
-    let component = std::fs::read(chapwasm::bundled::plugin_path("endless-loop")).unwrap();
+    let component = std::fs::read(chapwasm_server::bundled::plugin_path("endless-loop")).unwrap();
     let app = spawn_app_with(AppSettings { component: Some(component), ..AppSettings::default() }).await;
     let config_id = app.config(json!({})).await;
     let submitted = train(&app, &config_id).await;
@@ -197,7 +197,7 @@ async fn sse_reports_a_deleted_job_and_closes() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_forced_wire_generation_overrides_the_requests() {
     let settings =
-        AppSettings { wire_generation: Some(chapwasm::service::Generation::Chapkit), ..AppSettings::default() };
+        AppSettings { wire_generation: Some(chapwasm_service::Generation::Chapkit), ..AppSettings::default() };
     let app = spawn_app_with(settings).await;
     let config_id = app.config(json!({})).await;
     let submitted = train(&app, &config_id).await; // a spec-style request

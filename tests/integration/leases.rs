@@ -4,9 +4,9 @@
 //! within the grace period and hands the rest back.
 
 use crate::support::app::{fresh_postgres_database, spawn_app_with};
-use chapwasm::app::AppSettings;
-use chapwasm::service::clock::{job_time, new_id};
-use chapwasm::store::{ArtifactRow, JobRow, JobStatus, Store};
+use chapwasm_server::settings::AppSettings;
+use chapwasm_service::clock::{job_time, new_id};
+use chapwasm_store::{ArtifactRow, JobRow, JobStatus, Store};
 use serde_json::json;
 use std::time::Duration;
 
@@ -94,7 +94,7 @@ async fn a_run_that_lost_its_job_cannot_renew_or_finish_it() {
 /// stopped and handed back to the queue.
 #[tokio::test(flavor = "multi_thread")]
 async fn draining_lets_jobs_finish_within_the_grace_period_and_hands_back_the_rest() {
-    let mischief = std::fs::read(chapwasm::bundled::plugin_path("mischief")).unwrap();
+    let mischief = std::fs::read(chapwasm_server::bundled::plugin_path("mischief")).unwrap();
     let settings = || AppSettings { component: Some(mischief.clone()), max_concurrency: 2, ..AppSettings::default() };
     let frame = json!({"columns": ["a"], "data": [[1.0]]});
     for (millis, grace, handed_back, status) in [(300, 10.0, 0, "completed"), (5_000, 0.0, 1, "pending")] {

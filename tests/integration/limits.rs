@@ -3,8 +3,8 @@
 //! name and value while the host keeps serving.
 
 use crate::support::app::{TestApp, spawn_app_with};
-use chapwasm::app::AppSettings;
-use chapwasm::runtime::SandboxLimits;
+use chapwasm_runtime::SandboxLimits;
+use chapwasm_server::settings::AppSettings;
 use serde_json::{Value, json};
 
 const FUEL_CEILING: u64 = 1 << 40;
@@ -77,7 +77,7 @@ async fn every_limit_names_itself_when_hit() {
 #[tokio::test(flavor = "multi_thread")]
 async fn overrides_that_loosen_or_are_unknown_are_rejected() {
     let app = spawn_app_with(AppSettings::default()).await;
-    let wasm = || std::fs::read(chapwasm::bundled::plugin_path("mischief")).unwrap();
+    let wasm = || std::fs::read(chapwasm_server::bundled::plugin_path("mischief")).unwrap();
     for (query, needle) in [
         ("memory_bytes=1099511627776", "exceeds the service's limit of 512 MiB: a component may only tighten limits"),
         ("fuel=1000", "fuel metering is off on this service"),

@@ -1,7 +1,7 @@
 //! The README's quick-start model (examples/quickstart-model) works as the README says.
 
 use crate::support::{CallNow, Recorder, ok, plugin};
-use chapwasm::{Column, DataFrame};
+use chapwasm_sdk::{Column, DataFrame};
 use std::sync::Arc;
 
 #[test]

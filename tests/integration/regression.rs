@@ -2,8 +2,8 @@
 //! nulls crossing the boundary as nulls, lifecycle hooks, and errors that name the column.
 
 use crate::support::{CallNow, Recorder, floats, ok, plugin};
-use chapwasm::runtime::RuntimeError;
-use chapwasm::{Column, DataFrame, ErrorKind, Values};
+use chapwasm_runtime::RuntimeError;
+use chapwasm_sdk::{Column, DataFrame, ErrorKind, Values};
 use std::sync::Arc;
 
 /// y = 3 + 2·a − 0.5·b, noise-free, with `a` and `b` not collinear.

@@ -5,7 +5,7 @@
 
 use crate::support::app::{TestApp, fresh_postgres_database, spawn_app_with};
 use crate::support::server::ServerProcess;
-use chapwasm::app::AppSettings;
+use chapwasm_server::settings::AppSettings;
 use serde_json::{Value, json};
 use sqlx::{Connection, Row};
 use std::collections::HashMap;

@@ -2,8 +2,8 @@
 //! the same component keeps working for the next call.
 
 use crate::support::{CallNow, Recorder, block_on, floats, load, ok, plugin};
-use chapwasm::DataFrame;
-use chapwasm::runtime::RuntimeError;
+use chapwasm_runtime::RuntimeError;
+use chapwasm_sdk::DataFrame;
 use std::sync::Arc;
 
 #[test]
@@ -41,7 +41,7 @@ fn a_panic_in_predict_is_an_error_with_the_panic_message() {
 #[test]
 fn an_endless_loop_is_stopped_by_cancellation() {
     let model = plugin("endless-loop");
-    let cancel = chapwasm::runtime::CancelToken::default();
+    let cancel = chapwasm_runtime::CancelToken::default();
     let canceler = cancel.clone();
     std::thread::spawn(move || {
         std::thread::sleep(std::time::Duration::from_millis(100));
@@ -54,10 +54,10 @@ fn an_endless_loop_is_stopped_by_cancellation() {
 #[test]
 fn an_endless_loop_hits_the_time_limit() {
     let limits =
-        chapwasm::runtime::SandboxLimits { time_limit: std::time::Duration::from_secs(1), ..Default::default() };
-    let settings = chapwasm::runtime::RuntimeSettings { limits, ..Default::default() };
-    let runtime = chapwasm::runtime::Runtime::new(settings).unwrap();
-    let wasm = std::fs::read(chapwasm::bundled::plugin_path("endless-loop")).unwrap();
+        chapwasm_runtime::SandboxLimits { time_limit: std::time::Duration::from_secs(1), ..Default::default() };
+    let settings = chapwasm_runtime::RuntimeSettings { limits, ..Default::default() };
+    let runtime = chapwasm_runtime::Runtime::new(settings).unwrap();
+    let wasm = std::fs::read(chapwasm_server::bundled::plugin_path("endless-loop")).unwrap();
     let model = load(&runtime, &wasm).unwrap();
     let call = model.train_now("{}", DataFrame::default(), None, Arc::new(Recorder::default()));
     let err = call.result.unwrap_err();

@@ -5,8 +5,8 @@
 
 use crate::support::app::{TestApp, compile_worker, plugin_bytes, spawn_app_with};
 use crate::support::server::ServerProcess;
-use chapwasm::app::AppSettings;
-use chapwasm::runtime::CompileLimits;
+use chapwasm_runtime::CompileLimits;
+use chapwasm_server::settings::AppSettings;
 use serde_json::{Value, json};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -154,7 +154,7 @@ async fn tampered_or_truncated_precompiled_code_is_recompiled_not_loaded() {
 
 /// A fresh directory under the system's temporary directory.
 fn tempdir() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("chapwasm-test-{}", chapwasm::service::clock::new_id()));
+    let dir = std::env::temp_dir().join(format!("chapwasm-test-{}", chapwasm_service::clock::new_id()));
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }

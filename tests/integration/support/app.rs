@@ -3,8 +3,8 @@
 //! is set (`.ci/run` sets it), a new PostgreSQL database of its own on that server: the
 //! same suite runs against both backends.
 
-use chapwasm::app::{App, AppSettings};
-use chapwasm::runtime::{CompileLimits, Compiler};
+use chapwasm_runtime::{CompileLimits, Compiler};
+use chapwasm_server::settings::AppSettings;
 use reqwest::{Client, Response};
 use serde_json::Value;
 use std::time::Duration;
@@ -13,7 +13,7 @@ pub struct TestApp {
     pub base: String,
     pub client: Client,
     /// The in-process service (`None` for a server in another process).
-    pub service: Option<std::sync::Arc<chapwasm::service::MlService>>,
+    pub service: Option<std::sync::Arc<chapwasm_service::MlService>>,
 }
 
 /// Starts the service with the bundled linear regression.
@@ -35,7 +35,7 @@ pub async fn spawn_app_with(mut settings: AppSettings) -> TestApp {
     {
         settings.database_url = url;
     }
-    let app = App::build(settings).await.expect("app builds");
+    let app = settings.build().await.expect("app builds");
     let service = app.service.clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
@@ -73,7 +73,7 @@ impl TestApp {
 
     /// Uploads a bundled plugin (which must be accepted) and returns its record.
     pub async fn upload_plugin(&self, name: &str, query: &str) -> Value {
-        let response = self.upload(std::fs::read(chapwasm::bundled::plugin_path(name)).unwrap(), query).await;
+        let response = self.upload(std::fs::read(chapwasm_server::bundled::plugin_path(name)).unwrap(), query).await;
         assert!(response.status().is_success(), "upload {name}: {}", response.status());
         response.json().await.unwrap()
     }
@@ -143,7 +143,7 @@ impl TestApp {
 
 /// A bundled plugin's bytes, by crate name.
 pub fn plugin_bytes(name: &str) -> Vec<u8> {
-    std::fs::read(chapwasm::bundled::plugin_path(name)).unwrap()
+    std::fs::read(chapwasm_server::bundled::plugin_path(name)).unwrap()
 }
 
 /// The PostgreSQL server the suite also runs against, if one is configured.
@@ -156,7 +156,7 @@ pub fn postgres_url() -> Option<String> {
 pub async fn fresh_postgres_database() -> Option<String> {
     use sqlx::Connection;
     let server = postgres_url()?;
-    let name = format!("chapwasm_test_{}", chapwasm::service::clock::new_id().to_lowercase());
+    let name = format!("chapwasm_test_{}", chapwasm_service::clock::new_id().to_lowercase());
     let mut admin = sqlx::PgConnection::connect(&server).await.expect("CHAPWASM_TEST_POSTGRES_URL is reachable");
     // The name is ours: a fixed prefix and a ULID.
     let create = sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"));

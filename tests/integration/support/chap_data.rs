@@ -2,7 +2,7 @@
 //! seed: `locations` × `periods` consecutive months from 2021-01, long format, with the
 //! extra `parent` column chap-core adds and `population` as an integer.
 
-use chapwasm::{Column, DataFrame, Values};
+use chapwasm_sdk::{Column, DataFrame, Values};
 
 /// Small deterministic generator (SplitMix64) so test data needs no extra crate.
 struct SplitMix(u64);

@@ -5,9 +5,9 @@ pub mod app;
 pub mod chap_data;
 pub mod server;
 
-use chapwasm::bundled::plugin_path;
-use chapwasm::runtime::{Call, CallObserver, CancelToken, ModelComponent, Runtime, RuntimeError, RuntimeSettings};
-use chapwasm::{Column, DataFrame};
+use chapwasm_runtime::{Call, CallObserver, CancelToken, ModelComponent, Runtime, RuntimeError, RuntimeSettings};
+use chapwasm_sdk::{Column, DataFrame};
+use chapwasm_server::bundled::plugin_path;
 use std::sync::{Arc, Mutex, OnceLock};
 
 /// The process-wide runtime (one engine, one component cache), as the server has.
@@ -104,7 +104,7 @@ impl CallObserver for Recorder {
         self.events.lock().unwrap().push(format!("progress {fraction} {message}"));
     }
 
-    fn log(&self, record: &chapwasm::runtime::LogRecord) {
+    fn log(&self, record: &chapwasm_runtime::LogRecord) {
         self.events.lock().unwrap().push(format!("log {:?} {}", record.level, record.message));
     }
 }

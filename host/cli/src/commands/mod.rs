@@ -1,0 +1,55 @@
+//! Command-line interface. Each subcommand lives in its own module; this one only parses.
+
+mod describe;
+mod run;
+mod serve;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(name = "chapwasm", version, about = "Train and run ML models delivered as WebAssembly components")]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Print what a component says about itself (name, config schema, ...) as JSON.
+    Describe {
+        /// The model component (.wasm).
+        component: PathBuf,
+    },
+    /// Serve the chapkit ML API (configs, artifacts, jobs, $train/$predict).
+    Serve(serve::ServeArgs),
+    /// Run a component's train or predict locally on CSV files.
+    #[command(subcommand)]
+    Run(run::RunCommand),
+    /// (Internal) compile a component from stdin to machine code on stdout: the server
+    /// runs uploads' compilation in this child process, under time and memory limits.
+    #[command(name = "compile-worker", hide = true)]
+    CompileWorker {
+        #[arg(long)]
+        fuel: bool,
+    },
+}
+
+impl Cli {
+    pub fn execute(self) -> anyhow::Result<()> {
+        match self.command {
+            Command::Describe { component } => tokio::runtime::Runtime::new()?.block_on(describe::execute(&component)),
+            Command::Run(command) => tokio::runtime::Runtime::new()?.block_on(command.execute()),
+            Command::CompileWorker { fuel } => chapwasm_runtime::run_compile_worker(fuel).map_err(anyhow::Error::msg),
+            Command::Serve(args) => {
+                tracing_subscriber::fmt()
+                    .with_env_filter(
+                        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+                    )
+                    .with_writer(std::io::stderr)
+                    .init();
+                tokio::runtime::Runtime::new()?.block_on(serve::execute(args))
+            }
+        }
+    }
+}

@@ -1,0 +1,309 @@
+//! Streaming parse of chapkit's frame JSON straight into typed columns: the text is read
+//! once, each cell lands in its column's builder, and no JSON tree of the frame is built
+//! (a 100k-row frame would be ~600k boxed values). Shape errors are kept aside as plain
+//! messages (without serde's "at line 1 column N") so the 422 says what to fix.
+
+use super::builder::{Cell, ColumnBuilder, Number};
+use super::{FrameError, TEXT_COLUMNS};
+use chapwasm_sdk::DataFrame;
+use serde::Deserialize;
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::value::RawValue;
+use std::borrow::Cow;
+use std::cell::RefCell;
+use std::fmt;
+
+/// Parses a frame from JSON text; it must have at least one row when `require_rows`.
+pub fn parse_frame_text(text: &str, field: &str, require_rows: bool) -> Result<DataFrame, FrameError> {
+    let problem = RefCell::new(None);
+    let not_a_frame = |e: serde_json::Error, problem: &RefCell<Option<String>>| {
+        FrameError(problem.take().unwrap_or_else(|| format!("`{field}` is not a data frame: {e}")))
+    };
+    let mut builders = Vec::new();
+    let mut top = serde_json::Deserializer::from_str(text);
+    let parsed = Top { field, builders: &mut builders, problem: &problem }
+        .deserialize(&mut top)
+        .map_err(|e| not_a_frame(e, &problem))?;
+    let (columns, num_rows) = match parsed {
+        Parsed::Rows { columns, num_rows } => (columns, num_rows),
+        Parsed::Later { columns, data } => {
+            builders = new_builders(columns.len());
+            let mut rows = serde_json::Deserializer::from_str(data.get());
+            let num_rows = Rows { field, columns: &columns, builders: &mut builders, problem: &problem }
+                .deserialize(&mut rows)
+                .map_err(|e| not_a_frame(e, &problem))?;
+            (columns, num_rows)
+        }
+    };
+    if require_rows && num_rows == 0 {
+        return Err(FrameError(format!("`{field}` has no rows")));
+    }
+    let mut frame = DataFrame::with_rows(num_rows);
+    for (name, builder) in columns.iter().zip(builders) {
+        if frame.has_column(name) {
+            return Err(FrameError(format!("`{field}` has the column `{name}` twice")));
+        }
+        let column = builder.finish(name, TEXT_COLUMNS.contains(&&**name));
+        frame.set_column(column).map_err(|e| FrameError(e.message))?;
+    }
+    Ok(frame)
+}
+
+fn new_builders(width: usize) -> Vec<ColumnBuilder> {
+    (0..width).map(|_| ColumnBuilder::with_capacity(0)).collect()
+}
+
+/// What the object held: rows already in the builders (`columns` came first, the usual
+/// order), or `data` as raw text to parse once the columns are known.
+enum Parsed<'de> {
+    Rows { columns: Vec<String>, num_rows: usize },
+    Later { columns: Vec<String>, data: &'de RawValue },
+}
+
+/// The object: `columns`, then `data` straight into the builders (or kept raw if it comes
+/// first: JSON objects are unordered); anything else ignored.
+struct Top<'p> {
+    field: &'p str,
+    builders: &'p mut Vec<ColumnBuilder>,
+    problem: &'p RefCell<Option<String>>,
+}
+
+impl<'de> DeserializeSeed<'de> for Top<'_> {
+    type Value = Parsed<'de>;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Top<'_> {
+    type Value = Parsed<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a data frame object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let (mut columns, mut raw, mut num_rows) = (None::<Vec<String>>, None, None);
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            match (key.as_ref(), &columns) {
+                ("columns", _) => columns = Some(map.next_value()?),
+                ("data", Some(names)) => {
+                    *self.builders = new_builders(names.len());
+                    let rows =
+                        Rows { field: self.field, columns: names, builders: self.builders, problem: self.problem };
+                    num_rows = Some(map.next_value_seed(rows)?);
+                }
+                ("data", None) => raw = Some(map.next_value::<&'de RawValue>()?),
+                _ => drop(map.next_value::<IgnoredAny>()?),
+            }
+        }
+        match (columns, num_rows, raw) {
+            (Some(columns), Some(num_rows), _) => Ok(Parsed::Rows { columns, num_rows }),
+            (Some(columns), None, Some(data)) => Ok(Parsed::Later { columns, data }),
+            _ => Err(self.fail(format!(
+                "`{}` must be {{\"columns\": [...], \"data\": [[...], ...]}} (row-major); got an object without `columns` and `data` (dict-of-lists is not accepted)",
+                self.field
+            ))),
+        }
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<Self::Value, A::Error> {
+        Err(self.fail(format!(
+            "`{}` must be {{\"columns\": [...], \"data\": [[...], ...]}}; got a list (records are not accepted)",
+            self.field
+        )))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Err(self.not_an_object())
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Err(self.not_an_object())
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Err(self.not_an_object())
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Err(self.not_an_object())
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Err(self.not_an_object())
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+        Err(self.not_an_object())
+    }
+}
+
+impl Top<'_> {
+    fn not_an_object<E: de::Error>(&self) -> E {
+        self.fail(format!("`{}` must be a data frame object", self.field))
+    }
+
+    fn fail<E: de::Error>(&self, message: String) -> E {
+        *self.problem.borrow_mut() = Some(message);
+        E::custom("not a data frame")
+    }
+}
+
+/// `data`: rows of cells, each cell pushed into its column's builder. Yields the row count.
+struct Rows<'p, 'b> {
+    field: &'p str,
+    columns: &'p [String],
+    builders: &'b mut Vec<ColumnBuilder>,
+    problem: &'p RefCell<Option<String>>,
+}
+
+impl<'de> DeserializeSeed<'de> for Rows<'_, '_> {
+    type Value = usize;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<usize, D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Rows<'_, '_> {
+    type Value = usize;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a list of rows")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut rows: A) -> Result<usize, A::Error> {
+        let Rows { field, columns, builders, problem } = self;
+        let mut index = 0;
+        while let Some(width) =
+            rows.next_element_seed(Row { field, columns, builders: &mut *builders, problem, index })?
+        {
+            if width != columns.len() {
+                let message =
+                    format!("`{field}` row {index} has {width} values but there are {} columns", columns.len());
+                *problem.borrow_mut() = Some(message);
+                return Err(de::Error::custom("ragged row"));
+            }
+            index += 1;
+        }
+        Ok(index)
+    }
+}
+
+/// One row: pushes its cells into the builders, returns how many it had.
+struct Row<'p> {
+    field: &'p str,
+    columns: &'p [String],
+    builders: &'p mut Vec<ColumnBuilder>,
+    problem: &'p RefCell<Option<String>>,
+    index: usize,
+}
+
+impl<'de> DeserializeSeed<'de> for Row<'_> {
+    type Value = usize;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<usize, D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Row<'_> {
+    type Value = usize;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "row {} as a list of cells", self.index)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut cells: A) -> Result<usize, A::Error> {
+        let mut count = 0;
+        while count < self.columns.len() {
+            match cells.next_element::<CellValue<'de>>()? {
+                None => return Ok(count),
+                Some(CellValue::Cell(cell)) => self.builders[count].push(cell),
+                Some(CellValue::Nested(bad)) => {
+                    let (field, name) = (self.field, &self.columns[count]);
+                    *self.problem.borrow_mut() = Some(format!(
+                        "`{field}` column `{name}`: cells must be numbers, text, booleans or null, found {bad}"
+                    ));
+                    return Err(de::Error::custom("nested cell"));
+                }
+            }
+            count += 1;
+        }
+        // Too many cells: count the rest so the message can say how many.
+        while cells.next_element::<IgnoredAny>()?.is_some() {
+            count += 1;
+        }
+        Ok(count)
+    }
+}
+
+/// A cell, or the JSON of a list or object found where a cell belongs.
+enum CellValue<'de> {
+    Cell(Cell<'de>),
+    Nested(serde_json::Value),
+}
+
+impl<'de> Deserialize<'de> for CellValue<'de> {
+    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(CellVisitor)
+    }
+}
+
+struct CellVisitor;
+
+impl<'de> Visitor<'de> for CellVisitor {
+    type Value = CellValue<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a number, text, a boolean or null")
+    }
+
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(CellValue::Cell(Cell::Null))
+    }
+
+    fn visit_none<E>(self) -> Result<Self::Value, E> {
+        Ok(CellValue::Cell(Cell::Null))
+    }
+
+    fn visit_bool<E>(self, b: bool) -> Result<Self::Value, E> {
+        Ok(CellValue::Cell(Cell::Bool(b)))
+    }
+
+    fn visit_i64<E>(self, i: i64) -> Result<Self::Value, E> {
+        Ok(CellValue::Cell(Cell::Number(Number::Int(i))))
+    }
+
+    fn visit_u64<E>(self, u: u64) -> Result<Self::Value, E> {
+        Ok(CellValue::Cell(Cell::Number(i64::try_from(u).map_or(Number::Float(u as f64), Number::Int))))
+    }
+
+    fn visit_f64<E>(self, f: f64) -> Result<Self::Value, E> {
+        Ok(CellValue::Cell(Cell::Number(Number::Float(f))))
+    }
+
+    fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Self::Value, E> {
+        Ok(CellValue::Cell(Cell::Text(Cow::Borrowed(s))))
+    }
+
+    fn visit_str<E>(self, s: &str) -> Result<Self::Value, E> {
+        Ok(CellValue::Cell(Cell::Text(Cow::Owned(s.to_owned()))))
+    }
+
+    fn visit_string<E>(self, s: String) -> Result<Self::Value, E> {
+        Ok(CellValue::Cell(Cell::Text(Cow::Owned(s))))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        let value = serde_json::Value::deserialize(de::value::SeqAccessDeserializer::new(seq))?;
+        Ok(CellValue::Nested(value))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        let value = serde_json::Value::deserialize(de::value::MapAccessDeserializer::new(map))?;
+        Ok(CellValue::Nested(value))
+    }
+}

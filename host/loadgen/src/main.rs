@@ -1,0 +1,103 @@
+//! `chapwasm-bench`: the load driver (`run`) against any chapkit-compatible URL, and
+//! `compare`, which turns the JSON reports of several servers into one table of ratios.
+//! A binary of its own, so the server carries no benchmark client.
+
+use anyhow::Context;
+use chapwasm_loadgen::{BenchClient, Plan, Report, compare, comparison_table, run};
+use clap::{Args, Parser};
+use std::path::PathBuf;
+
+fn main() -> anyhow::Result<()> {
+    BenchCommand::parse().execute()
+}
+
+/// Measure a chapkit-compatible server over HTTP, or compare measurements.
+#[derive(Parser)]
+#[command(name = "chapwasm-bench", version)]
+pub enum BenchCommand {
+    /// Run the workload against a server and print its figures.
+    Run(RunArgs),
+    /// Compare JSON reports (several runs per server allowed) as ratios to a baseline.
+    Compare {
+        /// The label of the reference server (ratios say how many times better the candidate is).
+        #[arg(long, default_value = "chapkit")]
+        baseline: String,
+        #[arg(long, default_value = "chapwasm")]
+        candidate: String,
+        /// Report files written by `bench run --json`.
+        #[arg(required = true)]
+        reports: Vec<PathBuf>,
+    },
+}
+
+#[derive(Args)]
+pub struct RunArgs {
+    /// Base URL of the server, e.g. http://127.0.0.1:8000. Repeat it for replicas of one
+    /// service: the throughput phase spreads its clients over them.
+    #[arg(long, required = true)]
+    url: Vec<String>,
+    /// Name of the server in reports.
+    #[arg(long, default_value = "server")]
+    label: String,
+    /// The server's pid, to report its memory.
+    #[arg(long)]
+    pid: Option<u32>,
+    /// Also write the report as JSON to this file.
+    #[arg(long)]
+    json: Option<PathBuf>,
+    #[arg(long, default_value_t = Plan::default().small_rows)]
+    small_rows: usize,
+    #[arg(long, default_value_t = Plan::default().large_rows)]
+    large_rows: usize,
+    #[arg(long, default_value_t = Plan::default().pair_rows)]
+    pair_rows: usize,
+    #[arg(long, default_value_t = Plan::default().repeats)]
+    repeats: usize,
+    #[arg(long, default_value_t = Plan::default().large_repeats)]
+    large_repeats: usize,
+    #[arg(long, default_value_t = Plan::default().pairs)]
+    pairs: usize,
+    #[arg(long, default_value_t = Plan::default().concurrency)]
+    concurrency: usize,
+}
+
+impl BenchCommand {
+    pub fn execute(self) -> anyhow::Result<()> {
+        match self {
+            BenchCommand::Run(args) => {
+                let plan = Plan {
+                    small_rows: args.small_rows,
+                    large_rows: args.large_rows,
+                    pair_rows: args.pair_rows,
+                    repeats: args.repeats,
+                    large_repeats: args.large_repeats,
+                    pairs: args.pairs,
+                    concurrency: args.concurrency,
+                    pid: args.pid,
+                };
+                let clients: Vec<BenchClient> = args.url.iter().map(|url| BenchClient::new(url)).collect();
+                let runtime = tokio::runtime::Runtime::new()?;
+                let report = runtime.block_on(run(&clients, &plan, &args.label))?;
+                print!("{}", report.table());
+                if let Some(path) = args.json {
+                    std::fs::write(&path, serde_json::to_string_pretty(&report)?)
+                        .with_context(|| format!("cannot write {}", path.display()))?;
+                }
+                Ok(())
+            }
+            BenchCommand::Compare { baseline, candidate, reports } => {
+                let reports = reports
+                    .iter()
+                    .map(|path| {
+                        let text =
+                            std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+                        serde_json::from_str::<Report>(&text)
+                            .with_context(|| format!("{} is not a report", path.display()))
+                    })
+                    .collect::<anyhow::Result<Vec<_>>>()?;
+                print!("{}", comparison_table(&compare(&reports, &baseline, &candidate), &baseline, &candidate));
+                Ok(())
+            }
+        }
+    }
+}

@@ -1,0 +1,87 @@
+//! JSON request bodies and path ids, with problem+json for everything malformed.
+
+use super::ApiError;
+use chapwasm_service::clock::is_ulid;
+use serde_json::Value;
+use serde_json::value::RawValue;
+use std::collections::HashMap;
+
+/// The body as a JSON object, or a 422 that says what is wrong with it. The content type
+/// is not checked: the spec's own curl examples send JSON without one.
+pub fn object(body: &[u8]) -> Result<serde_json::Map<String, Value>, ApiError> {
+    if body.is_empty() {
+        return Err(ApiError::validation(&["body"], "Field required: the request body is empty"));
+    }
+    match serde_json::from_slice(body) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(ApiError::validation(&["body"], "the body must be a JSON object")),
+        Err(e) => Err(ApiError::validation(&["body"], format!("the body is not valid JSON: {e}"))),
+    }
+}
+
+/// A `$train`/`$predict` body: its small fields as JSON values, its frames as raw JSON
+/// text, so they are parsed once, straight into typed columns, with no JSON tree between.
+pub struct FramedBody<'a> {
+    pub fields: serde_json::Map<String, Value>,
+    frames: HashMap<String, &'a RawValue>,
+}
+
+impl<'a> FramedBody<'a> {
+    /// Reads `body`, keeping the fields named in `frame_fields` raw.
+    pub fn parse(body: &'a [u8], frame_fields: &[&str]) -> Result<Self, ApiError> {
+        if body.is_empty() {
+            return Err(ApiError::validation(&["body"], "Field required: the request body is empty"));
+        }
+        let text = std::str::from_utf8(body)
+            .map_err(|e| ApiError::validation(&["body"], format!("the body is not valid JSON: {e}")))?;
+        let raw: HashMap<String, &'a RawValue> = match serde_json::from_str(text) {
+            Ok(raw) => raw,
+            Err(e) if e.is_data() => return Err(ApiError::validation(&["body"], "the body must be a JSON object")),
+            Err(e) => return Err(ApiError::validation(&["body"], format!("the body is not valid JSON: {e}"))),
+        };
+        let mut fields = serde_json::Map::new();
+        let mut frames = HashMap::new();
+        for (key, value) in raw {
+            if frame_fields.contains(&key.as_str()) {
+                frames.insert(key, value);
+            } else {
+                let value = serde_json::from_str(value.get()).expect("a raw value is valid JSON");
+                fields.insert(key, value);
+            }
+        }
+        Ok(Self { fields, frames })
+    }
+
+    /// A required frame field's JSON text.
+    pub fn frame(&self, field: &str) -> Result<&'a str, ApiError> {
+        self.frames
+            .get(field)
+            .map(|raw| raw.get())
+            .filter(|text| *text != "null")
+            .ok_or_else(|| ApiError::validation(&["body", field], format!("Field required: `{field}`")))
+    }
+}
+
+/// A required field.
+pub fn required<'a>(body: &'a serde_json::Map<String, Value>, field: &str) -> Result<&'a Value, ApiError> {
+    body.get(field)
+        .filter(|v| !v.is_null())
+        .ok_or_else(|| ApiError::validation(&["body", field], format!("Field required: `{field}`")))
+}
+
+/// A required ULID field of the body.
+pub fn ulid_field(body: &serde_json::Map<String, Value>, field: &str) -> Result<String, ApiError> {
+    let value = required(body, field)?;
+    match value.as_str() {
+        Some(id) if is_ulid(id) => Ok(id.to_owned()),
+        _ => Err(ApiError::validation(
+            &["body", field],
+            format!("`{field}` must be a ULID (26 characters, Crockford base32), got {value}"),
+        )),
+    }
+}
+
+/// A ULID path parameter (400 `invalid-ulid` otherwise, as servicekit).
+pub fn path_id(id: &str) -> Result<&str, ApiError> {
+    if is_ulid(id) { Ok(id) } else { Err(ApiError::invalid_ulid(id)) }
+}

@@ -1,0 +1,145 @@
+//! `/api/v1/configs`: create, list (plain or paginated), get, replace, delete, `$schema`.
+
+use super::body::{object, path_id, required};
+use super::page::Page;
+use super::{ApiError, AppState};
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chapwasm_service::{ConfigError, ConfigInput, ConfigRow, LinkError};
+use serde_json::{Value, json};
+
+pub async fn schema(State(state): State<AppState>) -> Json<Value> {
+    Json((*state.config_schema).clone())
+}
+
+/// The config as clients see it.
+pub fn render(config: &ConfigRow) -> Value {
+    json!({
+        "id": config.id,
+        "created_at": config.created_at,
+        "updated_at": config.updated_at,
+        "tags": serde_json::from_str::<Value>(&config.tags).unwrap_or(json!([])),
+        "name": config.name,
+        "data": serde_json::from_str::<Value>(&config.data).unwrap_or(Value::Null),
+        "component_id": config.component_id,
+    })
+}
+
+/// A create/replace body, its wire shape checked (name, tags); the service checks the
+/// rest (the component exists, the data is valid for its schema).
+fn parse_body(body: &[u8]) -> Result<ConfigInput, ApiError> {
+    let body = object(body)?;
+    let name = required(&body, "name")?
+        .as_str()
+        .ok_or_else(|| ApiError::validation(&["body", "name"], "`name` must be a string"))?
+        .to_owned();
+    let component_id = match body.get("component_id") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(id)) => Some(id.clone()),
+        Some(_) => return Err(ApiError::validation(&["body", "component_id"], "`component_id` must be a string")),
+    };
+    let tags = body.get("tags").cloned().unwrap_or(json!([]));
+    let tags = tags.as_array().and_then(|t| t.iter().map(|t| t.as_str().map(str::to_owned)).collect::<Option<_>>());
+    let tags = tags.ok_or_else(|| ApiError::validation(&["body", "tags"], "`tags` must be a list of strings"))?;
+    let data = body.get("data").cloned().unwrap_or(json!({}));
+    Ok(ConfigInput { name, data, tags, component_id })
+}
+
+fn config_error(error: ConfigError) -> ApiError {
+    match error {
+        ConfigError::NotFound(_) | ConfigError::ComponentNotFound(_) => ApiError::not_found(error.to_string()),
+        ConfigError::InvalidData { ref path, .. } => {
+            let mut loc = vec!["body", "data"];
+            loc.extend(path.iter().map(String::as_str));
+            ApiError::validation(&loc, error.to_string())
+        }
+        ConfigError::Internal(message) => ApiError::internal(message),
+        ConfigError::Store(e) => e.into(),
+    }
+}
+
+pub async fn create(State(state): State<AppState>, body: Bytes) -> Result<Response, ApiError> {
+    let config = state.service.create_config(parse_body(&body)?).await.map_err(config_error)?;
+    let location = format!("/api/v1/configs/{}", config.id);
+    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(render(&config))).into_response())
+}
+
+pub async fn list(State(state): State<AppState>, Query(page): Query<Page>) -> Result<Json<Value>, ApiError> {
+    let Some((page, size)) = page.requested()? else {
+        let configs = state.service.configs(None).await?;
+        return Ok(Json(Value::Array(configs.iter().map(render).collect())));
+    };
+    let configs = state.service.configs(Some(((page - 1) * size, size))).await?;
+    let items = configs.iter().map(render).collect();
+    Ok(Json(Page::render(items, state.service.count_configs().await?, page, size)))
+}
+
+pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+    let id = path_id(&id)?;
+    let config = state.service.config(id).await?;
+    config.map(|c| Json(render(&c))).ok_or_else(|| ApiError::not_found(format!("Entity with id {id} not found")))
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let id = path_id(&id)?;
+    let input = parse_body(&body)?;
+    let config = state.service.replace_config(id, input).await.map_err(config_error)?;
+    Ok(Json(render(&config)))
+}
+
+pub async fn delete(State(state): State<AppState>, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
+    let id = path_id(&id)?;
+    if state.service.delete_config(id).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::not_found(format!("Entity with id {id} not found")))
+    }
+}
+
+pub async fn stats(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+    Ok(Json(json!({"total": state.service.count_configs().await?})))
+}
+
+/// Root artifacts linked to the config (an unknown config has none, as in chapkit).
+pub async fn artifacts(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+    let id = path_id(&id)?;
+    let linked = state.service.config_artifacts(id).await?;
+    Ok(Json(Value::Array(linked.iter().map(|a| super::render::artifact(a, false)).collect())))
+}
+
+/// `{artifact_id}` of a link/unlink body.
+fn artifact_id(body: &[u8]) -> Result<String, ApiError> {
+    super::body::ulid_field(&object(body)?, "artifact_id")
+}
+
+pub async fn link(State(state): State<AppState>, Path(id): Path<String>, body: Bytes) -> Result<StatusCode, ApiError> {
+    let id = path_id(&id)?;
+    let artifact_id = artifact_id(&body)?;
+    state.service.link_artifact(id, &artifact_id).await.map_err(|error| match error {
+        LinkError::ArtifactNotFound(_) | LinkError::NotRoot { .. } => ApiError::bad_request(error.to_string()),
+        LinkError::ConfigNotFound(_) | LinkError::AlreadyLinked(_) => ApiError::conflict(error.to_string()),
+        LinkError::Store(e) => e.into(),
+    })?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn unlink(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<StatusCode, ApiError> {
+    let id = path_id(&id)?;
+    let artifact_id = artifact_id(&body)?;
+    if state.service.unlink_artifact(id, &artifact_id).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::not_found(format!("Artifact {artifact_id} is not linked to config {id}")))
+    }
+}

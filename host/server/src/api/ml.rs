@@ -1,0 +1,152 @@
+//! `$train` and `$predict`: validate everything up front (4xx, nothing created), then 202
+//! with the job id and the pre-allocated artifact id under both generations' names.
+
+use super::body::{FramedBody, ulid_field};
+use super::{ApiError, AppState};
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use chapwasm_frames::json::parse_frame_text;
+use chapwasm_sdk::DataFrame;
+use chapwasm_service::{Generation, JobRequest, SubmitError, Submitted};
+use serde_json::{Map, Value, json};
+
+/// Every field a `$train`/`$predict`/`$validate` body may carry a frame in.
+const FRAME_FIELDS: [&str; 3] = ["data", "historic", "future"];
+
+/// A frame field parsed into columns; a bad frame is a `SubmitError` (a 422, or a
+/// diagnostic for `$validate`), a missing one a malformed body.
+fn frame(
+    body: &FramedBody,
+    field: &'static str,
+    require_rows: bool,
+) -> Result<Result<DataFrame, SubmitError>, ApiError> {
+    let text = body.frame(field)?;
+    Ok(parse_frame_text(text, field, require_rows).map_err(|e| SubmitError::InvalidFrame { field, message: e.0 }))
+}
+
+fn train_request(body: &FramedBody, forced: Option<Generation>) -> Result<Result<JobRequest, SubmitError>, ApiError> {
+    let fields = &body.fields;
+    let config_id = ulid_field(fields, "config_id")?;
+    let data = frame(body, "data", true)?;
+    let (geo, generation, prediction_periods) =
+        (geo(fields)?, forced.map_or_else(|| generation(fields, false), Ok)?, run_info_periods(fields)?);
+    Ok(data.map(|data| JobRequest::Train { config_id, data, geo, generation, prediction_periods }))
+}
+
+fn predict_request(body: &FramedBody, forced: Option<Generation>) -> Result<Result<JobRequest, SubmitError>, ApiError> {
+    let fields = &body.fields;
+    let uses_artifact_id = fields.contains_key("artifact_id");
+    let model_artifact_id = ulid_field(fields, if uses_artifact_id { "artifact_id" } else { "model_artifact_id" })?;
+    let historic = frame(body, "historic", false)?;
+    let future = frame(body, "future", true)?;
+    let (geo, generation, prediction_periods) =
+        (geo(fields)?, forced.map_or_else(|| generation(fields, uses_artifact_id), Ok)?, run_info_periods(fields)?);
+    Ok(historic.and_then(|historic| {
+        Ok(JobRequest::Predict { model_artifact_id, historic, future: future?, geo, generation, prediction_periods })
+    }))
+}
+
+pub async fn train(State(state): State<AppState>, body: Bytes) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let request = train_request(&FramedBody::parse(&body, &FRAME_FIELDS)?, state.forced_generation)?;
+    let submitted = state.service.submit(request.map_err(submit_error)?).await.map_err(submit_error)?;
+    Ok(accepted(submitted, "model_artifact_id", "Training"))
+}
+
+pub async fn predict(State(state): State<AppState>, body: Bytes) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let request = predict_request(&FramedBody::parse(&body, &FRAME_FIELDS)?, state.forced_generation)?;
+    let submitted = state.service.submit(request.map_err(submit_error)?).await.map_err(submit_error)?;
+    Ok(accepted(submitted, "prediction_artifact_id", "Prediction"))
+}
+
+/// The 202 body: the artifact id under current chapkit's name and the spec's `legacy` one.
+fn accepted(submitted: Submitted, legacy: &str, what: &str) -> (StatusCode, Json<Value>) {
+    let mut body = json!({
+        "job_id": submitted.job_id,
+        "artifact_id": submitted.artifact_id,
+        "message": format!("{what} job submitted. Job ID: {}", submitted.job_id),
+    });
+    body[legacy] = json!(submitted.artifact_id);
+    (StatusCode::ACCEPTED, Json(body))
+}
+
+/// `$validate`: the checks of `$train`/`$predict` as a dry run, reported as chapkit's
+/// diagnostics. Malformed bodies are still a 422, as in chapkit.
+pub async fn validate(State(state): State<AppState>, body: Bytes) -> Result<Json<Value>, ApiError> {
+    let body = FramedBody::parse(&body, &FRAME_FIELDS)?;
+    let request = match body.fields.get("type").and_then(Value::as_str) {
+        Some("train") => train_request(&body, state.forced_generation)?,
+        Some("predict") => predict_request(&body, state.forced_generation)?,
+        _ => return Err(ApiError::validation(&["body", "type"], "`type` must be \"train\" or \"predict\"")),
+    };
+    let checked = match request {
+        Ok(mut request) => state.service.check(&mut request).await.map(drop),
+        Err(error) => Err(error),
+    };
+    let diagnostics = match checked {
+        Ok(_) => vec![],
+        Err(SubmitError::Store(e)) => return Err(e.into()),
+        Err(error) => {
+            let (code, field) = match &error {
+                SubmitError::ConfigNotFound(_) => ("config_not_found", "config_id"),
+                SubmitError::ModelNotFound(_) => ("training_artifact_not_found", "artifact_id"),
+                SubmitError::NotAModel(_) => ("invalid_training_artifact", "artifact_id"),
+                SubmitError::FailedModel(_) => ("training_artifact_failed", "artifact_id"),
+                SubmitError::InvalidFrame { field, .. } => ("invalid_data_frame", *field),
+                SubmitError::Horizon(_) => ("prediction_periods_out_of_bounds", "prediction_periods"),
+                SubmitError::Store(_) => unreachable!("handled above"),
+            };
+            vec![json!({"severity": "error", "code": code, "message": error.to_string(), "field": field})]
+        }
+    };
+    Ok(Json(json!({"valid": diagnostics.is_empty(), "diagnostics": diagnostics})))
+}
+
+/// chap-core's requests carry `run_info` (and `artifact_id`); the spec's do not.
+fn generation(body: &Map<String, Value>, uses_artifact_id: bool) -> Result<Generation, ApiError> {
+    match body.get("run_info") {
+        Some(Value::Object(_)) => Ok(Generation::Chapkit),
+        Some(Value::Null) | None if uses_artifact_id => Ok(Generation::Chapkit),
+        Some(Value::Null) | None => Ok(Generation::Spec),
+        Some(_) => Err(ApiError::validation(&["body", "run_info"], "`run_info` must be an object")),
+    }
+}
+
+/// `run_info.prediction_periods`, or the legacy `prediction_length`; other keys ignored.
+fn run_info_periods(body: &Map<String, Value>) -> Result<Option<u64>, ApiError> {
+    let Some(Value::Object(run_info)) = body.get("run_info") else { return Ok(None) };
+    for key in ["prediction_periods", "prediction_length"] {
+        match run_info.get(key) {
+            None | Some(Value::Null) => continue,
+            Some(value) => {
+                return value.as_u64().map(Some).ok_or_else(|| {
+                    ApiError::validation(&["body", "run_info", key], format!("`{key}` must be a non-negative integer"))
+                });
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// Optional GeoJSON: must be a FeatureCollection when present.
+fn geo(body: &Map<String, Value>) -> Result<Option<String>, ApiError> {
+    match body.get("geo") {
+        None | Some(Value::Null) => Ok(None),
+        Some(geo) if geo["type"] == "FeatureCollection" && geo["features"].is_array() => Ok(Some(geo.to_string())),
+        Some(_) => Err(ApiError::validation(
+            &["body", "geo", "type"],
+            "`geo` must be a GeoJSON FeatureCollection ({\"type\": \"FeatureCollection\", \"features\": [...]})",
+        )),
+    }
+}
+
+fn submit_error(error: SubmitError) -> ApiError {
+    match error {
+        SubmitError::ConfigNotFound(_) | SubmitError::ModelNotFound(_) => ApiError::not_found(error.to_string()),
+        SubmitError::NotAModel(_) | SubmitError::FailedModel(_) => ApiError::bad_request(error.to_string()),
+        SubmitError::InvalidFrame { field, message } => ApiError::validation(&["body", field], message),
+        SubmitError::Horizon(message) => ApiError::validation(&["body", "run_info", "prediction_periods"], message),
+        SubmitError::Store(e) => e.into(),
+    }
+}

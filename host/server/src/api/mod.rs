@@ -1,0 +1,119 @@
+//! The HTTP layer: chapkit's REST API over the service. The only module that knows HTTP
+//! status codes and JSON wire shapes (both chapkit generations are rendered here).
+
+mod artifacts;
+mod body;
+mod components;
+mod configs;
+mod health;
+mod jobs;
+mod ml;
+mod page;
+mod problem;
+mod render;
+mod stream;
+
+pub use health::config_schema;
+pub use problem::ApiError;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{Request, Uri};
+use axum::routing::{get, post, put};
+use chapwasm_service::MlService;
+use std::sync::Arc;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub service: Arc<MlService>,
+    /// `/api/v1/info`, computed once (chap-core calls it very often).
+    pub info: Arc<serde_json::Value>,
+    /// `/api/v1/configs/$schema`, computed once.
+    pub config_schema: Arc<serde_json::Value>,
+    /// Write every ML artifact in this generation, whatever the request spoke.
+    pub forced_generation: Option<chapwasm_service::Generation>,
+}
+
+/// Which groups of routes to mount (chapkit's `with_health()`, `with_config()`, ...).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Parts {
+    pub health: bool,
+    pub config: bool,
+    pub artifacts: bool,
+    pub jobs: bool,
+    pub ml: bool,
+}
+
+/// The chapkit API as an axum router; `body_limit` caps request bodies in bytes.
+pub fn router(state: AppState, parts: Parts, body_limit: usize) -> Router {
+    let mut router = Router::new();
+    if parts.health {
+        router = router
+            .route("/health", get(health::health))
+            .route("/api/v1/info", get(health::info))
+            .route("/api/v1/system", get(health::system));
+    }
+    if parts.config {
+        router = router
+            .route("/api/v1/configs", get(configs::list).post(configs::create))
+            .route("/api/v1/configs/$schema", get(configs::schema))
+            .route("/api/v1/configs/$stats", get(configs::stats))
+            .route("/api/v1/configs/{id}", get(configs::get).put(configs::update).delete(configs::delete))
+            .route("/api/v1/configs/{id}/$artifacts", get(configs::artifacts))
+            .route("/api/v1/configs/{id}/$link-artifact", post(configs::link))
+            .route("/api/v1/configs/{id}/$unlink-artifact", post(configs::unlink));
+    }
+    if parts.artifacts {
+        router = router
+            .route("/api/v1/artifacts", get(artifacts::list).post(artifacts::create))
+            .route("/api/v1/artifacts/{id}", get(artifacts::get).put(artifacts::update).delete(artifacts::delete))
+            .route("/api/v1/artifacts/{id}/$tree", get(artifacts::tree))
+            .route("/api/v1/artifacts/{id}/$expand", get(artifacts::expand))
+            .route("/api/v1/artifacts/{id}/$config", get(artifacts::config))
+            .route("/api/v1/artifacts/{id}/$metadata", get(artifacts::metadata_of))
+            .route("/api/v1/artifacts/{id}/$download", get(artifacts::download));
+    }
+    if parts.ml {
+        router = router
+            .route("/api/v1/components", get(components::list).post(components::upload))
+            .route("/api/v1/components/{id}", get(components::get).delete(components::delete))
+            .route("/api/v1/components/{id}/$download", get(components::download))
+            .route("/api/v1/components/{id}/limits", put(components::set_limits))
+            .route("/api/v1/components/{id}/$schema", get(components::schema));
+    }
+    if parts.jobs {
+        router = router
+            .route("/api/v1/jobs", get(jobs::list))
+            .route("/api/v1/jobs/{id}", get(jobs::get).delete(jobs::delete))
+            .route("/api/v1/jobs/{id}/$stream", get(stream::stream));
+    }
+    if parts.ml {
+        router = router
+            .route("/api/v1/ml/$train", post(ml::train))
+            .route("/api/v1/ml/$predict", post(ml::predict))
+            .route("/api/v1/ml/$validate", post(ml::validate));
+    }
+    router
+        .fallback(|| async {
+            (axum::http::StatusCode::NOT_FOUND, axum::Json(serde_json::json!({"detail": "Not Found"})))
+        })
+        .layer(DefaultBodyLimit::max(body_limit))
+        .with_state(state)
+}
+
+/// Clients may send `$` as `%24` (`/api/v1/ml/%24train`); routes are written with `$`.
+pub fn decode_dollar<B>(mut request: Request<B>) -> Request<B> {
+    let path = request.uri().path();
+    if path.contains("%24") {
+        let decoded = path.replace("%24", "$");
+        let rebuilt = match request.uri().query() {
+            Some(query) => format!("{decoded}?{query}"),
+            None => decoded,
+        };
+        if let Ok(uri) = rebuilt.parse::<Uri>() {
+            *request.uri_mut() = uri;
+        }
+    }
+    request
+}

@@ -1,0 +1,81 @@
+//! The one API error type, rendered as RFC 9457 `application/problem+json` with
+//! servicekit's `type` URNs, so clients see the same errors as from chapkit.
+
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    kind: &'static str,
+    title: &'static str,
+    detail: String,
+    errors: Option<Value>,
+}
+
+impl ApiError {
+    pub fn not_found(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not-found", "Resource Not Found", detail)
+    }
+
+    pub fn invalid_ulid(value: &str) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "invalid-ulid",
+            "Invalid ULID Format",
+            format!("Invalid ULID format: {value}"),
+        )
+    }
+
+    pub fn bad_request(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "bad-request", "Bad Request", detail)
+    }
+
+    pub fn too_large(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large", "Payload Too Large", detail)
+    }
+
+    pub fn conflict(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, "conflict", "Resource Conflict", detail)
+    }
+
+    /// 422 with FastAPI-style `errors: [{type, loc, msg}]`.
+    pub fn validation(loc: &[&str], message: impl Into<String>) -> Self {
+        let message = message.into();
+        let mut error =
+            Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation-failed", "Validation Error", message.clone());
+        error.errors = Some(json!([{"type": "value_error", "loc": loc, "msg": message}]));
+        error
+    }
+
+    pub fn internal(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal Server Error", detail)
+    }
+
+    fn new(status: StatusCode, kind: &'static str, title: &'static str, detail: impl Into<String>) -> Self {
+        Self { status, kind, title, detail: detail.into(), errors: None }
+    }
+}
+
+impl From<chapwasm_service::StoreError> for ApiError {
+    fn from(error: chapwasm_service::StoreError) -> Self {
+        tracing::error!(%error, "database error");
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "database", "Internal Server Error", "A database error occurred")
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut body = json!({
+            "type": format!("urn:servicekit:error:{}", self.kind),
+            "title": self.title,
+            "status": self.status.as_u16(),
+            "detail": self.detail,
+        });
+        if let Some(errors) = self.errors {
+            body["errors"] = errors;
+        }
+        (self.status, [(header::CONTENT_TYPE, "application/problem+json")], body.to_string()).into_response()
+    }
+}

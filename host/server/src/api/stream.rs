@@ -1,0 +1,78 @@
+//! `GET /api/v1/jobs/{id}/$stream`: chapkit's bare `data: <job json>` events, pushed on
+//! every state change (rendered from the event's record when it carries one) and progress
+//! report, closed after a terminal state; a deleted job
+//! gets `data: {"status": "deleted"}` and the stream closes. An already finished job
+//! yields exactly one event.
+
+use super::body::path_id;
+use super::jobs::render;
+use super::{ApiError, AppState};
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::sse::{Event, Sse};
+use axum::response::{IntoResponse, Response};
+use chapwasm_service::JobEvent;
+use serde_json::{Value, json};
+use std::convert::Infallible;
+use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::mpsc;
+
+pub async fn stream(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let id = path_id(&id)?.to_owned();
+    // Subscribe before the first read, so no change between the two is missed.
+    let mut events = state.service.events().subscribe();
+    let first = state.service.job(&id).await?;
+    let first = first.ok_or_else(|| ApiError::not_found(format!("Job with id {id} not found")))?;
+    let (sender, receiver) = mpsc::channel::<Value>(64);
+    tokio::spawn(async move {
+        let mut terminal = first.status.is_terminal();
+        if sender.send(render(&first)).await.is_err() || terminal {
+            return;
+        }
+        while !terminal {
+            let payload = match events.recv().await {
+                Ok(event) if event.job_id() != id => continue,
+                Ok(JobEvent::Deleted { .. }) => {
+                    terminal = true;
+                    json!({"status": "deleted"})
+                }
+                Ok(JobEvent::Progress { fraction, message, .. }) => match state.service.job(&id).await {
+                    Ok(Some(job)) => {
+                        let mut payload = render(&job);
+                        payload["progress"] = json!({"fraction": fraction, "message": message});
+                        payload
+                    }
+                    _ => continue,
+                },
+                // A change that carries the new record: no need to read it back.
+                Ok(JobEvent::Changed { job: Some(job), .. }) => {
+                    terminal = job.status.is_terminal();
+                    render(&job)
+                }
+                // A change, or missed events (lagged): the record in the store is the truth.
+                Ok(JobEvent::Changed { job: None, .. }) | Err(RecvError::Lagged(_)) => {
+                    match state.service.job(&id).await {
+                        Ok(Some(job)) => {
+                            terminal = job.status.is_terminal();
+                            render(&job)
+                        }
+                        Ok(None) => {
+                            terminal = true;
+                            json!({"status": "deleted"})
+                        }
+                        Err(_) => continue,
+                    }
+                }
+                Err(RecvError::Closed) => return,
+            };
+            if sender.send(payload).await.is_err() {
+                return; // the client went away
+            }
+        }
+    });
+    let stream = futures_util::stream::unfold(receiver, |mut receiver| async move {
+        let payload = receiver.recv().await?;
+        Some((Ok::<_, Infallible>(Event::default().data(payload.to_string())), receiver))
+    });
+    Ok(([(header::HeaderName::from_static("x-accel-buffering"), "no")], Sse::new(stream)).into_response())
+}

@@ -1,0 +1,177 @@
+//! The library's builders, mirroring chapkit: `MlServiceBuilder` (everything, one call)
+//! and `ServiceBuilder` (`with_health().with_config(..).with_artifacts().with_jobs(..)
+//! .with_ml()`). Both end in an [`App`]: an axum `Router` plus the running service.
+//! Misuse — `with_ml()` without config, artifacts and jobs — is a clear `build()` error.
+
+use crate::api::{self, AppState, Parts};
+use crate::app::{App, AppError};
+use crate::info::ServiceInfo;
+use chapwasm_service::{Generation, LeasePolicy, MlService, RuntimeSettings, ServiceSettings};
+use std::sync::Arc;
+
+/// Chooses the parts of the service one by one.
+pub struct ServiceBuilder {
+    info: ServiceInfo,
+    component: Option<Vec<u8>>,
+    database_url: String,
+    max_concurrency: usize,
+    body_limit: usize,
+    runtime: RuntimeSettings,
+    parts: Parts,
+    forced_generation: Option<Generation>,
+    lease: LeasePolicy,
+}
+
+impl ServiceBuilder {
+    pub fn new(info: ServiceInfo) -> Self {
+        Self {
+            info,
+            component: None,
+            database_url: ":memory:".into(),
+            max_concurrency: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            body_limit: 256 << 20,
+            runtime: RuntimeSettings::default(),
+            parts: Parts::default(),
+            forced_generation: None,
+            lease: LeasePolicy::default(),
+        }
+    }
+
+    /// `:memory:` (default), a SQLite file path, a `sqlite://` or a `postgres://` URL.
+    pub fn with_database(mut self, url: &str) -> Self {
+        self.database_url = url.to_owned();
+        self
+    }
+
+    /// `/health`, `/api/v1/info`, `/api/v1/system`.
+    pub fn with_health(mut self) -> Self {
+        self.parts.health = true;
+        self
+    }
+
+    /// Config CRUD, validated against the schema of `component` (the model's `.wasm`).
+    pub fn with_config(mut self, component: impl Into<Vec<u8>>) -> Self {
+        self.component = Some(component.into());
+        self.parts.config = true;
+        self
+    }
+
+    pub fn with_artifacts(mut self) -> Self {
+        self.parts.artifacts = true;
+        self
+    }
+
+    /// The job API, with at most `max_concurrency` jobs running at once.
+    pub fn with_jobs(mut self, max_concurrency: usize) -> Self {
+        self.max_concurrency = max_concurrency;
+        self.parts.jobs = true;
+        self
+    }
+
+    /// `$train` and `$predict`; needs config, artifacts and jobs.
+    pub fn with_ml(mut self) -> Self {
+        self.parts.ml = true;
+        self
+    }
+
+    /// Largest request body in bytes (default 256 MiB: real CHAP payloads are tens of MB).
+    pub fn with_body_limit(mut self, bytes: usize) -> Self {
+        self.body_limit = bytes;
+        self
+    }
+
+    /// Write every ML artifact in one chapkit wire generation, whatever the request spoke
+    /// (default: the generation of the request that created it).
+    pub fn with_wire_generation(mut self, generation: Generation) -> Self {
+        self.forced_generation = Some(generation);
+        self
+    }
+
+    /// Sandbox limits for every call.
+    pub fn with_runtime(mut self, settings: RuntimeSettings) -> Self {
+        self.runtime = settings;
+        self
+    }
+
+    pub async fn build(self) -> Result<App, AppError> {
+        if self.parts.ml {
+            let missing: Vec<&str> = [
+                ("with_config()", self.parts.config),
+                ("with_artifacts()", self.parts.artifacts),
+                ("with_jobs()", self.parts.jobs),
+            ]
+            .into_iter()
+            .filter(|(_, present)| !present)
+            .map(|(name, _)| name)
+            .collect();
+            if !missing.is_empty() {
+                return Err(AppError::Setup(format!("with_ml() needs {} to be called first", missing.join(", "))));
+            }
+        }
+        let component: Arc<[u8]> = self.component.as_deref().unwrap_or(crate::bundled::LINEAR_REGRESSION).into();
+        let service = MlService::open(ServiceSettings {
+            database_url: self.database_url,
+            runtime: self.runtime,
+            component,
+            max_concurrency: self.max_concurrency,
+            horizon: (self.info.min_prediction_periods, self.info.max_prediction_periods),
+            lease: self.lease,
+        })
+        .await?;
+        let info = Arc::new(self.info.render(service.model_description()));
+        let config_schema = Arc::new(api::config_schema(service.model_description()));
+        let state =
+            AppState { service: service.clone(), info, config_schema, forced_generation: self.forced_generation };
+        Ok(App { router: api::router(state, self.parts, self.body_limit), service })
+    }
+}
+
+/// Everything chapkit's `MLServiceBuilder` wires: health, config, artifacts, jobs, ML.
+pub struct MlServiceBuilder {
+    inner: ServiceBuilder,
+}
+
+impl MlServiceBuilder {
+    /// A service for the model in `component` (a `.wasm` model component).
+    pub fn new(info: ServiceInfo, component: impl Into<Vec<u8>>) -> Self {
+        let inner = ServiceBuilder::new(info).with_health().with_config(component).with_artifacts();
+        let max_concurrency = inner.max_concurrency;
+        Self { inner: inner.with_jobs(max_concurrency).with_ml() }
+    }
+
+    pub fn max_concurrency(mut self, jobs: usize) -> Self {
+        self.inner.max_concurrency = jobs;
+        self
+    }
+
+    pub fn database_url(mut self, url: &str) -> Self {
+        self.inner.database_url = url.to_owned();
+        self
+    }
+
+    pub fn body_limit(mut self, bytes: usize) -> Self {
+        self.inner.body_limit = bytes;
+        self
+    }
+
+    /// Sandbox limits and the precompiled-component cache.
+    pub fn runtime(mut self, settings: RuntimeSettings) -> Self {
+        self.inner.runtime = settings;
+        self
+    }
+
+    pub fn wire_generation(mut self, generation: Option<Generation>) -> Self {
+        self.inner.forced_generation = generation;
+        self
+    }
+
+    /// How long a job's claim holds without heartbeats, and how often it may be retried.
+    pub fn lease(mut self, lease: LeasePolicy) -> Self {
+        self.inner.lease = lease;
+        self
+    }
+
+    pub async fn build(self) -> Result<App, AppError> {
+        self.inner.build().await
+    }
+}

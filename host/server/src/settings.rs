@@ -1,0 +1,81 @@
+//! `AppSettings`: how `chapwasm serve` runs the service, as one value (the builders offer
+//! the same piece by piece, and `build` goes through them). `chapwasm serve` and the
+//! integration tests both start here.
+
+use crate::app::{App, AppError};
+use crate::builder::MlServiceBuilder;
+use crate::bundled::LINEAR_REGRESSION;
+use crate::info::ServiceInfo;
+use chapwasm_service::{Compiler, DescribeLimits, Generation, LeasePolicy, RuntimeSettings, SandboxLimits};
+
+/// How `chapwasm serve` runs the service (the builders offer the same, piece by piece).
+#[derive(Debug, Clone)]
+pub struct AppSettings {
+    /// `:memory:` (default), a SQLite file path, or a `sqlite://` URL.
+    pub database_url: String,
+    /// Most jobs running at once.
+    pub max_concurrency: usize,
+    /// Largest request body in bytes.
+    pub body_limit: usize,
+    /// The model component's bytes; `None` serves the bundled linear regression.
+    pub component: Option<Vec<u8>>,
+    /// Overrides of `/api/v1/info`.
+    pub info: ServiceInfo,
+    /// Force one chapkit wire generation for ML artifacts (`None`: per request).
+    pub wire_generation: Option<Generation>,
+    /// Sandbox limits of every model call.
+    pub limits: SandboxLimits,
+    /// Limits of `describe()` when a component is uploaded or loaded.
+    pub describe_limits: DescribeLimits,
+    /// Where precompiled components are kept across restarts (`None`: not kept).
+    pub cache_dir: Option<std::path::PathBuf>,
+    /// Most bytes of precompiled code the disk cache keeps.
+    pub cache_max_bytes: u64,
+    /// Where uploads are compiled (`chapwasm serve`: a bounded child process of itself).
+    pub compiler: Compiler,
+    /// Job leases (for replicas sharing a PostgreSQL database).
+    pub lease: LeasePolicy,
+}
+
+impl Default for AppSettings {
+    fn default() -> Self {
+        Self {
+            database_url: ":memory:".into(),
+            max_concurrency: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            body_limit: 256 << 20,
+            component: None,
+            info: ServiceInfo::default(),
+            wire_generation: None,
+            limits: SandboxLimits::default(),
+            describe_limits: Default::default(),
+            cache_dir: None,
+            cache_max_bytes: 1 << 30,
+            compiler: Compiler::InProcess,
+            lease: LeasePolicy::default(),
+        }
+    }
+}
+
+impl AppSettings {
+    /// Opens the service these settings describe, with every part of the API.
+    pub async fn build(self) -> Result<App, AppError> {
+        let settings = self;
+        let component = settings.component.unwrap_or_else(|| LINEAR_REGRESSION.to_vec());
+        MlServiceBuilder::new(settings.info, component)
+            .max_concurrency(settings.max_concurrency)
+            .database_url(&settings.database_url)
+            .body_limit(settings.body_limit)
+            .wire_generation(settings.wire_generation)
+            .runtime(RuntimeSettings {
+                limits: settings.limits,
+                describe_limits: settings.describe_limits,
+                cache_dir: settings.cache_dir,
+                cache_max_bytes: settings.cache_max_bytes,
+                compiler: settings.compiler,
+                ..RuntimeSettings::default()
+            })
+            .lease(settings.lease)
+            .build()
+            .await
+    }
+}

@@ -1,0 +1,83 @@
+//! The host's hot paths for a 100k-row frame with 5 features (the load driver's frames),
+//! each beside a baseline measured in the same run:
+//! - chapkit frame JSON → typed columns (`parse_frame_text`), against copying the JSON
+//!   text once and against building a `serde_json::Value` tree of it;
+//! - typed columns → JSON (`frame_json_bytes`, what a prediction artifact holds);
+//! - typed columns ↔ the compact binary form job inputs are stored in (`chapwasm_frames::codec`);
+//! - writing and reading back a 100k-row prediction artifact in a SQLite file.
+//!
+//! (Typed columns → guest → typed columns is the runtime crate's `benches/runtime.rs`.)
+//! Run: `cargo bench -p chapwasm-service --bench frames`
+
+use chapwasm_frames::codec;
+use chapwasm_frames::json::{frame_json_bytes, parse_frame_text};
+use chapwasm_loadgen::{future_frame, training_frame};
+use chapwasm_store::{ArtifactRow, Store};
+use criterion::{Criterion, criterion_group, criterion_main};
+use std::hint::black_box;
+
+const ROWS: usize = 100_000;
+
+fn bench(c: &mut Criterion) {
+    let json = training_frame(ROWS);
+    let frame = parse_frame_text(&json, "data", true).unwrap();
+    let mut group = c.benchmark_group("frames_100k_rows");
+    group.sample_size(20);
+    group.bench_function("baseline_copy_json_text", |b| b.iter(|| black_box(json.clone())));
+    group.bench_function("baseline_json_value_tree", |b| {
+        b.iter(|| black_box(serde_json::from_str::<serde_json::Value>(&json).unwrap()))
+    });
+    group.bench_function("json_to_typed_columns", |b| b.iter(|| black_box(parse_frame_text(&json, "data", true))));
+    group.bench_function("typed_columns_to_json", |b| b.iter(|| black_box(frame_json_bytes(&frame))));
+    let encoded = codec::encode(&frame);
+    group.bench_function("typed_columns_encode_binary", |b| b.iter(|| black_box(codec::encode(&frame))));
+    group.bench_function("typed_columns_decode_binary", |b| b.iter(|| black_box(codec::decode(&encoded))));
+    group.finish();
+
+    artifact_round_trip(c);
+}
+
+/// A 100k-row prediction artifact (6 columns of JSON, as stored) written to and read from
+/// a SQLite file, as a job's completion and `GET /api/v1/artifacts/{id}` do.
+fn artifact_round_trip(c: &mut Criterion) {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let dir = std::env::temp_dir().join(format!("chapwasm-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let store = runtime.block_on(Store::connect(&dir.join("bench.db").display().to_string())).unwrap();
+    let mut predictions = parse_frame_text(&future_frame(ROWS), "future", true).unwrap();
+    predictions.set_f64("sample_0", vec![1.5; ROWS]).unwrap();
+    let content = frame_json_bytes(&predictions);
+    let mut next = 0u64;
+    let mut group = c.benchmark_group("artifact_100k_row_prediction");
+    group.sample_size(20);
+    group.bench_function("write", |b| {
+        b.iter(|| {
+            next += 1;
+            let mut row = artifact(next, content.clone());
+            runtime.block_on(store.insert_artifact(&mut row)).unwrap();
+        })
+    });
+    let mut row = artifact(0, content.clone());
+    runtime.block_on(store.insert_artifact(&mut row)).unwrap();
+    group.bench_function("read", |b| b.iter(|| black_box(runtime.block_on(store.get_artifact(&row.id)).unwrap())));
+    group.finish();
+    drop(store);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+fn artifact(n: u64, content: Vec<u8>) -> ArtifactRow {
+    ArtifactRow {
+        id: ulid::Ulid::from_parts(n, 1).to_string(),
+        parent_id: None,
+        level: 0,
+        data: "{}".into(),
+        content: Some(content),
+        content_type: Some("application/vnd.chapkit.dataframe+json".into()),
+        tags: "[]".into(),
+        created_at: "2026-11-28T00:00:00Z".into(),
+        updated_at: "2026-11-28T00:00:00Z".into(),
+    }
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

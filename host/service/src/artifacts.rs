@@ -1,0 +1,108 @@
+//! Artifact records: clients may create, replace and delete their own artifacts, but ML
+//! records (trained models and predictions, with their provenance) are written by jobs
+//! only, so a replace of one is refused here. Reads that walk the hierarchy (`config_of`)
+//! live here too.
+
+use super::clock::{entity_time, new_id};
+use super::{MlRecord, MlService};
+use chapwasm_store::{ArtifactChangeError, ArtifactRow, ConfigRow, StoreError};
+
+/// An artifact as a client describes it (the wire shape is checked by the caller).
+#[derive(Debug, Clone)]
+pub struct ArtifactInput {
+    /// The artifact's data, as JSON text.
+    pub data: String,
+    pub parent_id: Option<String>,
+    pub tags: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ArtifactError {
+    #[error("ML artifacts are written by jobs and cannot be replaced")]
+    WrittenByJobs,
+    #[error(transparent)]
+    Change(#[from] ArtifactChangeError),
+}
+
+impl From<StoreError> for ArtifactError {
+    fn from(error: StoreError) -> Self {
+        ArtifactError::Change(ArtifactChangeError::Store(error))
+    }
+}
+
+impl MlService {
+    pub async fn create_artifact(&self, input: ArtifactInput) -> Result<ArtifactRow, ArtifactError> {
+        let now = entity_time();
+        let mut row = ArtifactRow {
+            id: new_id(),
+            parent_id: input.parent_id,
+            level: 0,
+            data: input.data,
+            content: None,
+            content_type: None,
+            tags: serde_json::to_string(&input.tags).expect("tags serialise"),
+            created_at: now.clone(),
+            updated_at: now,
+        };
+        self.store.insert_artifact(&mut row).await?;
+        Ok(row)
+    }
+
+    /// Replaces a client's artifact; an ML record cannot be replaced.
+    pub async fn replace_artifact(&self, id: &str, input: ArtifactInput) -> Result<ArtifactRow, ArtifactError> {
+        let found = self.store.get_artifact_summary(id).await?;
+        let mut row = found.ok_or_else(|| ArtifactChangeError::NotFound(id.to_owned()))?;
+        if serde_json::from_str::<MlRecord>(&row.data).is_ok() {
+            return Err(ArtifactError::WrittenByJobs);
+        }
+        row.data = input.data;
+        row.parent_id = input.parent_id;
+        row.tags = serde_json::to_string(&input.tags).expect("tags serialise");
+        row.updated_at = entity_time();
+        self.store.update_artifact(&mut row).await?;
+        Ok(row)
+    }
+
+    /// Deletes an artifact and its descendants; false if unknown.
+    pub async fn delete_artifact(&self, id: &str) -> Result<bool, StoreError> {
+        self.store.delete_artifact(id).await
+    }
+
+    /// An artifact with its content.
+    pub async fn artifact(&self, id: &str) -> Result<Option<ArtifactRow>, StoreError> {
+        self.store.get_artifact(id).await
+    }
+
+    /// An artifact without its content (everything that does not serve the bytes).
+    pub async fn artifact_summary(&self, id: &str) -> Result<Option<ArtifactRow>, StoreError> {
+        self.store.get_artifact_summary(id).await
+    }
+
+    /// Artifacts without content; `page` is `(offset, limit)`.
+    pub async fn artifacts(&self, page: Option<(i64, i64)>) -> Result<Vec<ArtifactRow>, StoreError> {
+        self.store.list_artifacts(page).await
+    }
+
+    pub async fn count_artifacts(&self) -> Result<i64, StoreError> {
+        self.store.count_artifacts().await
+    }
+
+    pub async fn child_artifacts(&self, id: &str) -> Result<Vec<ArtifactRow>, StoreError> {
+        self.store.child_artifacts(id).await
+    }
+
+    /// The config linked to the root of an artifact's tree, if any.
+    pub async fn config_of_artifact(&self, artifact: ArtifactRow) -> Result<Option<ConfigRow>, StoreError> {
+        let mut row = artifact;
+        while let Some(parent) = row.parent_id.clone() {
+            match self.store.get_artifact_summary(&parent).await? {
+                Some(parent) => row = parent,
+                None => break,
+            }
+        }
+        match self.store.config_of_root(&row.id).await? {
+            Some(config_id) => self.store.get_config(&config_id).await,
+            None => Ok(None),
+        }
+    }
+}

@@ -1,0 +1,172 @@
+//! The component registry: uploads are validated by compiling, linking and describing them
+//! (the runtime's checks), stored by SHA-256 (the same bytes twice give the same record),
+//! and compiled once per process. Loading goes through [`MlService::load_component`], which
+//! hands the runtime the digest recorded for the component's precompiled code and records
+//! the digest of code it writes, so native code from the disk cache is always verified.
+
+use super::MlService;
+use super::clock::{entity_time, new_id};
+use super::config::ConfigValidator;
+use chapwasm_runtime::{LimitError, LimitOverrides, ModelComponent, Runtime, RuntimeError, SandboxLimits, sha256_hex};
+use chapwasm_store::{ComponentDeletion, ComponentRow, Store, StoreError};
+use std::sync::Arc;
+
+/// Largest component accepted.
+pub const MAX_COMPONENT_BYTES: usize = 64 << 20;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RegisterError {
+    #[error("Component {0} not found")]
+    NotFound(String),
+    #[error("the component is {size} bytes; the limit is {limit} bytes")]
+    TooLarge { size: usize, limit: usize },
+    #[error("{0}")]
+    Invalid(String),
+    #[error("Component {id} is used by {configs} config(s); delete or re-point them first")]
+    InUse { id: String, configs: i64 },
+    #[error(transparent)]
+    Limits(#[from] LimitError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl MlService {
+    /// The model a config runs: its uploaded component, or the service's default. Either
+    /// runs under the component's own limits when its record has overrides.
+    pub async fn component_for(&self, component_id: Option<&str>) -> Result<ModelComponent, RegisterError> {
+        let row = self.store.find_component(component_id.unwrap_or(self.model.sha256())).await?;
+        let row = match (row, component_id) {
+            (Some(row), _) => row,
+            (None, None) => return Ok(self.model.clone()),
+            (None, Some(id)) => return Err(RegisterError::NotFound(id.to_owned())),
+        };
+        let limits = self.limits_of(&row)?;
+        let model = if row.sha256 == self.model.sha256() {
+            self.model.clone()
+        } else {
+            let wasm =
+                self.store.component_wasm(&row.id).await?.ok_or_else(|| RegisterError::NotFound(row.id.clone()))?;
+            // Compiled once per process: the runtime keeps loaded components by hash.
+            load_component(&self.store, &self.runtime, wasm.into(), row.sha256.clone())
+                .await
+                .map_err(|e| RegisterError::Invalid(e.to_string()))?
+        };
+        Ok(if *model.limits() == limits { model } else { model.with_limits(limits) })
+    }
+
+    /// The model that produced an artifact, by the component hash its record names.
+    pub(super) async fn component_by_sha(&self, sha256: &str) -> Result<ModelComponent, RegisterError> {
+        self.component_for((sha256 != self.model.sha256()).then_some(sha256)).await
+    }
+
+    /// The limits a component's calls run under: the service's, tightened by its overrides.
+    pub fn limits_of(&self, row: &ComponentRow) -> Result<SandboxLimits, RegisterError> {
+        let overrides: LimitOverrides = serde_json::from_str(&row.limits).map_err(|e| {
+            RegisterError::Invalid(format!("stored limits of component {} are unreadable: {e}", row.id))
+        })?;
+        Ok(self.runtime.limits().tightened(&overrides)?)
+    }
+
+    /// Replaces a component's limit overrides (checked against the service's limits).
+    pub async fn set_component_limits(
+        &self,
+        id: &str,
+        overrides: &LimitOverrides,
+    ) -> Result<ComponentRow, RegisterError> {
+        self.runtime.limits().tightened(overrides)?;
+        let row = self.store.find_component(id).await?.ok_or_else(|| RegisterError::NotFound(id.to_owned()))?;
+        let limits = serde_json::to_string(overrides).expect("overrides serialise");
+        self.store.set_component_limits(&row.id, &limits).await?;
+        Ok(ComponentRow { limits, ..row })
+    }
+
+    /// Validates and stores a component; returns its record and whether it is new. Limit
+    /// overrides given with bytes already stored replace that component's overrides.
+    pub async fn register_component(
+        &self,
+        wasm: &[u8],
+        overrides: &LimitOverrides,
+    ) -> Result<(ComponentRow, bool), RegisterError> {
+        if wasm.len() > MAX_COMPONENT_BYTES {
+            return Err(RegisterError::TooLarge { size: wasm.len(), limit: MAX_COMPONENT_BYTES });
+        }
+        self.runtime.limits().tightened(overrides)?;
+        let wasm: Arc<[u8]> = wasm.into();
+        let sha256 = {
+            let wasm = wasm.clone();
+            tokio::task::spawn_blocking(move || sha256_hex(&wasm))
+                .await
+                .map_err(|e| RegisterError::Invalid(format!("hashing the component was aborted: {e}")))?
+        };
+        if let Some(existing) = self.store.find_component(&sha256).await? {
+            if *overrides == LimitOverrides::default() {
+                return Ok((existing, false));
+            }
+            return Ok((self.set_component_limits(&existing.id, overrides).await?, false));
+        }
+        let size_bytes = wasm.len() as i64;
+        let model =
+            load_component(&self.store, &self.runtime, wasm.clone(), sha256.clone()).await.map_err(|e| match e {
+                RuntimeError::InvalidComponent(message) => RegisterError::Invalid(message),
+                other => RegisterError::Invalid(other.to_string()),
+            })?;
+        let description = model.description();
+        ConfigValidator::new(&description.config_schema)
+            .map_err(|e| RegisterError::Invalid(format!("describe() returned an invalid config schema: {e}")))?;
+        let row = ComponentRow {
+            id: new_id(),
+            sha256,
+            name: description.name.clone(),
+            version: description.version.clone(),
+            size_bytes,
+            description: serde_json::to_string(description).expect("description serialises"),
+            limits: serde_json::to_string(overrides).expect("overrides serialise"),
+            created_at: entity_time(),
+        };
+        // Identical uploads racing each other: the first insert wins, the others answer
+        // with its record.
+        match self.store.insert_component(&row, &wasm).await {
+            Ok(()) => Ok((row, true)),
+            Err(error) => match self.store.find_component(&row.sha256).await? {
+                Some(existing) => Ok((existing, false)),
+                None => Err(error.into()),
+            },
+        }
+    }
+
+    /// Deletes a component that no config uses (checked and done in one transaction), and
+    /// forgets its compiled code.
+    pub async fn delete_component(&self, id: &str) -> Result<(), RegisterError> {
+        let row = self.store.find_component(id).await?.ok_or_else(|| RegisterError::NotFound(id.to_owned()))?;
+        match self.store.delete_unused_component(&row.id).await? {
+            ComponentDeletion::Deleted => {}
+            ComponentDeletion::NotFound => return Err(RegisterError::NotFound(id.to_owned())),
+            ComponentDeletion::InUse { configs } => return Err(RegisterError::InUse { id: row.id, configs }),
+        }
+        if row.sha256 != self.model.sha256() {
+            self.store.forget_code_digests(&row.sha256).await?;
+            self.runtime.forget(&row.sha256);
+        }
+        Ok(())
+    }
+}
+
+/// Loads a component through the runtime with its precompiled code verified: the digest
+/// recorded for it (if any) goes in, the digest of freshly written code is recorded.
+pub(crate) async fn load_component(
+    store: &Store,
+    runtime: &Runtime,
+    wasm: Arc<[u8]>,
+    sha256: String,
+) -> Result<ModelComponent, RuntimeError> {
+    let database = |e: StoreError| RuntimeError::Sandbox(format!("cannot read or record a code digest: {e}"));
+    let recorded = match runtime.engine_key() {
+        Some(key) => store.code_digest(&sha256, key).await.map_err(database)?,
+        None => None,
+    };
+    let loaded = runtime.load(wasm, sha256.clone(), recorded).await?;
+    if let (Some(key), Some(digest)) = (runtime.engine_key(), &loaded.code_digest) {
+        store.record_code_digest(&sha256, key, digest).await.map_err(database)?;
+    }
+    Ok(loaded.component)
+}

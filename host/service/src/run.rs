@@ -1,0 +1,257 @@
+//! Running one claimed job: load its inputs, call the guest on a blocking thread (so HTTP
+//! stays responsive), then commit the artifact and the job's end together. A model that
+//! fails still leaves an artifact under the pre-allocated id, with status `failed` and the
+//! guest's error, stdout, stderr and log, so a client can read why.
+
+use super::clock::{entity_time, job_time, metadata_time};
+use super::events::ProgressPublisher;
+use super::horizon::config_for_run;
+use super::predictions;
+use super::{Generation, JobRequest, MlKind, MlRecord, MlService, MlStatus};
+use chapwasm_frames::codec as frame_codec;
+use chapwasm_frames::json::frame_json_bytes;
+use chapwasm_runtime::{Call, CancelToken, GuestOutput, ModelComponent, RuntimeError};
+use chapwasm_store::{ArtifactRow, JobRow, JobStatus};
+use std::sync::Arc;
+
+/// An artifact to write: the record, its parent, and content on success.
+struct Produced {
+    record: MlRecord,
+    parent_id: Option<String>,
+    content: Option<(Vec<u8>, &'static str)>,
+}
+
+enum Outcome {
+    Succeeded(Produced),
+    /// The guest ran and failed: the job fails and a `failed` artifact keeps its output.
+    ModelFailed {
+        produced: Produced,
+        error: String,
+        traceback: String,
+    },
+    /// The job could not even start the guest (its inputs vanished meanwhile).
+    Failed(String),
+}
+
+/// The inputs of one guest call, resolved from the store.
+struct Context {
+    kind: MlKind,
+    config_sha256: String,
+    data_sha256: String,
+    generation: Generation,
+    config_id: String,
+    model_artifact_id: Option<String>,
+}
+
+impl MlService {
+    pub(super) async fn execute(self: &Arc<Self>, job: JobRow) {
+        let cancel = CancelToken::default();
+        let run = super::RunningJob { cancel: cancel.clone(), attempt: job.attempt };
+        self.running.lock().expect("running lock").insert(job.id.clone(), run);
+        let heartbeat = self.heartbeat(job.id.clone(), job.attempt);
+        let clock = std::time::Instant::now();
+        let request = match &job.inputs {
+            Some(bytes) => JobRequest::decode(bytes),
+            None => Err("written by an older version of chapwasm; submit it again".to_owned()),
+        };
+        let decoded = clock.elapsed();
+        let outcome = match request {
+            Ok(request) => self.produce(request, &job.id, cancel).await,
+            Err(e) => Outcome::Failed(format!("the stored job inputs are unreadable: {e}")),
+        };
+        let ran = clock.elapsed();
+        let now = job_time();
+        let mut ended = job.clone_summary();
+        ended.finished_at = Some(now.clone());
+        let stored = match outcome {
+            Outcome::Succeeded(produced) => {
+                ended.status = JobStatus::Completed;
+                let (artifact, link) = artifact_row(&job, produced);
+                self.store.complete_job(&job.id, job.attempt, &now, &artifact, link.as_deref()).await
+            }
+            Outcome::ModelFailed { produced, error, traceback } => {
+                (ended.status, ended.error, ended.error_traceback) =
+                    (JobStatus::Failed, Some(error.clone()), Some(traceback.clone()));
+                let (artifact, link) = artifact_row(&job, produced);
+                let artifact = Some((&artifact, link.as_deref()));
+                self.store.fail_job(&job.id, job.attempt, &now, &error, &traceback, artifact).await
+            }
+            Outcome::Failed(error) => {
+                (ended.status, ended.error, ended.error_traceback) =
+                    (JobStatus::Failed, Some(error.clone()), Some(String::new()));
+                self.store.fail_job(&job.id, job.attempt, &now, &error, "", None).await
+            }
+        };
+        drop(heartbeat);
+        self.running.lock().expect("running lock").remove(&job.id);
+        match stored {
+            // Not written: the job was deleted or taken over; subscribers read the row back.
+            Ok(true) => self.events.publish(super::JobEvent::changed(&ended)),
+            Ok(false) => self.events.publish(super::JobEvent::Changed { job_id: job.id.clone(), job: None }),
+            Err(error) => {
+                tracing::error!(job = %job.id, %error, "cannot record the job's outcome");
+                self.events.publish(super::JobEvent::Changed { job_id: job.id.clone(), job: None });
+            }
+        }
+        let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
+        tracing::debug!(
+            job = %job.id,
+            decode_ms = ms(decoded),
+            run_ms = ms(ran - decoded),
+            store_ms = ms(clock.elapsed() - ran),
+            "job finished"
+        );
+    }
+
+    async fn produce(self: &Arc<Self>, request: JobRequest, job_id: &str, cancel: CancelToken) -> Outcome {
+        let observer = Arc::new(ProgressPublisher { events: self.events.clone(), job_id: job_id.to_owned() });
+        let started = chrono::Utc::now();
+        match request {
+            JobRequest::Train { config_id, data, geo, generation, prediction_periods } => {
+                let config = match self.store.get_config(&config_id).await {
+                    Ok(Some(config)) => config,
+                    Ok(None) => return Outcome::Failed(format!("Config {config_id} not found")),
+                    Err(e) => return Outcome::Failed(e.to_string()),
+                };
+                let model = match self.component_for(config.component_id.as_deref()).await {
+                    Ok(model) => model,
+                    Err(e) => return Outcome::Failed(e.to_string()),
+                };
+                let data_sha256 = sha256_hex(&[&frame_codec::encode(&data)]);
+                let config = config_for_run(&config.data, prediction_periods);
+                let config_sha256 = sha256_hex(&[config.as_bytes()]);
+                let call = model.train(config, data, geo, observer, cancel).await;
+                let context = Context {
+                    kind: MlKind::TrainedModel,
+                    config_sha256,
+                    data_sha256,
+                    generation,
+                    config_id,
+                    model_artifact_id: None,
+                };
+                outcome(&model, call, started, context, |bytes| (bytes, "application/x-chapwasm-model"))
+            }
+            JobRequest::Predict { model_artifact_id, historic, future, geo, generation, prediction_periods } => {
+                let (record, bytes) = match self.trained_model(&model_artifact_id).await {
+                    Ok(found) => found,
+                    Err(e) => return Outcome::Failed(e.to_string()),
+                };
+                let model = match self.component_by_sha(&record.component_sha256).await {
+                    Ok(model) => model,
+                    Err(e) => return Outcome::Failed(e.to_string()),
+                };
+                let config = match self.store.get_config(&record.config_id).await {
+                    Ok(Some(config)) => config,
+                    Ok(None) => return Outcome::Failed(format!("Config {} not found", record.config_id)),
+                    Err(e) => return Outcome::Failed(e.to_string()),
+                };
+                let data_sha256 = sha256_hex(&[&frame_codec::encode(&historic), &frame_codec::encode(&future)]);
+                let config = config_for_run(&config.data, prediction_periods);
+                let config_sha256 = sha256_hex(&[config.as_bytes()]);
+                let future_rows = future.num_rows();
+                let call = model.predict(config, bytes, historic, future, geo, observer, cancel).await;
+                let call = call.and_then(|frame| {
+                    predictions::check(&frame, future_rows)
+                        .map(|()| frame)
+                        .map_err(|e| RuntimeError::InvalidOutput(format!("invalid predictions: {e}")))
+                });
+                let context = Context {
+                    kind: MlKind::Prediction,
+                    config_sha256,
+                    data_sha256,
+                    generation,
+                    config_id: record.config_id,
+                    model_artifact_id: Some(model_artifact_id),
+                };
+                outcome(&model, call, started, context, |frame| {
+                    (frame_json_bytes(&frame), "application/vnd.chapkit.dataframe+json")
+                })
+            }
+        }
+    }
+}
+
+/// Turns a finished guest call into what to store.
+fn outcome<T>(
+    model: &ModelComponent,
+    call: Call<T>,
+    started: chrono::DateTime<chrono::Utc>,
+    context: Context,
+    encode: impl FnOnce(T) -> (Vec<u8>, &'static str),
+) -> Outcome {
+    let completed = chrono::Utc::now();
+    let description = model.description();
+    let output = call.output;
+    let error = call.result.as_ref().err().map(ToString::to_string);
+    let record = MlRecord {
+        chapwasm_ml: context.kind,
+        status: if error.is_some() { MlStatus::Failed } else { MlStatus::Success },
+        error: error.clone(),
+        generation: context.generation,
+        config_id: context.config_id,
+        model_artifact_id: context.model_artifact_id.clone(),
+        model_type: format!("{}@{}", description.name, description.version),
+        component_sha256: model.sha256().to_owned(),
+        config_sha256: context.config_sha256,
+        data_sha256: context.data_sha256,
+        started_at: metadata_time(started),
+        completed_at: metadata_time(completed),
+        duration_seconds: ((completed - started).num_microseconds().unwrap_or(0) as f64 / 1e4).round() / 100.0,
+        log: log_text(&output),
+        stdout: output.stdout.clone(),
+        stderr: output.stderr.clone(),
+    };
+    let parent_id = context.model_artifact_id;
+    match call.result {
+        Ok(value) => Outcome::Succeeded(Produced { record, parent_id, content: Some(encode(value)) }),
+        Err(_) => Outcome::ModelFailed {
+            produced: Produced { record, parent_id, content: None },
+            error: error.unwrap_or_default(),
+            traceback: traceback(&output),
+        },
+    }
+}
+
+/// The artifact row for the job's pre-allocated id, and the config to link a root to.
+fn artifact_row(job: &JobRow, produced: Produced) -> (ArtifactRow, Option<String>) {
+    let level = if produced.parent_id.is_some() { 1 } else { 0 };
+    let link = (level == 0).then(|| produced.record.config_id.clone());
+    let created = entity_time();
+    let (content, content_type) = match produced.content {
+        Some((bytes, kind)) => (Some(bytes), Some(kind.to_owned())),
+        None => (None, None),
+    };
+    let artifact = ArtifactRow {
+        id: job.artifact_id.clone(),
+        parent_id: produced.parent_id,
+        level,
+        data: serde_json::to_string(&produced.record).expect("record serialises"),
+        content,
+        content_type,
+        tags: "[]".into(),
+        created_at: created.clone(),
+        updated_at: created,
+    };
+    (artifact, link)
+}
+
+fn log_text(output: &GuestOutput) -> String {
+    output.logs.iter().map(|r| format!("[{:?}] {}\n", r.level, r.message)).collect()
+}
+
+/// The guest's own account of a failure: its log, stdout and stderr.
+fn traceback(output: &GuestOutput) -> String {
+    format!("--- log ---\n{}--- stdout ---\n{}\n--- stderr ---\n{}", log_text(output), output.stdout, output.stderr)
+}
+
+/// Hex SHA-256 of the concatenated parts, each prefixed by its length (so the parts'
+/// boundaries count).
+fn sha256_hex(parts: &[&[u8]]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    for part in parts {
+        hasher.update((part.len() as u64).to_le_bytes());
+        hasher.update(part);
+    }
+    hasher.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}

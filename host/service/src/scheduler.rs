@@ -1,0 +1,47 @@
+//! The scheduler: claims pending jobs from the store (under a lease) while a concurrency
+//! slot is free and runs each on its own task. Woken by submissions and rescues; stops
+//! claiming when the service drains.
+
+use super::MlService;
+use super::clock::job_time;
+use chapwasm_store::Backend;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The longest an idle scheduler on PostgreSQL waits before looking for pending jobs anyway.
+const IDLE_POLL: Duration = Duration::from_secs(1);
+
+pub(super) async fn run(service: Arc<MlService>) {
+    loop {
+        let slot = service.slots.clone().acquire_owned().await.expect("semaphore never closes");
+        if service.is_draining() {
+            return;
+        }
+        let lease_until = service.lease_until();
+        match service.store.claim_next_job(&job_time(), &service.replica, &lease_until).await {
+            Ok(Some(job)) => {
+                service.events.publish(super::JobEvent::changed(&job));
+                let service = service.clone();
+                tokio::spawn(async move {
+                    service.execute(job).await;
+                    drop(slot);
+                });
+            }
+            Ok(None) => {
+                drop(slot);
+                // Woken by submissions here or elsewhere (NOTIFY) and by rescues. On a
+                // shared database a poll also catches what a lost notification would
+                // leave waiting; an embedded one has no other writer.
+                match service.store.backend() {
+                    Backend::Postgres => drop(tokio::time::timeout(IDLE_POLL, service.wakeup.notified()).await),
+                    Backend::Sqlite => service.wakeup.notified().await,
+                }
+            }
+            Err(error) => {
+                drop(slot);
+                tracing::error!(%error, "cannot claim jobs; retrying in 1 s");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
+    }
+}

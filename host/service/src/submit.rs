@@ -1,0 +1,156 @@
+//! Accepting a job: check everything that can be checked before running (the config or
+//! model exists, frames parse), then commit the job row. A 202 means this committed.
+
+use super::clock::{job_time, new_id};
+use super::{Generation, MlKind, MlRecord, MlService, MlStatus, horizon};
+use chapwasm_frames::codec as frame_codec;
+use chapwasm_sdk::DataFrame;
+use chapwasm_store::{JobRow, JobStatus, StoreError};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Everything a job needs to run, stored in its row (so it survives a restart) in a
+/// compact binary form: frames as typed columns (`frame_codec`), parsed once at the door.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum JobRequest {
+    Train {
+        config_id: String,
+        #[serde(with = "frame_codec::field")]
+        data: DataFrame,
+        /// GeoJSON text.
+        geo: Option<String>,
+        generation: Generation,
+        /// From `run_info`; replaced at submission by the decided horizon.
+        #[serde(default)]
+        prediction_periods: Option<u64>,
+    },
+    Predict {
+        model_artifact_id: String,
+        #[serde(with = "frame_codec::field")]
+        historic: DataFrame,
+        #[serde(with = "frame_codec::field")]
+        future: DataFrame,
+        geo: Option<String>,
+        generation: Generation,
+        #[serde(default)]
+        prediction_periods: Option<u64>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Submitted {
+    pub job_id: String,
+    pub artifact_id: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SubmitError {
+    #[error("Config {0} not found")]
+    ConfigNotFound(String),
+    #[error("Model artifact {0} not found")]
+    ModelNotFound(String),
+    #[error("Artifact {0} is not a trained model")]
+    NotAModel(String),
+    #[error("Cannot predict with artifact {0}: its training failed")]
+    FailedModel(String),
+    #[error("{message}")]
+    InvalidFrame { field: &'static str, message: String },
+    #[error("{0}")]
+    Horizon(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl JobRequest {
+    /// The bytes stored in the job's row.
+    pub fn encode(&self) -> Vec<u8> {
+        postcard::to_allocvec(self).expect("a job request encodes")
+    }
+
+    /// A request from its stored bytes.
+    pub fn decode(bytes: &[u8]) -> Result<Self, String> {
+        postcard::from_bytes(bytes).map_err(|e| e.to_string())
+    }
+}
+
+impl MlService {
+    /// Checks a request and commits it as a pending job.
+    pub async fn submit(&self, mut request: JobRequest) -> Result<Submitted, SubmitError> {
+        let kind = self.check(&mut request).await?;
+        // The artifact id is allocated first, as chapkit does (consecutive ULIDs).
+        let artifact_id = new_id();
+        let job = JobRow {
+            id: new_id(),
+            kind: kind.to_owned(),
+            status: JobStatus::Pending,
+            inputs: Some(request.encode()),
+            artifact_id: artifact_id.clone(),
+            submitted_at: job_time(),
+            started_at: None,
+            finished_at: None,
+            error: None,
+            error_traceback: None,
+            attempt: 0,
+        };
+        self.store.insert_job(&job).await?;
+        self.events.publish(super::JobEvent::changed(&job));
+        self.wakeup.notify_one();
+        Ok(Submitted { job_id: job.id, artifact_id })
+    }
+
+    /// Everything `submit` checks, without creating anything (`$validate`); fills in the
+    /// decided horizon. Returns the job kind.
+    pub async fn check(&self, request: &mut JobRequest) -> Result<&'static str, SubmitError> {
+        Ok(match request {
+            JobRequest::Train { config_id, prediction_periods, .. } => {
+                let config = self.store.get_config(config_id).await?;
+                let config = config.ok_or_else(|| SubmitError::ConfigNotFound(config_id.clone()))?;
+                *prediction_periods = self.horizon(*prediction_periods, None, &config.data)?;
+                "train"
+            }
+            JobRequest::Predict { model_artifact_id, future, prediction_periods, .. } => {
+                let record = self.trained_model_record(model_artifact_id).await?;
+                let config = self.store.get_config(&record.config_id).await?;
+                let config = config.ok_or_else(|| SubmitError::ConfigNotFound(record.config_id.clone()))?;
+                *prediction_periods = self.horizon(*prediction_periods, Some(future), &config.data)?;
+                "predict"
+            }
+        })
+    }
+
+    /// The record of a trained-model artifact, without loading the model bytes.
+    pub(super) async fn trained_model_record(&self, id: &str) -> Result<MlRecord, SubmitError> {
+        let artifact = self.store.get_artifact_summary(id).await?;
+        let artifact = artifact.ok_or_else(|| SubmitError::ModelNotFound(id.to_owned()))?;
+        match serde_json::from_str::<MlRecord>(&artifact.data).ok() {
+            Some(record) if record.chapwasm_ml == MlKind::TrainedModel && record.status == MlStatus::Failed => {
+                Err(SubmitError::FailedModel(id.to_owned()))
+            }
+            Some(record) if record.chapwasm_ml == MlKind::TrainedModel => Ok(record),
+            _ => Err(SubmitError::NotAModel(id.to_owned())),
+        }
+    }
+
+    /// The record and bytes of a trained-model artifact (what a predict job runs on).
+    pub(super) async fn trained_model(&self, id: &str) -> Result<(MlRecord, Vec<u8>), SubmitError> {
+        let record = self.trained_model_record(id).await?;
+        let artifact = self.store.get_artifact(id).await?;
+        let bytes = artifact.and_then(|a| a.content).ok_or_else(|| SubmitError::NotAModel(id.to_owned()))?;
+        Ok((record, bytes))
+    }
+}
+
+impl MlService {
+    /// Decides and checks the horizon (see `horizon`).
+    fn horizon(
+        &self,
+        run_info: Option<u64>,
+        future: Option<&chapwasm_sdk::DataFrame>,
+        config: &str,
+    ) -> Result<Option<u64>, SubmitError> {
+        let config: Value = serde_json::from_str(config).unwrap_or(Value::Null);
+        let Some((periods, source)) = horizon::decide(run_info, future, &config) else { return Ok(None) };
+        horizon::check(periods, source, self.horizon).map_err(SubmitError::Horizon)?;
+        Ok(Some(periods))
+    }
+}

@@ -1,0 +1,114 @@
+//! Component rows: uploaded `.wasm` bytes keyed by SHA-256, with what `describe()` said.
+
+use super::{Store, StoreError};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ComponentRow {
+    pub id: String,
+    pub sha256: String,
+    pub name: String,
+    pub version: String,
+    pub size_bytes: i64,
+    /// JSON of the component's description.
+    pub description: String,
+    /// JSON of the component's limit overrides (`{}` for none).
+    pub limits: String,
+    pub created_at: String,
+}
+
+/// What `delete_unused_component` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ComponentDeletion {
+    Deleted,
+    NotFound,
+    InUse { configs: i64 },
+}
+
+fn row(r: AnyRow) -> Result<ComponentRow, sqlx::Error> {
+    Ok(ComponentRow {
+        id: r.try_get("id")?,
+        sha256: r.try_get("sha256")?,
+        name: r.try_get("name")?,
+        version: r.try_get("version")?,
+        size_bytes: r.try_get("size_bytes")?,
+        description: r.try_get("description")?,
+        limits: r.try_get("limits")?,
+        created_at: r.try_get("created_at")?,
+    })
+}
+
+macro_rules! columns {
+    () => {
+        "id, sha256, name, version, size_bytes, description, limits, created_at"
+    };
+}
+
+impl Store {
+    pub async fn insert_component(&self, component: &ComponentRow, wasm: &[u8]) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO components (id, sha256, name, version, size_bytes, description, limits, wasm, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(&component.id)
+        .bind(&component.sha256)
+        .bind(&component.name)
+        .bind(&component.version)
+        .bind(component.size_bytes)
+        .bind(&component.description)
+        .bind(&component.limits)
+        .bind(wasm)
+        .bind(&component.created_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// A component by id or by SHA-256.
+    pub async fn find_component(&self, id_or_sha256: &str) -> Result<Option<ComponentRow>, StoreError> {
+        let found = sqlx::query(concat!("SELECT ", columns!(), " FROM components WHERE id = $1 OR sha256 = $1"))
+            .bind(id_or_sha256)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(found.map(row).transpose()?)
+    }
+
+    pub async fn component_wasm(&self, id: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let found =
+            sqlx::query("SELECT wasm FROM components WHERE id = $1").bind(id).fetch_optional(&self.pool).await?;
+        Ok(found.map(|r| r.try_get("wasm")).transpose()?)
+    }
+
+    pub async fn list_components(&self) -> Result<Vec<ComponentRow>, StoreError> {
+        let rows =
+            sqlx::query(concat!("SELECT ", columns!(), " FROM components ORDER BY id")).fetch_all(&self.pool).await?;
+        Ok(rows.into_iter().map(row).collect::<Result<_, _>>()?)
+    }
+
+    /// Replaces a component's limit overrides.
+    pub async fn set_component_limits(&self, id: &str, limits: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query("UPDATE components SET limits = $1 WHERE id = $2")
+            .bind(limits)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Deletes a component unless a config names it, checked and done in one transaction.
+    pub async fn delete_unused_component(&self, id: &str) -> Result<ComponentDeletion, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let users: i64 = sqlx::query("SELECT COUNT(*) AS n FROM configs WHERE component_id = $1")
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("n")?;
+        if users > 0 {
+            return Ok(ComponentDeletion::InUse { configs: users });
+        }
+        let done = sqlx::query("DELETE FROM components WHERE id = $1").bind(id).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(if done.rows_affected() > 0 { ComponentDeletion::Deleted } else { ComponentDeletion::NotFound })
+    }
+}

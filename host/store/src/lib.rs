@@ -1,0 +1,117 @@
+//! The store: every durable record (configs, artifacts, jobs) in one SQL database through
+//! sqlx's `Any` driver, so SQLite (default; in memory or a file) and PostgreSQL share the
+//! same queries (`$N` placeholders, portable types) and the same migrations.
+//!
+//! No HTTP and no JSON wire shapes here: rows in, rows out. Every job state change is one
+//! statement or one transaction.
+
+mod artifacts;
+mod components;
+mod configs;
+mod jobs;
+mod leases;
+mod notifications;
+mod precompiled;
+mod url;
+
+pub use artifacts::{ArtifactChangeError, ArtifactRow, LinkError};
+pub use components::{ComponentDeletion, ComponentRow};
+pub use configs::ConfigRow;
+pub use jobs::{JobRow, JobStatus};
+pub use leases::Rescued;
+pub use notifications::Listener;
+pub use url::Backend;
+
+use sqlx::AnyPool;
+use sqlx::any::AnyPoolOptions;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migrations: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("unsupported database URL `{0}`: use `:memory:`, a SQLite file path, `sqlite://…` or `postgres://…`")]
+    UnsupportedUrl(String),
+}
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// A handle on the database; cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+    url: String,
+}
+
+impl Store {
+    /// Opens (creating if needed) and migrates the database. `url` is `:memory:` (the
+    /// default: lost on exit), a file path such as `ml.db`, a `sqlite://` URL, or a
+    /// `postgres://` URL (several replicas may share that one).
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        sqlx::any::install_default_drivers();
+        let target = url::parse(url)?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(target.max_connections)
+            .min_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    use sqlx::Executor;
+                    if target.backend == Backend::Postgres {
+                        return Ok(());
+                    }
+                    conn.execute("PRAGMA foreign_keys = ON").await?;
+                    conn.execute("PRAGMA busy_timeout = 30000").await?;
+                    if target.file {
+                        // Large pages for large rows (frames, artifacts): fewer overflow
+                        // pages per blob. Takes effect when the file is created.
+                        conn.execute("PRAGMA page_size = 16384").await?;
+                        conn.execute("PRAGMA journal_mode = WAL").await?;
+                        conn.execute("PRAGMA synchronous = NORMAL").await?;
+                        // No checkpoint inside a commit (it would fsync on a request's
+                        // path); `checkpoint_in_background` does them instead.
+                        conn.execute("PRAGMA wal_autocheckpoint = 0").await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect(&target.url)
+            .await?;
+        MIGRATOR.run(&pool).await?;
+        let store = Self { pool, backend: target.backend, url: target.url.clone() };
+        if target.file {
+            store.checkpoint_in_background();
+        }
+        Ok(store)
+    }
+
+    /// Copies the SQLite write-ahead log into the database file every second, off the
+    /// request path (a large artifact would otherwise make its commit wait for the fsyncs
+    /// of a checkpoint). Stops when the pool is closed.
+    fn checkpoint_in_background(&self) {
+        let pool = self.pool.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(1));
+            every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            while !pool.is_closed() {
+                every.tick().await;
+                if let Err(error) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&pool).await {
+                    tracing::warn!(%error, "WAL checkpoint failed");
+                }
+            }
+        });
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// `SELECT 1`: the health check.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+}
