@@ -58,6 +58,9 @@ async fn an_upload_asleep_in_describe_is_rejected_at_describes_time_limit() {
     assert_eq!(problem["detail"], "describe() failed: time limit of 1 s exceeded", "{problem}");
     assert!(started.elapsed() < Duration::from_secs(10));
     assert_eq!(app.get_json("/health").await["status"], "healthy");
+    // Running out of a limit is not held against the bytes: a later upload tries again.
+    assert_eq!(app.upload(plugin_bytes("drowsy"), "").await.status(), 422);
+    assert_eq!(app.get_json("/api/v1/system").await["components"]["rejections_remembered"], 0);
 }
 
 /// SIGTERM with a guest asleep for an hour: the server hands the job back after its grace

@@ -158,3 +158,31 @@ fn tempdir() -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+/// Someone who can write the cache directory puts a FIFO where a component's code was: a
+/// restarted server neither blocks on it nor loads it, and compiles the component again.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_fifo_in_the_cache_directory_is_not_read() {
+    let dir = tempdir();
+    let cache_dir = dir.join("cache");
+    let settings = || AppSettings {
+        cache_dir: Some(cache_dir.clone()),
+        database_url: dir.join("ml.db").to_str().unwrap().to_owned(),
+        ..AppSettings::default()
+    };
+    let config_id = {
+        let app = spawn_app_with(settings()).await;
+        let component = app.upload_plugin("scaled-regression", "").await;
+        app.config_of(&component, json!({})).await
+    };
+    for file in cached_files(&cache_dir) {
+        std::fs::remove_file(&file).unwrap();
+        assert!(std::process::Command::new("mkfifo").arg(&file).status().unwrap().success());
+    }
+    let app = spawn_app_with(settings()).await;
+    let frame = json!({"columns": ["a", "disease_cases"], "data": [[1.0, 2.0], [2.0, 4.0], [3.0, 6.1]]});
+    let job_id = app.submit_train(&config_id, &frame).await;
+    let job = app.wait_for_job_within(&job_id, Duration::from_secs(20)).await;
+    assert_eq!(job["status"], "completed", "{job}");
+    assert_eq!(compile_stats(&app).await["loaded_precompiled"], 0);
+}

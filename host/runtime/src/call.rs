@@ -12,6 +12,7 @@ use super::bindings::ModelRunner;
 use super::bindings::ModelRunnerPre;
 use super::cancel::CancelToken;
 use super::error::RuntimeError;
+use super::guest_text::{ERROR_MESSAGE_BYTES, truncated};
 use super::limits::{DESCRIPTION_BYTES, SandboxLimits, bytes};
 use super::output::{CallObserver, GuestOutput};
 use super::sandbox::SandboxState;
@@ -35,6 +36,10 @@ impl<T> Call<T> {
         Call { result: Err(error), output: GuestOutput::default() }
     }
 }
+
+/// Most component-model handles (resources) a call may hold at once: a model needs a few
+/// (streams, pollables); each costs host memory.
+const MAX_COMPONENT_HANDLES: usize = 10_000;
 
 /// Which export a call runs: it decides the call's transfer budget and what exceeding
 /// that budget means.
@@ -104,6 +109,7 @@ impl Guest {
         let mut store = Store::new(&self.engine, SandboxState::new(&limits, observer));
         store.limiter(|state| state.limiter());
         store.set_hostcall_fuel(limits.transfer_budget(kind.output_limit(&limits)));
+        store.set_max_component_handles(MAX_COMPONENT_HANDLES);
         if let Some(fuel) = limits.fuel
             && let Err(e) = store.set_fuel(fuel)
         {
@@ -154,7 +160,12 @@ fn classify(error: &wasmtime::Error, kind: CallKind, limits: &SandboxLimits, out
             RuntimeError::Panic { message: output.last_error().expect("checked").to_owned() }
         }
         Some(trap) => RuntimeError::Trap { trap: trap.to_string(), last_error: output.last_error().map(str::to_owned) },
-        None => RuntimeError::Trap { trap: format!("{error:#}"), last_error: output.last_error().map(str::to_owned) },
+        // wasmtime's text carries a backtrace with names from the guest's name section:
+        // guest-controlled, so cut like any other guest text.
+        None => RuntimeError::Trap {
+            trap: truncated(&format!("{error:#}"), ERROR_MESSAGE_BYTES),
+            last_error: output.last_error().map(str::to_owned),
+        },
     }
 }
 
@@ -163,5 +174,6 @@ fn classify(error: &wasmtime::Error, kind: CallKind, limits: &SandboxLimits, out
 /// the only handle; `guest_sizes::a_model_over_its_limit_fails_with_our_message` (and the
 /// frame test in `hostile.rs`) fail if it changes.
 fn is_over_transfer_budget(error: &wasmtime::Error) -> bool {
-    error.chain().any(|cause| cause.to_string().contains("fuel allocated for hostcalls has been exhausted"))
+    // The root cause only: the chain also holds the backtrace, whose names the guest picks.
+    error.root_cause().to_string().ends_with("fuel allocated for hostcalls has been exhausted")
 }

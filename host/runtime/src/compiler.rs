@@ -8,6 +8,7 @@
 //! engine accepts; it reaches the parent through a pipe, never through the disk.
 
 use super::error::RuntimeError;
+use super::guest_text::{ERROR_MESSAGE_BYTES, truncated};
 use super::limits::bytes;
 use std::io::{Read, Write};
 use std::path::PathBuf;
@@ -88,48 +89,72 @@ pub(crate) async fn compile_in_child(
     // SAFETY: `setrlimit` is async-signal-safe; nothing else runs between fork and exec.
     unsafe {
         command.pre_exec(move || {
-            let limit = libc::rlimit { rlim_cur: address_space, rlim_max: address_space };
-            if libc::setrlimit(libc::RLIMIT_AS, &limit) != 0 {
+            let memory = libc::rlimit { rlim_cur: address_space, rlim_max: address_space };
+            // No core files: a worker killed for its memory would otherwise write gigabytes.
+            let no_core = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+            if libc::setrlimit(libc::RLIMIT_AS, &memory) != 0 || libc::setrlimit(libc::RLIMIT_CORE, &no_core) != 0 {
                 return Err(std::io::Error::last_os_error());
             }
             Ok(())
         });
     }
     let mut child = command.spawn().map_err(|e| sandbox("cannot start", e))?;
-    let mut stdin = child.stdin.take().expect("piped");
+    let (mut stdin, stdout, stderr) =
+        (child.stdin.take().expect("piped"), child.stdout.take().expect("piped"), child.stderr.take().expect("piped"));
     let input = wasm.to_vec();
-    let feed = async move {
-        use tokio::io::AsyncWriteExt;
-        let _ = stdin.write_all(&input).await;
+    let code_cap = max_code_bytes(wasm.len());
+    let run = async {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let feed = async move {
+            let _ = stdin.write_all(&input).await;
+        };
+        let mut code = Vec::new();
+        let mut report = Vec::new();
+        // Reads are capped: past the cap the worker blocks and the time limit ends it.
+        let (mut stdout, mut stderr) = (stdout.take(code_cap as u64 + 1), stderr.take(WORKER_REPORT_BYTES));
+        let read_code = stdout.read_to_end(&mut code);
+        let read_report = stderr.read_to_end(&mut report);
+        let (_, read_code, _, status) = tokio::join!(feed, read_code, read_report, child.wait());
+        (read_code.map(|_| code), report, status)
     };
-    let finished = tokio::time::timeout(limits.time_limit, async {
-        let (_, output) = tokio::join!(feed, child.wait_with_output());
-        output
-    })
-    .await;
-    let output = match finished {
-        Ok(output) => output.map_err(|e| sandbox("cannot wait for", e))?,
+    let (code, report, status) = match tokio::time::timeout(limits.time_limit, run).await {
+        Ok(done) => done,
         // The child is killed as the future holding it is dropped (`kill_on_drop`).
         Err(_) => {
-            return Err(RuntimeError::InvalidComponent(format!(
+            return Err(RuntimeError::LoadFailed(format!(
                 "compiling took longer than the compile time limit of {} s",
                 limits.time_limit.as_secs_f64()
             )));
         }
     };
-    if output.status.success() {
-        return Ok(output.stdout);
+    let status = status.map_err(|e| sandbox("cannot wait for", e))?;
+    let code = code.map_err(|e| sandbox("cannot read from", e))?;
+    if status.success() && code.len() <= code_cap {
+        return Ok(code);
     }
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let reason = stderr.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("").trim();
-    if reason.contains("memory allocation") || reason.contains("out of memory") || output.status.code().is_none() {
-        return Err(RuntimeError::InvalidComponent(format!(
+    if status.success() {
+        return Err(RuntimeError::LoadFailed(format!("the compiled code is larger than {}", bytes(code_cap))));
+    }
+    let report = String::from_utf8_lossy(&report);
+    let reason = report.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("").trim();
+    if reason.contains("memory allocation") || reason.contains("out of memory") || status.code().is_none() {
+        return Err(RuntimeError::LoadFailed(format!(
             "compiling needed more than the compile memory limit of {}",
             bytes(limits.memory_bytes)
         )));
     }
-    Err(RuntimeError::InvalidComponent(reason.trim_start_matches("Error: ").to_owned()))
+    // The worker said why the bytes do not compile: that is the component's fault.
+    Err(RuntimeError::InvalidComponent(truncated(reason.trim_start_matches("Error: "), ERROR_MESSAGE_BYTES)))
 }
+
+/// The most machine code a worker may hand back: generous against what Cranelift emits
+/// for the input (a few times its size), bounded all the same.
+fn max_code_bytes(wasm_bytes: usize) -> usize {
+    wasm_bytes.saturating_mul(16).saturating_add(64 << 20)
+}
+
+/// The most of a worker's stderr read (its error message).
+const WORKER_REPORT_BYTES: u64 = 64 << 10;
 
 /// The subcommand the child runs.
 pub const WORKER_COMMAND: &str = "compile-worker";

@@ -66,10 +66,17 @@ impl ModelComponent {
                 runner.call_describe(store).await
             })
             .await;
+        // What the component did (trapped, panicked, described itself badly) is a
+        // rejection; running out of a limit, or the host failing, is not held against it.
         let description = described.and_then(description).result.map_err(|e| match e {
             RuntimeError::InvalidComponent(message) => {
                 RuntimeError::InvalidComponent(format!("describe() failed: {message}"))
             }
+            RuntimeError::TimeLimit { .. }
+            | RuntimeError::MemoryLimit { .. }
+            | RuntimeError::FuelLimit { .. }
+            | RuntimeError::Canceled
+            | RuntimeError::Sandbox(_) => RuntimeError::LoadFailed(format!("describe() failed: {e}")),
             other => RuntimeError::InvalidComponent(format!("describe() failed: {other}")),
         })?;
         Ok(Self { guest, sha256: sha256.into(), description: Arc::new(description), limits })
@@ -134,11 +141,12 @@ impl ModelComponent {
             runner.call_predict(store, &config_json, &model, &historic, &future, geo.as_deref()).await
         };
         let call = self.guest.call(CallKind::Predict, self.limits, observer, cancel, export).await;
-        call.and_then(|returned| match returned.map_err(model_error)? {
-            frame if frame_bytes(&frame) > limit => {
-                Err(RuntimeError::FrameSizeLimit { limit, size: Some(frame_bytes(&frame)) })
+        call.and_then(|returned| {
+            let frame = returned.map_err(model_error)?;
+            match frame_bytes(&frame) {
+                size if size > limit => Err(RuntimeError::FrameSizeLimit { limit, size: Some(size) }),
+                _ => frame_from_wit(frame),
             }
-            frame => frame_from_wit(frame),
         })
     }
 }

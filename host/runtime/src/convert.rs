@@ -1,9 +1,9 @@
 //! Conversions between the shared `DataFrame` and the generated WIT types (host side).
 //! Frames move in by value (no copy of the column vectors). A frame coming out of a guest
 //! is checked against the contract before the host builds anything from it: every column
-//! holds `num_rows` values, every bitmap `ceil(num_rows / 8)` bytes, names are short and
-//! unique (one pass, hashed) — so a guest that claims four billion rows costs a
-//! comparison, not four gigabytes.
+//! holds `num_rows` values, every bitmap `ceil(num_rows / 8)` bytes, names are short — so
+//! a guest that claims four billion rows costs a comparison, not four gigabytes — and
+//! names are unique (`DataFrame::from_parts`: one hashed pass).
 
 use super::bindings::chap::model::types as wit;
 use super::description::{ModelDescription, PeriodType};
@@ -11,7 +11,6 @@ use super::error::RuntimeError;
 use super::guest_text::{ERROR_MESSAGE_BYTES, truncate_owned};
 use super::limits::bytes;
 use chapwasm_sdk::{Column, DataFrame, ErrorKind, ModelError, Values, pack_validity, unpack_validity};
-use std::collections::HashSet;
 
 /// The longest column name a guest may return.
 pub const MAX_COLUMN_NAME_BYTES: usize = 1 << 10;
@@ -48,7 +47,6 @@ fn values_len(values: &wit::ColumnValues) -> usize {
 pub(crate) fn frame_from_wit(frame: wit::DataFrame) -> Result<DataFrame, RuntimeError> {
     let rows = frame.num_rows as usize;
     let invalid = |message: String| Err(RuntimeError::InvalidOutput(message));
-    let mut names = HashSet::with_capacity(frame.columns.len());
     for column in &frame.columns {
         let name = &column.name;
         if name.len() > MAX_COLUMN_NAME_BYTES {
@@ -57,9 +55,6 @@ pub(crate) fn frame_from_wit(frame: wit::DataFrame) -> Result<DataFrame, Runtime
                 name.len(),
                 bytes(MAX_COLUMN_NAME_BYTES)
             ));
-        }
-        if !names.insert(name.as_str()) {
-            return invalid(format!("duplicate column `{name}`"));
         }
         let len = values_len(&column.values);
         if len != rows {

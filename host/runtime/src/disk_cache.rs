@@ -34,9 +34,10 @@ impl DiskCache {
         DirBuilder::new().recursive(true).mode(0o700).create(&dir)?;
         // A directory that existed before is made private too.
         std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))?;
-        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        let mut hasher = Sha256Hasher(Sha256::new());
         engine.precompile_compatibility_hash().hash(&mut hasher);
-        let engine_key = format!("{:016x}", hasher.finish());
+        let engine_key = hex(&hasher.0.finalize()[..8]);
+        sweep_stale_temporaries(&dir);
         Ok(Self { dir, engine_key, max_bytes })
     }
 
@@ -54,7 +55,7 @@ impl DiskCache {
     /// deleted and `None` returned: the caller compiles.
     pub(crate) fn load(&self, engine: &Engine, sha256: &str, expected: Option<&str>) -> Option<Component> {
         let path = self.path(sha256);
-        let bytes = std::fs::read(&path).ok()?;
+        let bytes = read_regular_file(&path, self.max_bytes)?;
         if expected != Some(hex(&Sha256::digest(&bytes)).as_str()) {
             tracing::warn!(path = %path.display(), "discarding precompiled code that does not match its recorded digest");
             let _ = std::fs::remove_file(&path);
@@ -134,6 +135,50 @@ impl DiskCache {
                 total -= size;
             }
         }
+    }
+}
+
+/// Reads a cache file only if it is a regular file (no symlink, FIFO or device: opened
+/// without following links and without blocking) of at most `max_bytes`.
+fn read_regular_file(path: &std::path::Path, max_bytes: u64) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let file = OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK).open(path).ok()?;
+    let metadata = file.metadata().ok()?;
+    if !metadata.is_file() || metadata.len() > max_bytes {
+        tracing::warn!(path = %path.display(), "ignoring a cache entry that is not a regular file within the cache's size");
+        return None;
+    }
+    let mut bytes = Vec::with_capacity(metadata.len() as usize);
+    file.take(max_bytes).read_to_end(&mut bytes).ok()?;
+    Some(bytes)
+}
+
+/// Deletes temporary files a crashed writer left, once they are an hour old (a writer on
+/// another replica may still be filling a younger one).
+fn sweep_stale_temporaries(dir: &std::path::Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let stale = |entry: &std::fs::DirEntry| {
+        let modified = entry.metadata().and_then(|m| m.modified()).ok();
+        modified.and_then(|m| m.elapsed().ok()).is_some_and(|age| age > std::time::Duration::from_secs(3600))
+    };
+    for entry in entries.flatten() {
+        if entry.path().extension().is_some_and(|e| e == "tmp") && stale(&entry) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// Feeds `Hash` input into SHA-256: a key that stays the same across Rust releases
+/// (`DefaultHasher`'s output may change between them).
+struct Sha256Hasher(Sha256);
+
+impl Hasher for Sha256Hasher {
+    fn write(&mut self, bytes: &[u8]) {
+        self.0.update(bytes);
+    }
+
+    fn finish(&self) -> u64 {
+        unreachable!("only `finalize` is used")
     }
 }
 

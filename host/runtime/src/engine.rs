@@ -1,8 +1,11 @@
 //! `Runtime`: one wasmtime `Engine` and linker for the whole process, and the loading of
 //! components as bounded work. A component is compiled once however many jobs run it and
-//! however many uploads of it arrive at once (single flight per SHA-256); compiles run
-//! one at a time by default, on a blocking thread; a rejected upload is remembered by its
-//! hash and not compiled again; both caches are bounded. Precompiled code comes from the
+//! however many uploads of it arrive at once (single flight per SHA-256); loads — compile
+//! (or verified precompiled code) plus `describe()` — run one at a time by default; a
+//! component rejected for what it *is* (invalid, not a model, a bad description) is
+//! remembered by its hash and not compiled again, while one that ran out of a limit
+//! (`LoadFailed`: time, memory, the compile process) is not, so a busy moment cannot
+//! blacklist a good component; both caches are bounded. Precompiled code comes from the
 //! disk cache only when it matches the digest the caller recorded (`disk_cache.rs`).
 
 use super::bounded_map::BoundedMap;
@@ -36,8 +39,8 @@ pub struct RuntimeSettings {
     pub cache_dir: Option<std::path::PathBuf>,
     /// Most bytes of precompiled code kept on disk.
     pub cache_max_bytes: u64,
-    /// Most components compiled at once.
-    pub max_concurrent_compiles: usize,
+    /// Most components loaded (compiled or read, then described) at once.
+    pub max_concurrent_loads: usize,
     /// Where components are compiled (uploads are untrusted: a child process, bounded).
     pub compiler: Compiler,
 }
@@ -49,7 +52,7 @@ impl Default for RuntimeSettings {
             describe_limits: DescribeLimits::default(),
             cache_dir: None,
             cache_max_bytes: 1 << 30,
-            max_concurrent_compiles: 1,
+            max_concurrent_loads: 1,
             compiler: Compiler::InProcess,
         }
     }
@@ -85,7 +88,8 @@ pub struct Runtime {
     rejected: Mutex<BoundedMap<RuntimeError>>,
     /// Loads under way, by SHA-256: later callers for the same bytes await the first.
     in_flight: Mutex<HashMap<String, Arc<Flight>>>,
-    compiles: Semaphore,
+    /// Loads under way (compile + describe), at most `max_concurrent_loads`.
+    loads: Semaphore,
     disk: Option<Arc<DiskCache>>,
     stats: Mutex<CompileStats>,
 }
@@ -113,7 +117,7 @@ impl Runtime {
             loaded: Mutex::new(BoundedMap::new(LOADED_CAPACITY)),
             rejected: Mutex::new(BoundedMap::new(REJECTED_CAPACITY)),
             in_flight: Mutex::new(HashMap::new()),
-            compiles: Semaphore::new(settings.max_concurrent_compiles.max(1)),
+            loads: Semaphore::new(settings.max_concurrent_loads.max(1)),
             disk,
             stats: Mutex::new(CompileStats::default()),
             settings,
@@ -146,12 +150,10 @@ impl Runtime {
             return Err(rejection);
         }
         let flight = self.in_flight.lock().expect("in-flight lock").entry(sha256.clone()).or_default().clone();
-        let loaded = flight.get_or_init(|| self.load_uncached(sha256.clone(), wasm, code_digest)).await.clone();
-        let mut in_flight = self.in_flight.lock().expect("in-flight lock");
-        if in_flight.get(&sha256).is_some_and(|current| Arc::ptr_eq(current, &flight)) {
-            in_flight.remove(&sha256);
-        }
-        loaded
+        // Removes the entry when this caller is done or gives up (a client that
+        // disconnects), unless others still wait on it.
+        let flight = LeaveFlight { runtime: self, sha256: &sha256, flight };
+        flight.flight.get_or_init(|| self.load_uncached(sha256.clone(), wasm, code_digest)).await.clone()
     }
 
     /// Loads a component for a caller that records no code digests (the command line,
@@ -166,7 +168,7 @@ impl Runtime {
         wasm: Arc<[u8]>,
         code_digest: Option<String>,
     ) -> Result<Loaded, RuntimeError> {
-        let result = self.compile_and_link(&sha256, wasm, code_digest).await;
+        let result = self.read_compile_and_link(&sha256, wasm, code_digest).await;
         match &result {
             Ok(loaded) => self.loaded.lock().expect("loaded lock").insert(sha256, loaded.component.clone()),
             Err(rejection @ RuntimeError::InvalidComponent(_)) => {
@@ -177,25 +179,25 @@ impl Runtime {
         result
     }
 
-    async fn compile_and_link(
+    async fn read_compile_and_link(
         &self,
         sha256: &str,
         wasm: Arc<[u8]>,
         code_digest: Option<String>,
     ) -> Result<Loaded, RuntimeError> {
         check_header(&wasm)?;
-        let (component, machine_code) = {
-            let _permit = self.compiles.acquire().await.expect("the compile semaphore is never closed");
-            match self.precompiled(sha256, code_digest).await? {
-                Some(component) => {
-                    self.stats.lock().expect("stats lock").loaded_precompiled += 1;
-                    tracing::info!(sha256 = %sha256, "loaded verified precompiled code from disk (no compilation)");
-                    (component, None)
-                }
-                None => {
-                    self.stats.lock().expect("stats lock").compiled += 1;
-                    self.compile(wasm).await?
-                }
+        let precompiled = self.precompiled(sha256, code_digest).await?;
+        // Held until the component has described itself: describes are guest code too.
+        let _permit = self.loads.acquire().await.expect("the load semaphore is never closed");
+        let (component, machine_code) = match precompiled {
+            Some(component) => {
+                self.stats.lock().expect("stats lock").loaded_precompiled += 1;
+                tracing::info!(sha256 = %sha256, "loaded verified precompiled code from disk (no compilation)");
+                (component, None)
+            }
+            None => {
+                self.stats.lock().expect("stats lock").compiled += 1;
+                self.compile(wasm).await?
             }
         };
         let limits = self.settings.limits;
@@ -243,14 +245,18 @@ impl Runtime {
                 let code = compile_in_child(program, args, *limits, fuel, &wasm).await?;
                 let keep = self.disk.is_some();
                 tokio::task::spawn_blocking(move || {
-                    // SAFETY: the bytes are our own compile worker's output, handed over a
-                    // pipe, for an engine configured identically (`engine_config`).
+                    // SAFETY: the bytes are the output of our own compile worker (this
+                    // binary, same `engine_config`), handed over a pipe, never the disk.
+                    // The worker compiled untrusted input, so a compiler bug exploited
+                    // there would reach us here; the worker is bounded, not a sandbox.
                     let component = unsafe { Component::deserialize(&engine, &code) }?;
                     Ok((component, keep.then_some(code)))
                 })
                 .await
                 .map_err(aborted)?
-                .map_err(invalid)
+                .map_err(|e: wasmtime::Error| {
+                    RuntimeError::LoadFailed(format!("the compile worker's output is unusable: {e:#}"))
+                })
             }
         }
     }
@@ -290,6 +296,25 @@ impl Runtime {
 /// components: async callers run it on a blocking thread).
 pub fn sha256_hex(wasm: &[u8]) -> String {
     hex(&Sha256::digest(wasm))
+}
+
+/// Leaves a load's flight: the last caller out removes the entry, whether the load
+/// finished or every caller gave up (so abandoned uploads leave nothing behind).
+struct LeaveFlight<'a> {
+    runtime: &'a Runtime,
+    sha256: &'a str,
+    flight: Arc<Flight>,
+}
+
+impl Drop for LeaveFlight<'_> {
+    fn drop(&mut self) {
+        let mut in_flight = self.runtime.in_flight.lock().expect("in-flight lock");
+        let ours = in_flight.get(self.sha256).is_some_and(|current| Arc::ptr_eq(current, &self.flight));
+        // The map and this guard hold two references; more means others still wait.
+        if ours && (self.flight.initialized() || Arc::strong_count(&self.flight) <= 2) {
+            in_flight.remove(self.sha256);
+        }
+    }
 }
 
 /// How often running guests yield to their supervisor.

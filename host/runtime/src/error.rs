@@ -10,6 +10,11 @@ pub enum RuntimeError {
     /// The bytes are not a component implementing `chap:model/model-runner`.
     #[error("invalid component: {0}")]
     InvalidComponent(String),
+    /// The component could not be loaded this time: it ran out of a limit while being
+    /// compiled or described (time, memory, the compile process). Not remembered as a
+    /// rejection: the same bytes are tried again next time.
+    #[error("{0}")]
+    LoadFailed(String),
     /// The model detected a problem and returned an error.
     #[error("model error ({}): {}", .0.kind.as_str(), .0.message)]
     Model(ModelError),

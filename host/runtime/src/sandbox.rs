@@ -21,6 +21,11 @@ use wasmtime_wasi::{ResourceTable, WasiCtx, WasiCtxView, WasiView};
 /// Seed of the deterministic random stream every call gets.
 const RANDOM_SEED: u64 = 0x6368_6170_7761_736d; // "chapwasm"
 
+/// The most random bytes one WASI call may ask for (the host allocates them).
+const MAX_RANDOM_BYTES: u64 = 1 << 20;
+/// Most WASI resources (streams, pollables, …) a call may hold at once.
+const MAX_RESOURCES: usize = 10_000;
+
 /// The most often a call's progress reaches its observer; reports in between are
 /// coalesced (the latest wins and is sent when the interval has passed, or at the end).
 pub const PROGRESS_INTERVAL: Duration = Duration::from_millis(100);
@@ -53,10 +58,13 @@ impl SandboxState {
             .secure_random(StdRng::seed_from_u64(RANDOM_SEED))
             .insecure_random(StdRng::seed_from_u64(RANDOM_SEED))
             .insecure_random_seed(u128::from(RANDOM_SEED))
+            .max_random_size(MAX_RANDOM_BYTES)
             .build();
+        let mut table = ResourceTable::new();
+        table.set_max_capacity(MAX_RESOURCES);
         Self {
             wasi,
-            table: ResourceTable::new(),
+            table,
             limiter: CallLimiter::new(limits.memory_bytes),
             stdout,
             stderr,

@@ -20,8 +20,12 @@ pub enum RegisterError {
     NotFound(String),
     #[error("the component is {size} bytes; the limit is {limit} bytes")]
     TooLarge { size: usize, limit: usize },
+    /// The bytes are not a working model, or could not be loaded within the limits.
     #[error("{0}")]
     Invalid(String),
+    /// The host could not load the component (not the component's fault).
+    #[error("{0}")]
+    Internal(String),
     #[error("Component {id} is used by {configs} config(s); delete or re-point them first")]
     InUse { id: String, configs: i64 },
     #[error(transparent)]
@@ -47,9 +51,7 @@ impl MlService {
             let wasm =
                 self.store.component_wasm(&row.id).await?.ok_or_else(|| RegisterError::NotFound(row.id.clone()))?;
             // Compiled once per process: the runtime keeps loaded components by hash.
-            load_component(&self.store, &self.runtime, wasm.into(), row.sha256.clone())
-                .await
-                .map_err(|e| RegisterError::Invalid(e.to_string()))?
+            load_component(&self.store, &self.runtime, wasm.into(), row.sha256.clone()).await?
         };
         Ok(if *model.limits() == limits { model } else { model.with_limits(limits) })
     }
@@ -105,14 +107,14 @@ impl MlService {
             return Ok((self.set_component_limits(&existing.id, overrides).await?, false));
         }
         let size_bytes = wasm.len() as i64;
-        let model =
-            load_component(&self.store, &self.runtime, wasm.clone(), sha256.clone()).await.map_err(|e| match e {
-                RuntimeError::InvalidComponent(message) => RegisterError::Invalid(message),
-                other => RegisterError::Invalid(other.to_string()),
-            })?;
+        let model = load_component(&self.store, &self.runtime, wasm.clone(), sha256.clone()).await?;
         let description = model.description();
-        ConfigValidator::new(&description.config_schema)
-            .map_err(|e| RegisterError::Invalid(format!("describe() returned an invalid config schema: {e}")))?;
+        if let Err(e) = ConfigValidator::new(&description.config_schema) {
+            // Not stored: nothing of it may stay behind (its compiled code, the digest).
+            self.store.forget_code_digests(&sha256).await?;
+            self.runtime.forget(&sha256);
+            return Err(RegisterError::Invalid(format!("describe() returned an invalid config schema: {e}")));
+        }
         let row = ComponentRow {
             id: new_id(),
             sha256,
@@ -158,15 +160,17 @@ pub(crate) async fn load_component(
     runtime: &Runtime,
     wasm: Arc<[u8]>,
     sha256: String,
-) -> Result<ModelComponent, RuntimeError> {
-    let database = |e: StoreError| RuntimeError::Sandbox(format!("cannot read or record a code digest: {e}"));
+) -> Result<ModelComponent, RegisterError> {
     let recorded = match runtime.engine_key() {
-        Some(key) => store.code_digest(&sha256, key).await.map_err(database)?,
+        Some(key) => store.code_digest(&sha256, key).await?,
         None => None,
     };
-    let loaded = runtime.load(wasm, sha256.clone(), recorded).await?;
+    let loaded = runtime.load(wasm, sha256.clone(), recorded).await.map_err(|e| match e {
+        RuntimeError::InvalidComponent(message) | RuntimeError::LoadFailed(message) => RegisterError::Invalid(message),
+        other => RegisterError::Internal(other.to_string()),
+    })?;
     if let (Some(key), Some(digest)) = (runtime.engine_key(), &loaded.code_digest) {
-        store.record_code_digest(&sha256, key, digest).await.map_err(database)?;
+        store.record_code_digest(&sha256, key, digest).await?;
     }
     Ok(loaded.component)
 }

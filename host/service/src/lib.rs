@@ -97,6 +97,8 @@ pub enum OpenError {
     Runtime(#[from] RuntimeError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error("the model component: {0}")]
+    Model(#[from] RegisterError),
     #[error("{0}")]
     Setup(String),
 }

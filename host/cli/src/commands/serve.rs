@@ -176,7 +176,8 @@ fn default_cache_dir(database_url: &str) -> Option<PathBuf> {
     if database_url.contains("://") && !database_url.starts_with("sqlite://") {
         return None;
     }
-    let path = database_url.strip_prefix("sqlite://").unwrap_or(database_url);
+    let path =
+        database_url.strip_prefix("sqlite://").or_else(|| database_url.strip_prefix("sqlite:")).unwrap_or(database_url);
     let path = path.split('?').next().unwrap_or(path);
     let in_memory = path.is_empty() || path == ":memory:" || path == "sqlite::memory:" || path.starts_with("postgres");
     (!in_memory).then(|| PathBuf::from(format!("{path}.cwasm-cache")))
@@ -210,6 +211,7 @@ mod tests {
     fn only_a_file_database_gets_a_default_cache_directory() {
         assert_eq!(default_cache_dir("ml.db"), Some(PathBuf::from("ml.db.cwasm-cache")));
         assert_eq!(default_cache_dir("sqlite://data/ml.db?mode=rwc"), Some(PathBuf::from("data/ml.db.cwasm-cache")));
+        assert_eq!(default_cache_dir("sqlite:ml.db"), Some(PathBuf::from("ml.db.cwasm-cache")));
         assert_eq!(default_cache_dir(":memory:"), None);
         assert_eq!(default_cache_dir("postgres://user:secret@db.internal:5432/chap"), None);
         assert_eq!(default_cache_dir("postgresql://db/chap"), None);
