@@ -120,8 +120,13 @@ impl ServiceBuilder {
         .await?;
         let info = Arc::new(self.info.render(service.model_description()));
         let config_schema = Arc::new(api::config_schema(service.model_description()));
-        let state =
-            AppState { service: service.clone(), info, config_schema, forced_generation: self.forced_generation };
+        let state = AppState {
+            service: service.clone(),
+            heavy_work: api::heavy_work_slots(),
+            info,
+            config_schema,
+            forced_generation: self.forced_generation,
+        };
         Ok(App { router: api::router(state, self.parts, self.body_limit), service })
     }
 }

@@ -5,7 +5,7 @@
 
 use super::clock::{entity_time, new_id};
 use super::{MlRecord, MlService};
-use chapwasm_store::{ArtifactChangeError, ArtifactRow, ConfigRow, StoreError};
+use chapwasm_store::{ArtifactChangeError, ArtifactRow, ConfigRow, MAX_ARTIFACT_DEPTH, StoreError};
 
 /// An artifact as a client describes it (the wire shape is checked by the caller).
 #[derive(Debug, Clone)]
@@ -16,10 +16,19 @@ pub struct ArtifactInput {
     pub tags: Vec<String>,
 }
 
+/// The most artifacts one `$tree` answer holds.
+pub const MAX_TREE_NODES: usize = 10_000;
+
+/// An artifact's subtree, breadth first: each artifact with the index of its parent in
+/// the list (`None` for the root).
+pub type ArtifactTree = Vec<(ArtifactRow, Option<usize>)>;
+
 #[derive(Debug, thiserror::Error)]
 pub enum ArtifactError {
     #[error("ML artifacts are written by jobs and cannot be replaced")]
     WrittenByJobs,
+    #[error("the tree holds more than {MAX_TREE_NODES} artifacts: list children level by level instead")]
+    TreeTooLarge,
     #[error(transparent)]
     Change(#[from] ArtifactChangeError),
 }
@@ -91,10 +100,29 @@ impl MlService {
         self.store.child_artifacts(id).await
     }
 
+    /// An artifact and its descendants (contents left out), read level by level — no
+    /// recursion, at most [`MAX_TREE_NODES`].
+    pub async fn artifact_tree(&self, root: ArtifactRow) -> Result<ArtifactTree, ArtifactError> {
+        let mut tree: ArtifactTree = vec![(root, None)];
+        let mut next = 0;
+        while next < tree.len() {
+            for child in self.store.child_artifacts(&tree[next].0.id).await? {
+                if tree.len() >= MAX_TREE_NODES {
+                    return Err(ArtifactError::TreeTooLarge);
+                }
+                tree.push((child, Some(next)));
+            }
+            next += 1;
+        }
+        Ok(tree)
+    }
+
     /// The config linked to the root of an artifact's tree, if any.
     pub async fn config_of_artifact(&self, artifact: ArtifactRow) -> Result<Option<ConfigRow>, StoreError> {
         let mut row = artifact;
-        while let Some(parent) = row.parent_id.clone() {
+        // Levels are capped, so is this walk (a parent deleted mid-walk ends it).
+        for _ in 0..=MAX_ARTIFACT_DEPTH {
+            let Some(parent) = row.parent_id.clone() else { break };
             match self.store.get_artifact_summary(&parent).await? {
                 Some(parent) => row = parent,
                 None => break,

@@ -26,12 +26,13 @@ mod run;
 mod scheduler;
 mod submit;
 
-pub use artifacts::{ArtifactError, ArtifactInput};
+pub use artifacts::{ArtifactError, ArtifactInput, ArtifactTree, MAX_TREE_NODES};
 pub use components::{MAX_COMPONENT_BYTES, RegisterError};
 pub use configs::{ConfigError, ConfigInput};
 pub use events::{JobEvent, JobEvents};
 pub use leases::LeasePolicy;
 pub use record::{Generation, MlKind, MlRecord, MlStatus};
+pub use records::MAX_LISTED;
 pub use submit::{JobRequest, SubmitError, Submitted};
 
 // What the layers above need of the runtime and the store: types, not handles.

@@ -3,6 +3,9 @@
 //! `artifacts.rs`, `components.rs`, `submit.rs`).
 
 use super::MlService;
+
+/// The most records a plain (unpaginated) list answers with; pages go further.
+pub const MAX_LISTED: i64 = 1000;
 use chapwasm_store::{ComponentRow, JobRow, JobStatus, StoreError};
 
 impl MlService {
@@ -10,9 +13,9 @@ impl MlService {
         self.store.get_job(id).await
     }
 
-    /// Jobs, newest first, optionally of one status.
+    /// The newest [`MAX_LISTED`] jobs, optionally of one status.
     pub async fn jobs(&self, status: Option<JobStatus>) -> Result<Vec<JobRow>, StoreError> {
-        self.store.list_jobs(status).await
+        self.store.list_jobs(status, MAX_LISTED).await
     }
 
     /// A component by id or SHA-256.

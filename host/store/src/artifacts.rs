@@ -77,6 +77,8 @@ pub enum ArtifactChangeError {
     OwnParent,
     #[error("Setting parent {0} would create a cycle")]
     Cycle(String),
+    #[error("artifact hierarchies may not be deeper than {MAX_ARTIFACT_DEPTH} levels")]
+    TooDeep,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -87,11 +89,20 @@ impl From<sqlx::Error> for ArtifactChangeError {
     }
 }
 
+/// The deepest level an artifact may sit at (a root is level 0): every walk of a
+/// hierarchy — up to its config, down to its tree — is then bounded, and a `$tree` answer
+/// stays within the 128 levels of nesting JSON parsers accept (two per level).
+pub const MAX_ARTIFACT_DEPTH: i64 = 32;
+
 impl Store {
-    /// Inserts a user artifact; its level is its parent's plus one.
+    /// Inserts a user artifact; its level is its parent's plus one (at most
+    /// [`MAX_ARTIFACT_DEPTH`]).
     pub async fn insert_artifact(&self, artifact: &mut ArtifactRow) -> Result<(), ArtifactChangeError> {
         let mut tx = self.pool.begin().await?;
         artifact.level = parent_level(&mut tx, artifact.parent_id.as_deref()).await?.map_or(0, |l| l + 1);
+        if artifact.level > MAX_ARTIFACT_DEPTH {
+            return Err(ArtifactChangeError::TooDeep);
+        }
         insert(&mut tx, artifact).await?;
         tx.commit().await?;
         Ok(())
@@ -113,6 +124,7 @@ impl Store {
                 return Err(ArtifactChangeError::OwnParent);
             }
             let mut ancestor = Some(parent.clone());
+            // Bounded: levels are capped, and a cycle would come back to this artifact.
             while let Some(id) = ancestor {
                 if id == artifact.id {
                     return Err(ArtifactChangeError::Cycle(parent.clone()));
@@ -125,6 +137,9 @@ impl Store {
             }
         }
         artifact.level = parent_level(&mut tx, artifact.parent_id.as_deref()).await?.map_or(0, |l| l + 1);
+        if artifact.level > MAX_ARTIFACT_DEPTH {
+            return Err(ArtifactChangeError::TooDeep);
+        }
         sqlx::query(
             "UPDATE artifacts SET data = $1, parent_id = $2, level = $3, tags = $4, updated_at = $5 WHERE id = $6",
         )
@@ -142,6 +157,10 @@ impl Store {
                 sqlx::query("SELECT id FROM artifacts WHERE parent_id = $1").bind(&id).fetch_all(&mut *tx).await?;
             for child in children {
                 let child: String = child.try_get("id")?;
+                // The move would push this subtree past the cap: nothing is written.
+                if level + 1 > MAX_ARTIFACT_DEPTH {
+                    return Err(ArtifactChangeError::TooDeep);
+                }
                 sqlx::query("UPDATE artifacts SET level = $1 WHERE id = $2")
                     .bind(level + 1)
                     .bind(&child)

@@ -147,16 +147,21 @@ impl Store {
     }
 
     /// Jobs newest first, optionally of one status, without request payloads.
-    pub async fn list_jobs(&self, status: Option<JobStatus>) -> Result<Vec<JobRow>, StoreError> {
+    /// The newest `limit` jobs, optionally of one status.
+    pub async fn list_jobs(&self, status: Option<JobStatus>, limit: i64) -> Result<Vec<JobRow>, StoreError> {
         let rows = match status {
             Some(status) => {
-                sqlx::query(concat!("SELECT ", summary!(), " FROM jobs WHERE status = $1 ORDER BY id DESC"))
+                sqlx::query(concat!("SELECT ", summary!(), " FROM jobs WHERE status = $1 ORDER BY id DESC LIMIT $2"))
                     .bind(status.as_str())
+                    .bind(limit)
                     .fetch_all(&self.pool)
                     .await?
             }
             None => {
-                sqlx::query(concat!("SELECT ", summary!(), " FROM jobs ORDER BY id DESC")).fetch_all(&self.pool).await?
+                sqlx::query(concat!("SELECT ", summary!(), " FROM jobs ORDER BY id DESC LIMIT $1"))
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?
             }
         };
         Ok(rows.into_iter().map(row).collect::<Result<_, _>>()?)

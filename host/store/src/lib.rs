@@ -14,7 +14,7 @@ mod notifications;
 mod precompiled;
 mod url;
 
-pub use artifacts::{ArtifactChangeError, ArtifactRow, LinkError};
+pub use artifacts::{ArtifactChangeError, ArtifactRow, LinkError, MAX_ARTIFACT_DEPTH};
 pub use components::{ComponentDeletion, ComponentRow};
 pub use configs::ConfigRow;
 pub use jobs::{JobRow, JobStatus};

@@ -13,7 +13,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use chapwasm_service::{ArtifactChangeError, ArtifactError, ArtifactInput, ArtifactRow};
+use chapwasm_service::{ArtifactChangeError, ArtifactError, ArtifactInput, ArtifactRow, ArtifactTree, MAX_LISTED};
 use serde_json::{Value, json};
 
 /// Level labels of the ML hierarchy, as chapkit's `ArtifactHierarchy(name="ml", ...)`.
@@ -23,10 +23,10 @@ const LEVEL_LABELS: [&str; 2] = ["trained_model", "predictions"];
 /// Artifacts without content; with both `page` and `size`, a page object.
 pub async fn list(State(state): State<AppState>, Query(page): Query<Page>) -> Result<Json<Value>, ApiError> {
     let Some((page, size)) = page.requested()? else {
-        let artifacts = state.service.artifacts(None).await?;
+        let artifacts = state.service.artifacts(Some((0, MAX_LISTED))).await?;
         return Ok(Json(Value::Array(artifacts.iter().map(|a| artifact(a, false)).collect())));
     };
-    let artifacts = state.service.artifacts(Some(((page - 1) * size, size))).await?;
+    let artifacts = state.service.artifacts(Some(Page::window((page, size)))).await?;
     let items = artifacts.iter().map(|a| artifact(a, false)).collect();
     Ok(Json(Page::render(items, state.service.count_artifacts().await?, page, size)))
 }
@@ -48,12 +48,14 @@ fn parse_body(body: &[u8]) -> Result<ArtifactInput, ApiError> {
 fn change_error(error: ArtifactError) -> ApiError {
     let error = match error {
         ArtifactError::WrittenByJobs => return ApiError::bad_request(error.to_string()),
+        ArtifactError::TreeTooLarge => return ApiError::validation(&["path", "id"], error.to_string()),
         ArtifactError::Change(error) => error,
     };
     match error {
         ArtifactChangeError::NotFound(id) => ApiError::not_found(format!("Artifact with id {id} not found")),
         ArtifactChangeError::ParentNotFound(_) => ApiError::conflict(error.to_string()),
         ArtifactChangeError::OwnParent | ArtifactChangeError::Cycle(_) => ApiError::bad_request(error.to_string()),
+        ArtifactChangeError::TooDeep => ApiError::validation(&["body", "parent_id"], error.to_string()),
         ArtifactChangeError::Store(e) => e.into(),
     }
 }
@@ -103,18 +105,26 @@ pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Resul
 
 pub async fn tree(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
     let root = find_summary(&state, &id).await?;
-    Ok(Json(subtree(&state, root).await?))
+    let tree = state.service.artifact_tree(root).await.map_err(change_error)?;
+    Ok(Json(nest(tree)))
 }
 
-/// A node with its descendants, contents stripped.
-async fn subtree(state: &AppState, root: ArtifactRow) -> Result<Value, ApiError> {
-    let mut node = artifact(&root, false);
-    let mut children = Vec::new();
-    for child in state.service.child_artifacts(&root.id).await? {
-        children.push(Box::pin(subtree(state, child)).await?);
+/// Nests a breadth-first tree into `{…, children: [...]}` objects, contents stripped,
+/// from the leaves up (no recursion: a deep tree costs no stack).
+fn nest(tree: ArtifactTree) -> Value {
+    let mut children: Vec<Vec<usize>> = vec![Vec::new(); tree.len()];
+    for (index, (_, parent)) in tree.iter().enumerate() {
+        if let Some(parent) = parent {
+            children[*parent].push(index);
+        }
     }
-    node["children"] = Value::Array(children);
-    Ok(node)
+    let mut nodes: Vec<Value> = tree.iter().map(|(row, _)| artifact(row, false)).collect();
+    // Breadth first: every child comes after its parent, so it is complete by then.
+    for index in (0..nodes.len()).rev() {
+        let kids = std::mem::take(&mut children[index]).into_iter().map(|k| std::mem::take(&mut nodes[k])).collect();
+        nodes[index]["children"] = Value::Array(kids);
+    }
+    nodes.swap_remove(0)
 }
 
 pub async fn expand(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {

@@ -45,7 +45,13 @@ impl<'a> FramedBody<'a> {
             if frame_fields.contains(&key.as_str()) {
                 frames.insert(key, value);
             } else {
-                let value = serde_json::from_str(value.get()).expect("a raw value is valid JSON");
+                // A raw capture skips serde_json's recursion limit; this parse enforces it.
+                let value = serde_json::from_str(value.get()).map_err(|e| {
+                    ApiError::validation(
+                        &["body", &key],
+                        format!("`{key}` cannot be read ({e}): is it nested deeper than 128 levels?"),
+                    )
+                })?;
                 fields.insert(key, value);
             }
         }

@@ -8,7 +8,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use chapwasm_service::{ConfigError, ConfigInput, ConfigRow, LinkError};
+use chapwasm_service::{ConfigError, ConfigInput, ConfigRow, LinkError, MAX_LISTED};
 use serde_json::{Value, json};
 
 pub async fn schema(State(state): State<AppState>) -> Json<Value> {
@@ -69,10 +69,10 @@ pub async fn create(State(state): State<AppState>, body: Bytes) -> Result<Respon
 
 pub async fn list(State(state): State<AppState>, Query(page): Query<Page>) -> Result<Json<Value>, ApiError> {
     let Some((page, size)) = page.requested()? else {
-        let configs = state.service.configs(None).await?;
+        let configs = state.service.configs(Some((0, MAX_LISTED))).await?;
         return Ok(Json(Value::Array(configs.iter().map(render).collect())));
     };
-    let configs = state.service.configs(Some(((page - 1) * size, size))).await?;
+    let configs = state.service.configs(Some(Page::window((page, size)))).await?;
     let items = configs.iter().map(render).collect();
     Ok(Json(Page::render(items, state.service.count_configs().await?, page, size)))
 }

@@ -2,6 +2,7 @@
 //! with the job id and the pre-allocated artifact id under both generations' names.
 
 use super::body::{FramedBody, ulid_field};
+use super::offload::offload;
 use super::{ApiError, AppState};
 use axum::Json;
 use axum::body::Bytes;
@@ -49,13 +50,15 @@ fn predict_request(body: &FramedBody, forced: Option<Generation>) -> Result<Resu
 }
 
 pub async fn train(State(state): State<AppState>, body: Bytes) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let request = train_request(&FramedBody::parse(&body, &FRAME_FIELDS)?, state.forced_generation)?;
+    let forced = state.forced_generation;
+    let request = offload(&state, move || train_request(&FramedBody::parse(&body, &FRAME_FIELDS)?, forced)).await??;
     let submitted = state.service.submit(request.map_err(submit_error)?).await.map_err(submit_error)?;
     Ok(accepted(submitted, "model_artifact_id", "Training"))
 }
 
 pub async fn predict(State(state): State<AppState>, body: Bytes) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let request = predict_request(&FramedBody::parse(&body, &FRAME_FIELDS)?, state.forced_generation)?;
+    let forced = state.forced_generation;
+    let request = offload(&state, move || predict_request(&FramedBody::parse(&body, &FRAME_FIELDS)?, forced)).await??;
     let submitted = state.service.submit(request.map_err(submit_error)?).await.map_err(submit_error)?;
     Ok(accepted(submitted, "prediction_artifact_id", "Prediction"))
 }
@@ -74,12 +77,16 @@ fn accepted(submitted: Submitted, legacy: &str, what: &str) -> (StatusCode, Json
 /// `$validate`: the checks of `$train`/`$predict` as a dry run, reported as chapkit's
 /// diagnostics. Malformed bodies are still a 422, as in chapkit.
 pub async fn validate(State(state): State<AppState>, body: Bytes) -> Result<Json<Value>, ApiError> {
-    let body = FramedBody::parse(&body, &FRAME_FIELDS)?;
-    let request = match body.fields.get("type").and_then(Value::as_str) {
-        Some("train") => train_request(&body, state.forced_generation)?,
-        Some("predict") => predict_request(&body, state.forced_generation)?,
-        _ => return Err(ApiError::validation(&["body", "type"], "`type` must be \"train\" or \"predict\"")),
-    };
+    let forced = state.forced_generation;
+    let request = offload(&state, move || {
+        let body = FramedBody::parse(&body, &FRAME_FIELDS)?;
+        match body.fields.get("type").and_then(Value::as_str) {
+            Some("train") => train_request(&body, forced),
+            Some("predict") => predict_request(&body, forced),
+            _ => Err(ApiError::validation(&["body", "type"], "`type` must be \"train\" or \"predict\"")),
+        }
+    })
+    .await??;
     let checked = match request {
         Ok(mut request) => state.service.check(&mut request).await.map(drop),
         Err(error) => Err(error),

@@ -8,12 +8,14 @@ mod configs;
 mod health;
 mod jobs;
 mod ml;
+mod offload;
 mod page;
 mod problem;
 mod render;
 mod stream;
 
 pub use health::config_schema;
+pub use offload::heavy_work_slots;
 pub use problem::ApiError;
 
 use axum::Router;
@@ -27,6 +29,8 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub struct AppState {
     pub service: Arc<MlService>,
+    /// Slots for CPU-heavy request work off the reactor (`offload.rs`).
+    pub heavy_work: Arc<tokio::sync::Semaphore>,
     /// `/api/v1/info`, computed once (chap-core calls it very often).
     pub info: Arc<serde_json::Value>,
     /// `/api/v1/configs/$schema`, computed once.

@@ -18,7 +18,15 @@ impl Page {
         if page < 1 || !(1..=100).contains(&size) {
             return Err(ApiError::validation(&["query", "page"], "page must be ≥ 1 and size between 1 and 100"));
         }
+        if (page - 1).checked_mul(size).is_none() {
+            return Err(ApiError::validation(&["query", "page"], format!("page must be at most {}", i64::MAX / size)));
+        }
         Ok(Some((page, size)))
+    }
+
+    /// The `(offset, limit)` of a requested page (checked by `requested`).
+    pub fn window((page, size): (i64, i64)) -> (i64, i64) {
+        ((page - 1) * size, size)
     }
 
     pub fn render(items: Vec<Value>, total: i64, page: i64, size: i64) -> Value {

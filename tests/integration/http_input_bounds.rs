@@ -1,0 +1,93 @@
+//! No request can crash or stall the server: bodies nested past serde's recursion limit,
+//! page numbers that overflow, and artifact chains deep enough to overflow a stack each
+//! get a 4xx that says what to fix, and the server keeps serving.
+
+use crate::support::app::spawn_app;
+use crate::support::server::ServerProcess;
+use serde_json::{Value, json};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_field_nested_past_the_recursion_limit_is_a_422() {
+    let app = spawn_app().await;
+    let config_id = app.config(json!({})).await;
+    let deep = format!("{}1{}", "[".repeat(200), "]".repeat(200));
+    let body =
+        format!(r#"{{"config_id": "{config_id}", "run_info": {deep}, "data": {{"columns": ["a"], "data": [[1.0]]}}}}"#);
+    let url = format!("{}/api/v1/ml/$train", app.base);
+    let response = app.client.post(url).body(body).send().await.expect("an answer, not a dropped connection");
+    assert_eq!(response.status(), 422);
+    let problem: Value = response.json().await.unwrap();
+    assert!(problem["detail"].as_str().unwrap().contains("nested"), "{problem}");
+    assert_eq!(app.get_json("/health").await["status"], "healthy");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_page_number_that_overflows_is_a_422() {
+    let app = spawn_app().await;
+    for path in ["/api/v1/configs", "/api/v1/artifacts"] {
+        let response = app.get(&format!("{path}?page={}&size=100", i64::MAX)).await;
+        assert_eq!(response.status(), 422, "{path}");
+    }
+    assert_eq!(app.get_json("/health").await["status"], "healthy");
+}
+
+/// A chain of artifacts is capped in depth (the artifact past the cap is refused), and
+/// `$tree` of its root answers; on a real server process, so a stack overflow would show.
+#[tokio::test(flavor = "multi_thread")]
+async fn artifact_chains_are_capped_and_trees_do_not_overflow_the_stack() {
+    let server = ServerProcess::start(&[]);
+    let app = server.client();
+    let mut parent: Option<String> = None;
+    let mut root = None;
+    let mut refused_at = None;
+    for depth in 0..3000 {
+        let response = app.post("/api/v1/artifacts", &json!({"data": {"depth": depth}, "parent_id": parent})).await;
+        if !response.status().is_success() {
+            assert_eq!(response.status(), 422, "depth {depth}");
+            let problem: Value = response.json().await.unwrap();
+            assert!(problem["detail"].as_str().unwrap().contains("deeper than"), "{problem}");
+            refused_at = Some(depth);
+            break;
+        }
+        let id = response.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+        root.get_or_insert_with(|| id.clone());
+        parent = Some(id);
+    }
+    let refused_at = refused_at.expect("a chain of 3000 artifacts is refused somewhere");
+    assert!(refused_at <= 100, "refused at depth {refused_at}");
+    let tree = app.get_json(&format!("/api/v1/artifacts/{}/$tree", root.unwrap())).await;
+    assert_eq!(tree["children"][0]["data"]["depth"], 1);
+    let config = app.get(&format!("/api/v1/artifacts/{}/$config", parent.unwrap())).await;
+    assert_eq!(config.status(), 404);
+    assert_eq!(app.get_json("/health").await["status"], "healthy");
+}
+
+/// Frames with 200 000 column names (the last a duplicate) are parsed off the async
+/// workers in one pass: while two are in flight, `/health` still answers at once, and
+/// each gets its 422.
+#[tokio::test(flavor = "multi_thread")]
+async fn wide_frames_neither_stall_the_server_nor_take_quadratic_time() {
+    let app = spawn_app().await;
+    let config_id = app.config(json!({})).await;
+    let width = 200_000;
+    let mut columns: Vec<String> = (0..width).map(|i| format!("c{i}")).collect();
+    columns.push("c0".into());
+    let row = vec![1.0; width + 1];
+    let body = json!({"config_id": config_id, "data": {"columns": columns, "data": [row]}});
+    let submit = || {
+        let (client, url, body) = (app.client.clone(), format!("{}/api/v1/ml/$train", app.base), body.clone());
+        tokio::spawn(async move { client.post(url).json(&body).send().await.unwrap() })
+    };
+    let wide = [submit(), submit()];
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let health = tokio::time::timeout(std::time::Duration::from_secs(3), app.get("/health"))
+        .await
+        .expect("/health answers while wide frames are parsed");
+    assert_eq!(health.status(), 200);
+    for request in wide {
+        let response = tokio::time::timeout(std::time::Duration::from_secs(60), request).await.unwrap().unwrap();
+        assert_eq!(response.status(), 422);
+        let problem: Value = response.json().await.unwrap();
+        assert_eq!(problem["detail"], "`data` has the column `c0` twice", "{problem}");
+    }
+}
