@@ -148,13 +148,29 @@ impl Column {
         self.validity.as_ref().map_or(0, |v| v.iter().filter(|p| !**p).count())
     }
 
-    /// The values as floats with nulls as `None`; integers are widened. Fails for text and
-    /// boolean columns with a message naming the column and its type.
+    /// The values as floats with nulls as `None`; integers are widened, text that is all
+    /// numbers is parsed. Fails for any other text (naming the first cell that is not a
+    /// number) and for booleans, with a message naming the column.
     pub fn to_f64(&self) -> Result<Vec<Option<f64>>, ModelError> {
         let present = |row: usize| !self.is_null(row);
         match &self.values {
             Values::F64(v) => Ok(v.iter().enumerate().map(|(i, x)| present(i).then_some(*x)).collect()),
             Values::I64(v) => Ok(v.iter().enumerate().map(|(i, x)| present(i).then_some(*x as f64)).collect()),
+            // Text where numbers belong (a frame with one "n/a" cell becomes text): name
+            // the first cell that is not a number, so nothing is dropped in silence.
+            Values::Str(v) => v
+                .iter()
+                .enumerate()
+                .map(|(row, text)| match present(row) {
+                    false => Ok(None),
+                    true => text.trim().parse::<f64>().map(Some).map_err(|_| {
+                        ModelError::invalid_data(format!(
+                            "column `{}` must be numeric, but row {row} holds {text:?}",
+                            self.name
+                        ))
+                    }),
+                })
+                .collect(),
             other => Err(self.wrong_type("a number", other.column_type())),
         }
     }
@@ -199,10 +215,13 @@ mod tests {
     }
 
     #[test]
-    fn text_is_not_a_number() {
-        let col = Column::str("location", vec!["a".into()]);
+    fn text_is_a_number_only_if_every_cell_is() {
+        let col = Column::str("rain", vec!["1.5".into(), "n/a".into()]);
         let err = col.to_f64().unwrap_err();
-        assert_eq!(err.message, "column `location` has type string, expected a number");
+        assert_eq!(err.message, "column `rain` must be numeric, but row 1 holds \"n/a\"");
+        assert_eq!(Column::str("rain", vec![" 2 ".into()]).to_f64().unwrap(), vec![Some(2.0)]);
+        let flags = Column::new("flag", Values::Bool(vec![true]));
+        assert_eq!(flags.to_f64().unwrap_err().message, "column `flag` has type bool, expected a number");
     }
 
     #[test]

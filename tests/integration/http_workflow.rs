@@ -111,7 +111,7 @@ async fn a_failing_model_fails_the_job_with_its_message() {
         .unwrap();
     let job = app.wait_for_job(train["job_id"].as_str().unwrap()).await;
     assert_eq!(job["status"], "failed");
-    assert_eq!(job["error"], "model error (invalid-data): column `location` has type string, expected a number");
+    assert_eq!(job["error"], "model error (invalid-data): column `location` must be numeric, but row 0 holds \"a\"");
     assert_eq!(job["artifact_id"], Value::Null);
     // The pre-allocated artifact keeps the failure for diagnostics (chap-core reads it).
     let artifact = app.get_json(&format!("/api/v1/artifacts/{}", train["artifact_id"].as_str().unwrap())).await;
@@ -139,4 +139,19 @@ async fn json_bodies_are_accepted_without_a_content_type() {
         .await
         .unwrap();
     assert_eq!(response.status(), 201);
+}
+
+/// The default model drops nothing in silence: a feature with one non-numeric cell fails
+/// the training naming the column, row and value; configured features that are missing
+/// are an invalid config naming them.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_default_model_refuses_data_it_would_drop() {
+    let app = spawn_app().await;
+    let data = json!({"columns": ["location", "rainfall", "disease_cases"],
+        "data": [["a", 1.5, 10], ["a", "n/a", 12], ["b", 2.5, 14]]});
+    let (_, job) = app.train_and_wait(&app.config(json!({})).await, &data).await;
+    assert_eq!(job["status"], "failed", "{job}");
+    assert_eq!(job["error"], "model error (invalid-data): column `rainfall` must be numeric, but row 1 holds \"n/a\"");
+    let (_, job) = app.train_and_wait(&app.config(json!({"features": ["rainfall", "humidity"]})).await, &data).await;
+    assert_eq!(job["error"], "model error (invalid-config): configured features not in the data: humidity");
 }

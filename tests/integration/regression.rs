@@ -112,7 +112,7 @@ fn configured_features_and_wrong_types_are_reported() {
     .unwrap();
     let call = model.train_now(r#"{"features": ["location"]}"#, data, None, Arc::new(Recorder::default()));
     let err = call.result.unwrap_err().to_string();
-    assert_eq!(err, "model error (invalid-data): column `location` has type string, expected a number");
+    assert_eq!(err, "model error (invalid-data): column `location` must be numeric, but row 0 holds \"a\"");
 }
 
 #[test]

@@ -1,5 +1,5 @@
-//! Several replicas on one PostgreSQL database (skipped, with a note, when
-//! `CHAPWASM_TEST_POSTGRES_URL` is not set): events reach SSE clients on every replica, and
+//! Several replicas on one PostgreSQL database (ignored unless asked for with
+//! `--ignored`, with `CHAPWASM_TEST_POSTGRES_URL` set, as `.ci/run` does): events reach SSE clients on every replica, and
 //! no job is lost or written twice when a replica is killed (`kill -9`) or stopped
 //! (SIGTERM) in the middle of a run.
 
@@ -11,15 +11,20 @@ use sqlx::{Connection, Row};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-fn skipped() {
-    eprintln!("skipped: set CHAPWASM_TEST_POSTGRES_URL to run the replica tests (.ci/run does)");
+/// A fresh database on the configured PostgreSQL server (these tests are `#[ignore]`d, so
+/// they run only when asked for: `.ci/run` does, with the server configured).
+async fn postgres() -> String {
+    fresh_postgres_database()
+        .await
+        .expect("set CHAPWASM_TEST_POSTGRES_URL to a PostgreSQL server to run the replica tests")
 }
 
 /// A job submitted to one replica, run by another, streamed from the first: its state
 /// changes cross replicas by LISTEN/NOTIFY.
 #[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs PostgreSQL: CHAPWASM_TEST_POSTGRES_URL=… cargo test --test integration -- --ignored (.ci/run does)"]
 async fn sse_clients_follow_jobs_run_by_another_replica() {
-    let Some(url) = fresh_postgres_database().await else { return skipped() };
+    let url = postgres().await;
     let settings = || AppSettings { database_url: url.clone(), max_concurrency: 2, ..AppSettings::default() };
     let runner = spawn_app_with(settings()).await;
     let watcher = spawn_app_with(settings()).await;
@@ -72,7 +77,7 @@ fn count(statuses: &HashMap<String, String>, status: &str) -> usize {
 /// Three replicas, 200 jobs through all of them, one replica stopped mid-run: every job
 /// ends, completed jobs have exactly one artifact, nothing is stuck or written twice.
 async fn no_job_is_lost_when_a_replica_stops(stop: Stop) {
-    let Some(url) = fresh_postgres_database().await else { return skipped() };
+    let url = postgres().await;
     let grace = if stop == Stop::Terminate { "0.02" } else { "5" };
     let mut replicas: Vec<ServerProcess> = (0..3).map(|_| replica(&url, grace)).collect();
     let clients: Vec<TestApp> = replicas.iter().map(ServerProcess::client).collect();
@@ -159,11 +164,13 @@ async fn no_job_is_lost_when_a_replica_stops(stop: Stop) {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs PostgreSQL: CHAPWASM_TEST_POSTGRES_URL=… cargo test --test integration -- --ignored (.ci/run does)"]
 async fn no_job_is_lost_when_a_replica_is_killed() {
     no_job_is_lost_when_a_replica_stops(Stop::Kill).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs PostgreSQL: CHAPWASM_TEST_POSTGRES_URL=… cargo test --test integration -- --ignored (.ci/run does)"]
 async fn no_job_is_lost_when_a_replica_is_terminated() {
     no_job_is_lost_when_a_replica_stops(Stop::Terminate).await;
 }

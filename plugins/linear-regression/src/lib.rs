@@ -13,9 +13,14 @@ struct Config {
     /// Column to predict. Default: `disease_cases`, or the last column when the data has
     /// no `disease_cases` column.
     target: Option<String>,
-    /// Feature columns. Default: every numeric column except the target.
+    /// Feature columns. Default: every column except the target and CHAP's identifier
+    /// columns (`time_period`, `location`, `parent`); each must be numeric (a cell that
+    /// is not a number fails the training, naming it).
     features: Option<Vec<String>>,
 }
+
+/// CHAP's identifier columns: never features.
+const IDENTIFIERS: [&str; 3] = ["time_period", "location", "parent"];
 
 #[derive(Serialize, Deserialize)]
 struct Model {
@@ -29,7 +34,7 @@ struct Model {
 fn info() -> ModelInfo {
     ModelInfo::new("linear-regression")
         .version(env!("CARGO_PKG_VERSION"))
-        .description("Ordinary least squares of the target on numeric features; writes sample_0.")
+        .description("Ordinary least squares of the target on its features; writes sample_0.")
 }
 
 fn train(config: &Config, data: &DataFrame, _geo: Option<&Geo>) -> Result<Model, ModelError> {
@@ -39,8 +44,17 @@ fn train(config: &Config, data: &DataFrame, _geo: Option<&Geo>) -> Result<Model,
         None => data.column_names().last().ok_or_else(|| ModelError::invalid_data("no columns"))?.to_owned(),
     };
     let features: Vec<String> = match &config.features {
-        Some(features) => features.clone(),
-        None => data.numeric_column_names().into_iter().filter(|c| *c != target).map(str::to_owned).collect(),
+        Some(features) => {
+            let missing: Vec<&str> = features.iter().map(String::as_str).filter(|f| !data.has_column(f)).collect();
+            if !missing.is_empty() {
+                return Err(ModelError::invalid_config(format!(
+                    "configured features not in the data: {}",
+                    missing.join(", ")
+                )));
+            }
+            features.clone()
+        }
+        None => data.column_names().filter(|c| *c != target && !IDENTIFIERS.contains(c)).map(str::to_owned).collect(),
     };
     let y = data.f64_column(&target)?;
     let columns = features.iter().map(|f| data.f64_column(f)).collect::<Result<Vec<_>, _>>()?;
