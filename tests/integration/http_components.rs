@@ -159,3 +159,31 @@ async fn a_restart_serves_uploaded_components_without_recompiling() {
     assert_eq!((&stats["compiled"], &stats["loaded_precompiled"]), (&json!(0), &json!(2)));
     std::fs::remove_dir_all(dir).ok();
 }
+
+/// A model whose component was deleted cannot predict: a 409 before any job exists
+/// (not a 202 and a failed job).
+#[tokio::test(flavor = "multi_thread")]
+async fn predicting_with_a_model_whose_component_is_gone_is_refused_up_front() {
+    let app = crate::support::app::spawn_app().await;
+    let component = app.upload_plugin("scaled-regression", "").await;
+    let config_id = app.config_of(&component, json!({})).await;
+    let frame = json!({"columns": ["a", "disease_cases"], "data": [[1.0, 2.0], [2.0, 4.0], [3.0, 6.1]]});
+    let (train, job) = app.train_and_wait(&config_id, &frame).await;
+    assert_eq!(job["status"], "completed");
+    // The config (and, with it, the link to the model) goes, then the component.
+    let mut model = app.get_json(&format!("/api/v1/artifacts/{}", train["artifact_id"].as_str().unwrap())).await;
+    assert!(model["id"].is_string());
+    app.client
+        .put(format!("{}/api/v1/configs/{config_id}", app.base))
+        .json(&json!({"name": "default", "data": {}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(app.delete(&format!("/api/v1/components/{}", component["id"].as_str().unwrap())).await.status(), 204);
+    let body = json!({"model_artifact_id": train["artifact_id"], "historic": frame, "future": frame});
+    let response = app.post("/api/v1/ml/$predict", &body).await;
+    assert_eq!(response.status(), 409);
+    model = response.json().await.unwrap();
+    assert!(model["detail"].as_str().unwrap().contains("is no longer registered"), "{model}");
+    assert_eq!(app.get_json("/api/v1/jobs").await.as_array().unwrap().len(), 1, "no job was created");
+}

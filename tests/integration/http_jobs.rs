@@ -4,7 +4,7 @@
 use crate::support::app::{TestApp, spawn_app, spawn_app_with};
 use chapwasm_server::settings::AppSettings;
 use chapwasm_service::clock::{job_time, new_id};
-use chapwasm_service::{Generation, JobRequest};
+use chapwasm_service::{AcceptedJob, Generation, JobRequest, Pinned};
 use chapwasm_store::{JobRow, JobStatus, Store};
 use serde_json::{Value, json};
 
@@ -111,11 +111,13 @@ async fn a_restarted_file_database_server_loses_nothing_and_leaves_nothing_stuck
         generation: Generation::Spec,
         prediction_periods: None,
     };
+    let component_sha256 = chapwasm_runtime::sha256_hex(chapwasm_server::bundled::LINEAR_REGRESSION);
+    let accepted = AcceptedJob { request, pinned: Pinned { config_data: "{}".into(), component_sha256 } };
     let job = |status| JobRow {
         id: new_id(),
         kind: "train".into(),
         status,
-        inputs: Some(request.encode()),
+        inputs: Some(accepted.encode()),
         artifact_id: new_id(),
         submitted_at: job_time(),
         started_at: None,
@@ -205,4 +207,26 @@ async fn a_forced_wire_generation_overrides_the_requests() {
     let model = app.get_json(&format!("/api/v1/artifacts/{}", submitted["artifact_id"].as_str().unwrap())).await;
     assert_eq!(model["data"]["type"], "ml_training_workspace");
     assert!(model["data"].get("ml_type").is_none());
+}
+
+/// What was accepted runs: a config edited after the 202 (here to make the model fail),
+/// or deleted, changes nothing for the jobs already accepted with it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_job_runs_the_config_it_was_accepted_with() {
+    let mischief = crate::support::app::plugin_bytes("mischief");
+    let app =
+        spawn_app_with(AppSettings { max_concurrency: 1, component: Some(mischief), ..AppSettings::default() }).await;
+    let data = json!({"columns": ["a"], "data": [[1.0], [2.0]]});
+    let blocker = app.submit_train(&app.config(json!({"act": "busy", "millis": 1500})).await, &data).await;
+    app.wait_for_status(&blocker, &["running"], std::time::Duration::from_secs(10)).await;
+    let (edited, deleted) = (app.config(json!({})).await, app.config(json!({})).await);
+    let (first, second) = (app.submit_train(&edited, &data).await, app.submit_train(&deleted, &data).await);
+    let url = format!("{}/api/v1/configs/{edited}", app.base);
+    let put = app.client.put(url).json(&json!({"name": "edited", "data": {"act": "huge-error"}})).send().await;
+    assert_eq!(put.unwrap().status(), 200);
+    assert_eq!(app.delete(&format!("/api/v1/configs/{deleted}")).await.status(), 204);
+    for job_id in [first, second] {
+        let job = app.wait_for_job_within(&job_id, std::time::Duration::from_secs(20)).await;
+        assert_eq!(job["status"], "completed", "{job}");
+    }
 }

@@ -5,9 +5,8 @@
 
 use super::clock::{entity_time, job_time, metadata_time};
 use super::events::ProgressPublisher;
-use super::horizon::config_for_run;
 use super::predictions;
-use super::{Generation, JobRequest, MlKind, MlRecord, MlService, MlStatus};
+use super::{AcceptedJob, Generation, JobRequest, MlKind, MlRecord, MlService, MlStatus};
 use chapwasm_frames::codec as frame_codec;
 use chapwasm_frames::json::frame_json_bytes;
 use chapwasm_runtime::{Call, CancelToken, GuestOutput, ModelComponent, RuntimeError};
@@ -51,7 +50,7 @@ impl MlService {
         let heartbeat = self.heartbeat(job.id.clone(), job.attempt);
         let clock = std::time::Instant::now();
         let request = match &job.inputs {
-            Some(bytes) => JobRequest::decode(bytes),
+            Some(bytes) => AcceptedJob::decode(bytes),
             None => Err("written by an older version of chapwasm; submit it again".to_owned()),
         };
         let decoded = clock.elapsed();
@@ -103,22 +102,20 @@ impl MlService {
         );
     }
 
-    async fn produce(self: &Arc<Self>, request: JobRequest, job_id: &str, cancel: CancelToken) -> Outcome {
+    async fn produce(self: &Arc<Self>, accepted: AcceptedJob, job_id: &str, cancel: CancelToken) -> Outcome {
+        let AcceptedJob { request, pinned } = accepted;
         let observer = Arc::new(ProgressPublisher { events: self.events.clone(), job_id: job_id.to_owned() });
         let started = chrono::Utc::now();
         match request {
-            JobRequest::Train { config_id, data, geo, generation, prediction_periods } => {
-                let config = match self.store.get_config(&config_id).await {
-                    Ok(Some(config)) => config,
-                    Ok(None) => return Outcome::Failed(format!("Config {config_id} not found")),
-                    Err(e) => return Outcome::Failed(e.to_string()),
-                };
-                let model = match self.component_for(config.component_id.as_deref()).await {
+            JobRequest::Train { config_id, data, geo, generation, .. } => {
+                // What was accepted runs: the pinned config data and component, whatever
+                // happened to the config since.
+                let model = match self.component_by_sha(&pinned.component_sha256).await {
                     Ok(model) => model,
                     Err(e) => return Outcome::Failed(e.to_string()),
                 };
                 let data_sha256 = sha256_hex(&[&frame_codec::encode(&data)]);
-                let config = config_for_run(&config.data, prediction_periods);
+                let config = pinned.config_data;
                 let config_sha256 = sha256_hex(&[config.as_bytes()]);
                 let call = model.train(config, data, geo, observer, cancel).await;
                 let context = Context {
@@ -131,22 +128,17 @@ impl MlService {
                 };
                 outcome(&model, call, started, context, |bytes| (bytes, "application/x-chapwasm-model"))
             }
-            JobRequest::Predict { model_artifact_id, historic, future, geo, generation, prediction_periods } => {
+            JobRequest::Predict { model_artifact_id, historic, future, geo, generation, .. } => {
                 let (record, bytes) = match self.trained_model(&model_artifact_id).await {
                     Ok(found) => found,
                     Err(e) => return Outcome::Failed(e.to_string()),
                 };
-                let model = match self.component_by_sha(&record.component_sha256).await {
+                let model = match self.component_by_sha(&pinned.component_sha256).await {
                     Ok(model) => model,
                     Err(e) => return Outcome::Failed(e.to_string()),
                 };
-                let config = match self.store.get_config(&record.config_id).await {
-                    Ok(Some(config)) => config,
-                    Ok(None) => return Outcome::Failed(format!("Config {} not found", record.config_id)),
-                    Err(e) => return Outcome::Failed(e.to_string()),
-                };
                 let data_sha256 = sha256_hex(&[&frame_codec::encode(&historic), &frame_codec::encode(&future)]);
-                let config = config_for_run(&config.data, prediction_periods);
+                let config = pinned.config_data;
                 let config_sha256 = sha256_hex(&[config.as_bytes()]);
                 let future_rows = future.num_rows();
                 let call = model.predict(config, bytes, historic, future, geo, observer, cancel).await;

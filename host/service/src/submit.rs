@@ -1,5 +1,7 @@
 //! Accepting a job: check everything that can be checked before running (the config or
-//! model exists, frames parse), then commit the job row. A 202 means this committed.
+//! model exists, its component exists, frames parse), pin what the job will run — the
+//! config's data and the component, by hash — and commit the job row with both. A 202
+//! means this committed; later edits of the config affect later jobs only.
 
 use super::clock::{job_time, new_id};
 use super::{Generation, MlKind, MlRecord, MlService, MlStatus, horizon};
@@ -57,17 +59,35 @@ pub enum SubmitError {
     InvalidFrame { field: &'static str, message: String },
     #[error("{0}")]
     Horizon(String),
+    /// The component a config names, or a model was trained with, is no longer registered.
+    #[error("Component {0} is no longer registered; upload it again")]
+    ComponentGone(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
-impl JobRequest {
+/// What a job was accepted with, fixed at submission: the config data it runs (with the
+/// decided horizon) and the component, by SHA-256.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Pinned {
+    pub config_data: String,
+    pub component_sha256: String,
+}
+
+/// A job's stored inputs: the request as accepted and what it was pinned to.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AcceptedJob {
+    pub request: JobRequest,
+    pub pinned: Pinned,
+}
+
+impl AcceptedJob {
     /// The bytes stored in the job's row.
     pub fn encode(&self) -> Vec<u8> {
-        postcard::to_allocvec(self).expect("a job request encodes")
+        postcard::to_allocvec(self).expect("a job encodes")
     }
 
-    /// A request from its stored bytes.
+    /// A job from its stored bytes.
     pub fn decode(bytes: &[u8]) -> Result<Self, String> {
         postcard::from_bytes(bytes).map_err(|e| e.to_string())
     }
@@ -76,14 +96,14 @@ impl JobRequest {
 impl MlService {
     /// Checks a request and commits it as a pending job.
     pub async fn submit(&self, mut request: JobRequest) -> Result<Submitted, SubmitError> {
-        let kind = self.check(&mut request).await?;
+        let (kind, pinned) = self.check(&mut request).await?;
         // The artifact id is allocated first, as chapkit does (consecutive ULIDs).
         let artifact_id = new_id();
         let job = JobRow {
             id: new_id(),
             kind: kind.to_owned(),
             status: JobStatus::Pending,
-            inputs: Some(request.encode()),
+            inputs: Some(AcceptedJob { request, pinned }.encode()),
             artifact_id: artifact_id.clone(),
             submitted_at: job_time(),
             started_at: None,
@@ -99,21 +119,36 @@ impl MlService {
     }
 
     /// Everything `submit` checks, without creating anything (`$validate`); fills in the
-    /// decided horizon. Returns the job kind.
-    pub async fn check(&self, request: &mut JobRequest) -> Result<&'static str, SubmitError> {
+    /// decided horizon. Returns the job kind and what the job is pinned to.
+    pub async fn check(&self, request: &mut JobRequest) -> Result<(&'static str, Pinned), SubmitError> {
         Ok(match request {
             JobRequest::Train { config_id, prediction_periods, .. } => {
                 let config = self.store.get_config(config_id).await?;
                 let config = config.ok_or_else(|| SubmitError::ConfigNotFound(config_id.clone()))?;
                 *prediction_periods = self.horizon(*prediction_periods, None, &config.data)?;
-                "train"
+                let component_sha256 = match &config.component_id {
+                    None => self.model.sha256().to_owned(),
+                    Some(id) => {
+                        let row = self.store.find_component(id).await?;
+                        row.ok_or_else(|| SubmitError::ComponentGone(id.clone()))?.sha256
+                    }
+                };
+                let config_data = horizon::config_for_run(&config.data, *prediction_periods);
+                ("train", Pinned { config_data, component_sha256 })
             }
             JobRequest::Predict { model_artifact_id, future, prediction_periods, .. } => {
                 let record = self.trained_model_record(model_artifact_id).await?;
                 let config = self.store.get_config(&record.config_id).await?;
                 let config = config.ok_or_else(|| SubmitError::ConfigNotFound(record.config_id.clone()))?;
                 *prediction_periods = self.horizon(*prediction_periods, Some(future), &config.data)?;
-                "predict"
+                // The model's code must still be there: a 4xx now, not a failed job later.
+                if record.component_sha256 != self.model.sha256()
+                    && self.store.find_component(&record.component_sha256).await?.is_none()
+                {
+                    return Err(SubmitError::ComponentGone(record.component_sha256.clone()));
+                }
+                let config_data = horizon::config_for_run(&config.data, *prediction_periods);
+                ("predict", Pinned { config_data, component_sha256: record.component_sha256 })
             }
         })
     }

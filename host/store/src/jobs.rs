@@ -278,11 +278,16 @@ async fn write_artifact(
 ) -> Result<(), sqlx::Error> {
     artifacts::insert(tx, artifact).await?;
     if let Some(config_id) = link_config {
-        sqlx::query("INSERT INTO config_artifacts (config_id, artifact_id) VALUES ($1, $2)")
-            .bind(config_id)
-            .bind(&artifact.id)
-            .execute(&mut **tx)
-            .await?;
+        // A job runs the config it was accepted with even if the config was deleted since:
+        // then its model is written unlinked (a config's delete took its trees along).
+        sqlx::query(
+            "INSERT INTO config_artifacts (config_id, artifact_id) \
+             SELECT $1, $2 WHERE EXISTS (SELECT 1 FROM configs WHERE id = $1)",
+        )
+        .bind(config_id)
+        .bind(&artifact.id)
+        .execute(&mut **tx)
+        .await?;
     }
     Ok(())
 }

@@ -102,6 +102,7 @@ pub async fn validate(State(state): State<AppState>, body: Bytes) -> Result<Json
                 SubmitError::FailedModel(_) => ("training_artifact_failed", "artifact_id"),
                 SubmitError::InvalidFrame { field, .. } => ("invalid_data_frame", *field),
                 SubmitError::Horizon(_) => ("prediction_periods_out_of_bounds", "prediction_periods"),
+                SubmitError::ComponentGone(_) => ("component_not_found", "config_id"),
                 SubmitError::Store(_) => unreachable!("handled above"),
             };
             vec![json!({"severity": "error", "code": code, "message": error.to_string(), "field": field})]
@@ -152,6 +153,7 @@ fn submit_error(error: SubmitError) -> ApiError {
     match error {
         SubmitError::ConfigNotFound(_) | SubmitError::ModelNotFound(_) => ApiError::not_found(error.to_string()),
         SubmitError::NotAModel(_) | SubmitError::FailedModel(_) => ApiError::bad_request(error.to_string()),
+        SubmitError::ComponentGone(_) => ApiError::conflict(error.to_string()),
         SubmitError::InvalidFrame { field, message } => ApiError::validation(&["body", field], message),
         SubmitError::Horizon(message) => ApiError::validation(&["body", "run_info", "prediction_periods"], message),
         SubmitError::Store(e) => e.into(),
