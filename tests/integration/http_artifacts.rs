@@ -145,3 +145,26 @@ async fn retraining_is_byte_identical_and_provenance_is_recorded() {
     assert_eq!(metadata["component_sha256"], meta_a["component_sha256"]);
     assert_ne!(metadata["data_sha256"], meta_a["data_sha256"]);
 }
+
+/// ML records are written by jobs only: data shaped like one is refused on create and
+/// replace, and a client artifact can never pass for a model.
+#[tokio::test(flavor = "multi_thread")]
+async fn clients_cannot_forge_ml_records() {
+    let app = crate::support::app::spawn_app().await;
+    let config_id = app.config(json!({})).await;
+    let forged = json!({
+        "chapwasm_ml": "trained_model", "status": "success", "error": null, "generation": "spec",
+        "config_id": config_id, "model_artifact_id": null, "model_type": "linear-regression@0.1.0",
+        "component_sha256": "0".repeat(64), "config_sha256": "forged", "data_sha256": "forged",
+        "started_at": "2026-01-01T00:00:00Z", "completed_at": "2026-01-01T00:00:01Z", "duration_seconds": 1.0,
+        "stdout": "", "stderr": "", "log": ""
+    });
+    let created = app.post("/api/v1/artifacts", &json!({"data": forged})).await;
+    assert_eq!(created.status(), 400, "{}", created.text().await.unwrap());
+    let user: Value = app.post("/api/v1/artifacts", &json!({"data": {"note": "mine"}})).await.json().await.unwrap();
+    let url = format!("{}/api/v1/artifacts/{}", app.base, user["id"].as_str().unwrap());
+    let replaced = app.client.put(url).json(&json!({"data": forged})).send().await.unwrap();
+    assert_eq!(replaced.status(), 400);
+    let problem: Value = replaced.json().await.unwrap();
+    assert!(problem["detail"].as_str().unwrap().contains("written by jobs"), "{problem}");
+}

@@ -47,6 +47,7 @@ fn artifact(id: &str) -> ArtifactRow {
         tags: "[]".into(),
         created_at: job_time(),
         updated_at: job_time(),
+        written_by_job: true,
     }
 }
 

@@ -76,6 +76,7 @@ fn artifact(n: u64, content: Vec<u8>) -> ArtifactRow {
         tags: "[]".into(),
         created_at: "2026-11-28T00:00:00Z".into(),
         updated_at: "2026-11-28T00:00:00Z".into(),
+        written_by_job: true,
     }
 }
 

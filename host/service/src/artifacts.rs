@@ -25,7 +25,7 @@ pub type ArtifactTree = Vec<(ArtifactRow, Option<usize>)>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ArtifactError {
-    #[error("ML artifacts are written by jobs and cannot be replaced")]
+    #[error("ML artifacts (trained models, predictions) are written by jobs: they cannot be created or replaced")]
     WrittenByJobs,
     #[error("the tree holds more than {MAX_TREE_NODES} artifacts: list children level by level instead")]
     TreeTooLarge,
@@ -39,8 +39,18 @@ impl From<StoreError> for ArtifactError {
     }
 }
 
+/// Data shaped like an ML record is refused from clients: such records are the jobs' to
+/// write (and readers trust only the store's `written_by_job`, never the shape).
+fn refuse_ml_shape(input: &ArtifactInput) -> Result<(), ArtifactError> {
+    match serde_json::from_str::<MlRecord>(&input.data) {
+        Ok(_) => Err(ArtifactError::WrittenByJobs),
+        Err(_) => Ok(()),
+    }
+}
+
 impl MlService {
     pub async fn create_artifact(&self, input: ArtifactInput) -> Result<ArtifactRow, ArtifactError> {
+        refuse_ml_shape(&input)?;
         let now = entity_time();
         let mut row = ArtifactRow {
             id: new_id(),
@@ -52,6 +62,7 @@ impl MlService {
             tags: serde_json::to_string(&input.tags).expect("tags serialise"),
             created_at: now.clone(),
             updated_at: now,
+            written_by_job: false,
         };
         self.store.insert_artifact(&mut row).await?;
         Ok(row)
@@ -61,9 +72,10 @@ impl MlService {
     pub async fn replace_artifact(&self, id: &str, input: ArtifactInput) -> Result<ArtifactRow, ArtifactError> {
         let found = self.store.get_artifact_summary(id).await?;
         let mut row = found.ok_or_else(|| ArtifactChangeError::NotFound(id.to_owned()))?;
-        if serde_json::from_str::<MlRecord>(&row.data).is_ok() {
+        if row.written_by_job {
             return Err(ArtifactError::WrittenByJobs);
         }
+        refuse_ml_shape(&input)?;
         row.data = input.data;
         row.parent_id = input.parent_id;
         row.tags = serde_json::to_string(&input.tags).expect("tags serialise");

@@ -223,6 +223,7 @@ fn artifact_row(job: &JobRow, produced: Produced) -> (ArtifactRow, Option<String
         tags: "[]".into(),
         created_at: created.clone(),
         updated_at: created,
+        written_by_job: true,
     };
     (artifact, link)
 }

@@ -157,6 +157,9 @@ impl MlService {
     pub(super) async fn trained_model_record(&self, id: &str) -> Result<MlRecord, SubmitError> {
         let artifact = self.store.get_artifact_summary(id).await?;
         let artifact = artifact.ok_or_else(|| SubmitError::ModelNotFound(id.to_owned()))?;
+        if !artifact.written_by_job {
+            return Err(SubmitError::NotAModel(id.to_owned()));
+        }
         match serde_json::from_str::<MlRecord>(&artifact.data).ok() {
             Some(record) if record.chapwasm_ml == MlKind::TrainedModel && record.status == MlStatus::Failed => {
                 Err(SubmitError::FailedModel(id.to_owned()))

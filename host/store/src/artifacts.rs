@@ -17,6 +17,9 @@ pub struct ArtifactRow {
     pub tags: String,
     pub created_at: String,
     pub updated_at: String,
+    /// Written by a job (an ML record), which only the job-ending writes set; a client's
+    /// own artifacts never are.
+    pub written_by_job: bool,
 }
 
 pub(super) fn row(r: AnyRow) -> Result<ArtifactRow, sqlx::Error> {
@@ -30,13 +33,15 @@ pub(super) fn row(r: AnyRow) -> Result<ArtifactRow, sqlx::Error> {
         tags: r.try_get("tags")?,
         created_at: r.try_get("created_at")?,
         updated_at: r.try_get("updated_at")?,
+        written_by_job: r.try_get::<i64, _>("written_by_job")? != 0,
     })
 }
 
 pub(super) async fn insert(tx: &mut Transaction<'_, Any>, artifact: &ArtifactRow) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO artifacts (id, parent_id, level, data, content, content_type, tags, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        "INSERT INTO artifacts \
+         (id, parent_id, level, data, content, content_type, tags, created_at, updated_at, written_by_job) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(&artifact.id)
     .bind(&artifact.parent_id)
@@ -47,6 +52,7 @@ pub(super) async fn insert(tx: &mut Transaction<'_, Any>, artifact: &ArtifactRow
     .bind(&artifact.tags)
     .bind(&artifact.created_at)
     .bind(&artifact.updated_at)
+    .bind(i64::from(artifact.written_by_job))
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -96,8 +102,9 @@ pub const MAX_ARTIFACT_DEPTH: i64 = 32;
 
 impl Store {
     /// Inserts a user artifact; its level is its parent's plus one (at most
-    /// [`MAX_ARTIFACT_DEPTH`]).
+    /// [`MAX_ARTIFACT_DEPTH`]). Never an ML record: those are written when a job ends.
     pub async fn insert_artifact(&self, artifact: &mut ArtifactRow) -> Result<(), ArtifactChangeError> {
+        artifact.written_by_job = false;
         let mut tx = self.pool.begin().await?;
         artifact.level = parent_level(&mut tx, artifact.parent_id.as_deref()).await?.map_or(0, |l| l + 1);
         if artifact.level > MAX_ARTIFACT_DEPTH {
@@ -219,7 +226,7 @@ impl Store {
     /// An artifact without its content (for checks and listings that never need the bytes).
     pub async fn get_artifact_summary(&self, id: &str) -> Result<Option<ArtifactRow>, StoreError> {
         let found = sqlx::query(
-            "SELECT id, parent_id, level, data, NULL AS content, content_type, tags, created_at, updated_at \
+            "SELECT id, parent_id, level, data, NULL AS content, content_type, tags, created_at, updated_at, written_by_job \
              FROM artifacts WHERE id = $1",
         )
         .bind(id)
@@ -232,7 +239,7 @@ impl Store {
     pub async fn list_artifacts(&self, page: Option<(i64, i64)>) -> Result<Vec<ArtifactRow>, StoreError> {
         let (offset, limit) = page.unwrap_or((0, i64::MAX));
         let rows = sqlx::query(
-            "SELECT id, parent_id, level, data, NULL AS content, content_type, tags, created_at, updated_at \
+            "SELECT id, parent_id, level, data, NULL AS content, content_type, tags, created_at, updated_at, written_by_job \
              FROM artifacts ORDER BY id LIMIT $1 OFFSET $2",
         )
         .bind(limit)
@@ -245,7 +252,7 @@ impl Store {
     /// Direct children of an artifact, without content, in id order.
     pub async fn child_artifacts(&self, parent_id: &str) -> Result<Vec<ArtifactRow>, StoreError> {
         let rows = sqlx::query(
-            "SELECT id, parent_id, level, data, NULL AS content, content_type, tags, created_at, updated_at \
+            "SELECT id, parent_id, level, data, NULL AS content, content_type, tags, created_at, updated_at, written_by_job \
              FROM artifacts WHERE parent_id = $1 ORDER BY id",
         )
         .bind(parent_id)
@@ -257,7 +264,7 @@ impl Store {
     /// Root artifacts linked to a config, without content.
     pub async fn config_artifacts(&self, config_id: &str) -> Result<Vec<ArtifactRow>, StoreError> {
         let rows = sqlx::query(
-            "SELECT a.id, a.parent_id, a.level, a.data, NULL AS content, a.content_type, a.tags, a.created_at, a.updated_at \
+            "SELECT a.id, a.parent_id, a.level, a.data, NULL AS content, a.content_type, a.tags, a.created_at, a.updated_at, a.written_by_job \
              FROM artifacts a JOIN config_artifacts l ON l.artifact_id = a.id WHERE l.config_id = $1 ORDER BY a.id",
         )
         .bind(config_id)

@@ -7,11 +7,17 @@ use chapwasm_service::ArtifactRow;
 use chapwasm_service::{Generation, MlKind, MlRecord, MlStatus};
 use serde_json::{Value, json};
 
+/// The canonical ML record of an artifact a job wrote (`None` for a client's artifact,
+/// whatever its data looks like).
+fn ml_record(row: &ArtifactRow, stored: &Value) -> Option<MlRecord> {
+    row.written_by_job.then(|| serde_json::from_value::<MlRecord>(stored.clone()).ok()).flatten()
+}
+
 pub fn artifact(row: &ArtifactRow, with_content: bool) -> Value {
     let stored: Value = serde_json::from_str(&row.data).unwrap_or(Value::Null);
-    let data = match serde_json::from_value::<MlRecord>(stored.clone()) {
-        Ok(record) => ml_data(row, &record, with_content),
-        Err(_) => stored,
+    let data = match ml_record(row, &stored) {
+        Some(record) => ml_data(row, &record, with_content),
+        None => stored,
     };
     json!({
         "id": row.id,
@@ -86,8 +92,8 @@ fn ml_data(row: &ArtifactRow, record: &MlRecord, with_content: bool) -> Value {
 /// `$metadata`: an ML artifact's chapkit metadata, a user artifact's `data.metadata`, or `{}`.
 pub fn metadata(row: &ArtifactRow) -> Value {
     let stored: Value = serde_json::from_str(&row.data).unwrap_or(Value::Null);
-    match serde_json::from_value::<MlRecord>(stored.clone()) {
-        Ok(record) => {
+    match ml_record(row, &stored) {
+        Some(record) => {
             let mut metadata = chapkit_metadata(&record);
             metadata["log"] = json!(record.log);
             metadata["error"] = json!(record.error);
@@ -98,7 +104,7 @@ pub fn metadata(row: &ArtifactRow) -> Value {
             metadata["model_artifact_id"] = json!(record.model_artifact_id);
             metadata
         }
-        Err(_) => stored.get("metadata").cloned().unwrap_or_else(|| json!({})),
+        None => stored.get("metadata").cloned().unwrap_or_else(|| json!({})),
     }
 }
 
