@@ -25,7 +25,7 @@ async fn upload_dedupe_download_delete() {
     let again = upload(&app, wasm.clone()).await;
     assert_eq!(again.status(), 200, "the same bytes are the same component");
     assert_eq!(again.json::<Value>().await.unwrap()["id"], component["id"]);
-    assert_eq!(app.get_json("/api/v1/components").await.as_array().unwrap().len(), 1);
+    assert_eq!(app.uploaded_components().await.len(), 1);
 
     let id = component["id"].as_str().unwrap();
     let download = app.get(&format!("/api/v1/components/{id}/$download")).await;
@@ -82,7 +82,7 @@ async fn uploads_that_are_not_model_components_are_rejected() {
     }
     let oversized = upload(&app, vec![0u8; (64 << 20) + 1]).await;
     assert_eq!(oversized.status(), 413);
-    assert_eq!(app.get_json("/api/v1/components").await, json!([]));
+    assert_eq!(app.uploaded_components().await, Vec::<Value>::new());
 }
 
 /// Many models in one service: a config names an uploaded component; its jobs run it.
@@ -150,7 +150,7 @@ async fn a_restart_serves_uploaded_components_without_recompiling() {
     assert_eq!((&stats["compiled"], &stats["loaded_precompiled"]), (&json!(2), &json!(0)));
 
     let second = crate::support::app::spawn_app_with(settings()).await;
-    assert_eq!(second.get_json("/api/v1/components").await[0]["id"], component["id"]);
+    assert_eq!(second.uploaded_components().await[0]["id"], component["id"]);
     let rows: Vec<Value> = (1..=12).map(|m| json!([format!("2022-{m:02}"), "loc_1", m])).collect();
     let data = json!({"columns": ["time_period", "location", "disease_cases"], "data": rows});
     let (_, job) = second.train_and_wait(config["id"].as_str().unwrap(), &data).await;
@@ -160,30 +160,52 @@ async fn a_restart_serves_uploaded_components_without_recompiling() {
     std::fs::remove_dir_all(dir).ok();
 }
 
-/// A model whose component was deleted cannot predict: a 409 before any job exists
-/// (not a 202 and a failed job).
+/// A component that trained models need cannot be deleted (409 naming them), and the
+/// service's default model cannot be deleted at all.
 #[tokio::test(flavor = "multi_thread")]
-async fn predicting_with_a_model_whose_component_is_gone_is_refused_up_front() {
+async fn components_that_models_need_are_not_deleted() {
     let app = crate::support::app::spawn_app().await;
     let component = app.upload_plugin("scaled-regression", "").await;
     let config_id = app.config_of(&component, json!({})).await;
     let frame = json!({"columns": ["a", "disease_cases"], "data": [[1.0, 2.0], [2.0, 4.0], [3.0, 6.1]]});
     let (train, job) = app.train_and_wait(&config_id, &frame).await;
     assert_eq!(job["status"], "completed");
-    // The config (and, with it, the link to the model) goes, then the component.
-    let mut model = app.get_json(&format!("/api/v1/artifacts/{}", train["artifact_id"].as_str().unwrap())).await;
-    assert!(model["id"].is_string());
-    app.client
-        .put(format!("{}/api/v1/configs/{config_id}", app.base))
-        .json(&json!({"name": "default", "data": {}}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(app.delete(&format!("/api/v1/components/{}", component["id"].as_str().unwrap())).await.status(), 204);
-    let body = json!({"model_artifact_id": train["artifact_id"], "historic": frame, "future": frame});
-    let response = app.post("/api/v1/ml/$predict", &body).await;
-    assert_eq!(response.status(), 409);
-    model = response.json().await.unwrap();
-    assert!(model["detail"].as_str().unwrap().contains("is no longer registered"), "{model}");
-    assert_eq!(app.get_json("/api/v1/jobs").await.as_array().unwrap().len(), 1, "no job was created");
+    // Re-point the config to the default: only the model still needs the component.
+    let url = format!("{}/api/v1/configs/{config_id}", app.base);
+    app.client.put(url).json(&json!({"name": "default", "data": {}})).send().await.unwrap();
+    let refused = app.delete(&format!("/api/v1/components/{}", component["id"].as_str().unwrap())).await;
+    assert_eq!(refused.status(), 409);
+    let problem: Value = refused.json().await.unwrap();
+    let detail = problem["detail"].as_str().unwrap();
+    assert!(
+        detail.contains(train["artifact_id"].as_str().unwrap()) && detail.contains("need it to predict"),
+        "{detail}"
+    );
+    let components = app.get_json("/api/v1/components").await;
+    let default = components.as_array().unwrap().iter().find(|c| c["name"] == "linear-regression").unwrap().clone();
+    assert_eq!(app.delete(&format!("/api/v1/components/{}", default["id"].as_str().unwrap())).await.status(), 409);
+}
+
+/// Models keep their code: a model trained under one default component still predicts
+/// after the server restarts with another default (the first was registered like an
+/// upload).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_model_trained_under_another_default_still_predicts() {
+    let dir = std::env::temp_dir().join(format!("chapwasm-test-{}", chapwasm_service::clock::new_id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = dir.join("ml.db").display().to_string();
+    let frame = json!({"columns": ["a", "disease_cases"], "data": [[1.0, 2.0], [2.0, 4.0], [3.0, 6.1]]});
+    let model_id = {
+        let component = Some(std::fs::read(plugin_path("scaled-regression")).unwrap());
+        let settings =
+            chapwasm_server::settings::AppSettings { database_url: url.clone(), component, ..Default::default() };
+        let app = crate::support::app::spawn_app_with(settings).await;
+        let (train, job) = app.train_and_wait(&app.config(json!({})).await, &frame).await;
+        assert_eq!(job["status"], "completed");
+        train["artifact_id"].clone()
+    };
+    let settings = chapwasm_server::settings::AppSettings { database_url: url, ..Default::default() };
+    let app = crate::support::app::spawn_app_with(settings).await;
+    let (_, job) = app.predict_and_wait(&model_id, &frame, &frame).await;
+    assert_eq!(job["status"], "completed", "{job}");
 }

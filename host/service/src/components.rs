@@ -7,7 +7,9 @@
 use super::MlService;
 use super::clock::{entity_time, new_id};
 use super::config::ConfigValidator;
-use chapwasm_runtime::{LimitError, LimitOverrides, ModelComponent, Runtime, RuntimeError, SandboxLimits, sha256_hex};
+use chapwasm_runtime::{
+    LimitError, LimitOverrides, ModelComponent, ModelDescription, Runtime, RuntimeError, SandboxLimits, sha256_hex,
+};
 use chapwasm_store::{ComponentDeletion, ComponentRow, Store, StoreError};
 use std::sync::Arc;
 
@@ -26,12 +28,54 @@ pub enum RegisterError {
     /// The host could not load the component (not the component's fault).
     #[error("{0}")]
     Internal(String),
-    #[error("Component {id} is used by {configs} config(s); delete or re-point them first")]
-    InUse { id: String, configs: i64 },
+    #[error("Component {id} is in use: {}", in_use(*.configs, .models))]
+    InUse { id: String, configs: i64, models: Vec<String> },
+    #[error("Component {0} is the service's default model and cannot be deleted")]
+    Default(String),
     #[error(transparent)]
     Limits(#[from] LimitError),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// "2 config(s); trained models A, B (and more): delete or re-point them first".
+fn in_use(configs: i64, models: &[String]) -> String {
+    let mut parts = Vec::new();
+    if configs > 0 {
+        parts.push(format!("{configs} config(s) name it"));
+    }
+    if !models.is_empty() {
+        parts.push(format!("trained models {} need it to predict", models.join(", ")));
+    }
+    format!("{}; delete them (or re-point the configs) first", parts.join(", and "))
+}
+
+/// The registry row of a component that described itself as `description`.
+fn component_row(sha256: String, size_bytes: i64, description: &ModelDescription, limits: String) -> ComponentRow {
+    ComponentRow {
+        id: new_id(),
+        sha256,
+        name: description.name.clone(),
+        version: description.version.clone(),
+        size_bytes,
+        description: serde_json::to_string(description).expect("description serialises"),
+        limits,
+        created_at: entity_time(),
+    }
+}
+
+/// Registers the service's default model like an upload (once per SHA-256), so models
+/// trained with it keep their code under a later build or another default.
+pub(crate) async fn register_default(store: &Store, model: &ModelComponent, wasm: &[u8]) -> Result<(), StoreError> {
+    if store.find_component(model.sha256()).await?.is_some() {
+        return Ok(());
+    }
+    let row = component_row(model.sha256().to_owned(), wasm.len() as i64, model.description(), "{}".into());
+    match store.insert_component(&row, wasm).await {
+        // Another replica starting with the same default got there first.
+        Err(_) if store.find_component(model.sha256()).await?.is_some() => Ok(()),
+        other => other,
+    }
 }
 
 impl MlService {
@@ -115,16 +159,8 @@ impl MlService {
             self.runtime.forget(&sha256);
             return Err(RegisterError::Invalid(format!("describe() returned an invalid config schema: {e}")));
         }
-        let row = ComponentRow {
-            id: new_id(),
-            sha256,
-            name: description.name.clone(),
-            version: description.version.clone(),
-            size_bytes,
-            description: serde_json::to_string(description).expect("description serialises"),
-            limits: serde_json::to_string(overrides).expect("overrides serialise"),
-            created_at: entity_time(),
-        };
+        let limits = serde_json::to_string(overrides).expect("overrides serialise");
+        let row = component_row(sha256, size_bytes, description, limits);
         // Identical uploads racing each other: the first insert wins, the others answer
         // with its record.
         match self.store.insert_component(&row, &wasm).await {
@@ -140,15 +176,18 @@ impl MlService {
     /// forgets its compiled code.
     pub async fn delete_component(&self, id: &str) -> Result<(), RegisterError> {
         let row = self.store.find_component(id).await?.ok_or_else(|| RegisterError::NotFound(id.to_owned()))?;
+        if row.sha256 == self.model.sha256() {
+            return Err(RegisterError::Default(row.id));
+        }
         match self.store.delete_unused_component(&row.id).await? {
             ComponentDeletion::Deleted => {}
             ComponentDeletion::NotFound => return Err(RegisterError::NotFound(id.to_owned())),
-            ComponentDeletion::InUse { configs } => return Err(RegisterError::InUse { id: row.id, configs }),
+            ComponentDeletion::InUse { configs, models } => {
+                return Err(RegisterError::InUse { id: row.id, configs, models });
+            }
         }
-        if row.sha256 != self.model.sha256() {
-            self.store.forget_code_digests(&row.sha256).await?;
-            self.runtime.forget(&row.sha256);
-        }
+        self.store.forget_code_digests(&row.sha256).await?;
+        self.runtime.forget(&row.sha256);
         Ok(())
     }
 }

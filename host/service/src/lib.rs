@@ -117,7 +117,8 @@ impl MlService {
                 .await
                 .map_err(|e| OpenError::Setup(format!("hashing the model component was aborted: {e}")))?
         };
-        let model = load_component(&store, &runtime, component, sha256).await?;
+        let model = load_component(&store, &runtime, component.clone(), sha256).await?;
+        components::register_default(&store, &model, &component).await?;
         let description = model.description();
         let horizon = (
             settings.horizon.0.unwrap_or(description.min_prediction_periods),

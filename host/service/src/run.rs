@@ -43,10 +43,16 @@ struct Context {
 }
 
 impl MlService {
-    pub(super) async fn execute(self: &Arc<Self>, job: JobRow) {
+    /// Records a claimed job as running in this process; returns the token that stops it.
+    pub(super) fn register_running(&self, job: &JobRow) -> CancelToken {
         let cancel = CancelToken::default();
         let run = super::RunningJob { cancel: cancel.clone(), attempt: job.attempt };
         self.running.lock().expect("running lock").insert(job.id.clone(), run);
+        cancel
+    }
+
+    /// Runs a claimed job (registered by `register_running`) to its end.
+    pub(super) async fn execute(self: &Arc<Self>, job: JobRow, cancel: CancelToken) {
         let heartbeat = self.heartbeat(job.id.clone(), job.attempt);
         let clock = std::time::Instant::now();
         let request = match &job.inputs {

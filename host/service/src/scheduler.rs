@@ -20,10 +20,12 @@ pub(super) async fn run(service: Arc<MlService>) {
         let lease_until = service.lease_until();
         match service.store.claim_next_job(&job_time(), &service.replica, &lease_until).await {
             Ok(Some(job)) => {
+                // Known as running here before anyone can see it running (drain relies on it).
+                let cancel = service.register_running(&job);
                 service.events.publish(super::JobEvent::changed(&job));
                 let service = service.clone();
                 tokio::spawn(async move {
-                    service.execute(job).await;
+                    service.execute(job, cancel).await;
                     drop(slot);
                 });
             }

@@ -19,11 +19,15 @@ pub struct ComponentRow {
 }
 
 /// What `delete_unused_component` did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ComponentDeletion {
     Deleted,
     NotFound,
-    InUse { configs: i64 },
+    /// Configs name it, or trained models need it to predict (the first few, by id).
+    InUse {
+        configs: i64,
+        models: Vec<String>,
+    },
 }
 
 fn row(r: AnyRow) -> Result<ComponentRow, sqlx::Error> {
@@ -96,19 +100,36 @@ impl Store {
         Ok(done.rows_affected() > 0)
     }
 
-    /// Deletes a component unless a config names it, checked and done in one transaction.
+    /// Deletes a component unless a config names it or a trained model was trained with
+    /// it (the model could not predict without it), checked and done in one transaction.
     pub async fn delete_unused_component(&self, id: &str) -> Result<ComponentDeletion, StoreError> {
         let mut tx = self.pool.begin().await?;
-        let users: i64 = sqlx::query("SELECT COUNT(*) AS n FROM configs WHERE component_id = $1")
+        let found =
+            sqlx::query("SELECT sha256 FROM components WHERE id = $1").bind(id).fetch_optional(&mut *tx).await?;
+        let Some(found) = found else { return Ok(ComponentDeletion::NotFound) };
+        let sha256: String = found.try_get("sha256")?;
+        let configs: i64 = sqlx::query("SELECT COUNT(*) AS n FROM configs WHERE component_id = $1")
             .bind(id)
             .fetch_one(&mut *tx)
             .await?
             .try_get("n")?;
-        if users > 0 {
-            return Ok(ComponentDeletion::InUse { configs: users });
+        // A job writes a model's record with `"chapwasm_ml":"trained_model"` first and the
+        // component's hash (hex: no LIKE wildcards) among its fields.
+        let models: Vec<String> = sqlx::query(
+            "SELECT id FROM artifacts WHERE written_by_job = 1 AND data LIKE $1 AND data LIKE $2 ORDER BY id LIMIT 5",
+        )
+        .bind(r#"{"chapwasm_ml":"trained_model"%"#)
+        .bind(format!(r#"%"component_sha256":"{sha256}"%"#))
+        .fetch_all(&mut *tx)
+        .await?
+        .into_iter()
+        .map(|r| r.try_get("id"))
+        .collect::<Result<_, _>>()?;
+        if configs > 0 || !models.is_empty() {
+            return Ok(ComponentDeletion::InUse { configs, models });
         }
-        let done = sqlx::query("DELETE FROM components WHERE id = $1").bind(id).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM components WHERE id = $1").bind(id).execute(&mut *tx).await?;
         tx.commit().await?;
-        Ok(if done.rows_affected() > 0 { ComponentDeletion::Deleted } else { ComponentDeletion::NotFound })
+        Ok(ComponentDeletion::Deleted)
     }
 }

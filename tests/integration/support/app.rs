@@ -113,6 +113,13 @@ impl TestApp {
         response.json::<Value>().await.unwrap()["job_id"].as_str().unwrap().to_owned()
     }
 
+    /// The registered components other than the service's default model (registered at
+    /// start like an upload).
+    pub async fn uploaded_components(&self) -> Vec<Value> {
+        let components = self.get_json("/api/v1/components").await;
+        components.as_array().unwrap().iter().filter(|c| c["name"] != "linear-regression").cloned().collect()
+    }
+
     pub async fn delete(&self, path: &str) -> Response {
         self.client.delete(format!("{}{path}", self.base)).send().await.unwrap()
     }

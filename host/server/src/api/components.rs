@@ -38,7 +38,7 @@ fn rejection(error: RegisterError) -> ApiError {
         RegisterError::TooLarge { .. } => ApiError::too_large(error.to_string()),
         RegisterError::NotFound(_) => ApiError::not_found(error.to_string()),
         RegisterError::Invalid(message) => ApiError::validation(&["body"], message),
-        RegisterError::InUse { .. } => ApiError::conflict(error.to_string()),
+        RegisterError::InUse { .. } | RegisterError::Default(_) => ApiError::conflict(error.to_string()),
         RegisterError::Internal(message) => ApiError::internal(message),
         RegisterError::Limits(e) => ApiError::validation(&["limits"], e.to_string()),
         RegisterError::Store(e) => e.into(),
