@@ -230,3 +230,31 @@ async fn a_job_runs_the_config_it_was_accepted_with() {
         assert_eq!(job["status"], "completed", "{job}");
     }
 }
+
+/// `Idempotency-Key`: a retried `$train` gets the first job back (one job in all), the
+/// same key with another body is refused, and requests without a key stay independent.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_retried_submission_with_an_idempotency_key_returns_the_first_job() {
+    let app = spawn_app_with(AppSettings::default()).await;
+    let config_id = app.config(json!({})).await;
+    let body = json!({"config_id": config_id, "data": frame()});
+    let url = format!("{}/api/v1/ml/$train", app.base);
+    let send = |body: Value, key: &'static str| app.client.post(&url).header("Idempotency-Key", key).json(&body).send();
+    let (first, retry) = tokio::join!(send(body.clone(), "retry-1"), send(body.clone(), "retry-1"));
+    let (first, retry) = (first.unwrap(), retry.unwrap());
+    assert_eq!((first.status(), retry.status()), (202.try_into().unwrap(), 202.try_into().unwrap()));
+    let replays: Vec<&str> =
+        [&first, &retry].iter().map(|r| r.headers()["idempotent-replayed"].to_str().unwrap()).collect();
+    assert!(replays.contains(&"true") && replays.contains(&"false"), "{replays:?}");
+    let (first, retry): (Value, Value) = (first.json().await.unwrap(), retry.json().await.unwrap());
+    assert_eq!(first["job_id"], retry["job_id"]);
+    assert_eq!(first["artifact_id"], retry["artifact_id"]);
+    assert_eq!(app.get_json("/api/v1/jobs").await.as_array().unwrap().len(), 1);
+
+    let other = json!({"config_id": config_id, "data": {"columns": ["x", "disease_cases"], "data": [[9.0, 1.0]]}});
+    let conflict = send(other, "retry-1").await.unwrap();
+    assert_eq!(conflict.status(), 422);
+    let fresh = app.post("/api/v1/ml/$train", &body).await;
+    assert_eq!(fresh.status(), 202);
+    assert_eq!(app.get_json("/api/v1/jobs").await.as_array().unwrap().len(), 2);
+}

@@ -33,7 +33,7 @@ pub use events::{JobEvent, JobEvents};
 pub use leases::LeasePolicy;
 pub use record::{Generation, MlKind, MlRecord, MlStatus};
 pub use records::MAX_LISTED;
-pub use submit::{AcceptedJob, JobRequest, Pinned, SubmitError, Submitted};
+pub use submit::{AcceptedJob, Idempotency, JobRequest, Pinned, SubmitError, Submitted};
 
 // What the layers above need of the runtime and the store: types, not handles.
 pub use chapwasm_runtime::{

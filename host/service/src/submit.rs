@@ -7,7 +7,7 @@ use super::clock::{job_time, new_id};
 use super::{Generation, MlKind, MlRecord, MlService, MlStatus, horizon};
 use chapwasm_frames::codec as frame_codec;
 use chapwasm_sdk::DataFrame;
-use chapwasm_store::{JobRow, JobStatus, StoreError};
+use chapwasm_store::{JobRow, JobStatus, KeyedJob, StoreError};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -43,6 +43,16 @@ pub enum JobRequest {
 pub struct Submitted {
     pub job_id: String,
     pub artifact_id: String,
+    /// The job an earlier request with the same `Idempotency-Key` created (nothing new).
+    pub replayed: bool,
+}
+
+/// A client's `Idempotency-Key` and the hash of the request it came with: a retry of the
+/// same request gets the first job back; the same key with another request is refused.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Idempotency {
+    pub key: String,
+    pub request_sha256: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -62,6 +72,8 @@ pub enum SubmitError {
     /// The component a config names, or a model was trained with, is no longer registered.
     #[error("Component {0} is no longer registered; upload it again")]
     ComponentGone(String),
+    #[error("Idempotency-Key `{0}` was used with another request: use a new key for a new request")]
+    IdempotencyConflict(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -94,8 +106,19 @@ impl AcceptedJob {
 }
 
 impl MlService {
-    /// Checks a request and commits it as a pending job.
-    pub async fn submit(&self, mut request: JobRequest) -> Result<Submitted, SubmitError> {
+    /// Checks a request and commits it as a pending job; with an idempotency key, a retry
+    /// returns the job the key already names (checked before anything else, so the answer
+    /// does not change if, say, the config was deleted since).
+    pub async fn submit(
+        &self,
+        mut request: JobRequest,
+        idempotency: Option<Idempotency>,
+    ) -> Result<Submitted, SubmitError> {
+        if let Some(idempotency) = &idempotency
+            && let Some(first) = self.store.keyed_job(&idempotency.key).await?
+        {
+            return replay(first, idempotency);
+        }
         let (kind, pinned) = self.check(&mut request).await?;
         // The artifact id is allocated first, as chapkit does (consecutive ULIDs).
         let artifact_id = new_id();
@@ -112,10 +135,19 @@ impl MlService {
             error_traceback: None,
             attempt: 0,
         };
-        self.store.insert_job(&job).await?;
+        match &idempotency {
+            None => self.store.insert_job(&job).await?,
+            // A retry racing the first request: whichever commits first wins.
+            Some(idempotency) => {
+                let inserted = self.store.insert_job_once(&job, &idempotency.key, &idempotency.request_sha256);
+                if let Some(first) = inserted.await? {
+                    return replay(first, idempotency);
+                }
+            }
+        }
         self.events.publish(super::JobEvent::changed(&job));
         self.wakeup.notify_one();
-        Ok(Submitted { job_id: job.id, artifact_id })
+        Ok(Submitted { job_id: job.id, artifact_id, replayed: false })
     }
 
     /// Everything `submit` checks, without creating anything (`$validate`); fills in the
@@ -176,6 +208,14 @@ impl MlService {
         let bytes = artifact.and_then(|a| a.content).ok_or_else(|| SubmitError::NotAModel(id.to_owned()))?;
         Ok((record, bytes))
     }
+}
+
+/// The first job of an idempotency key, if the request is the same one.
+fn replay(first: KeyedJob, idempotency: &Idempotency) -> Result<Submitted, SubmitError> {
+    if first.request_sha256 != idempotency.request_sha256 {
+        return Err(SubmitError::IdempotencyConflict(idempotency.key.clone()));
+    }
+    Ok(Submitted { job_id: first.job_id, artifact_id: first.artifact_id, replayed: true })
 }
 
 impl MlService {

@@ -121,19 +121,9 @@ macro_rules! summary {
 impl Store {
     /// Records a submitted job; once this returns, the job survives a crash.
     pub async fn insert_job(&self, job: &JobRow) -> Result<(), StoreError> {
-        sqlx::query(
-            // `request` held JSON inputs before migration 0005; new rows leave it empty.
-            "INSERT INTO jobs (id, kind, status, request, inputs, artifact_id, submitted_at) \
-             VALUES ($1, $2, $3, '', $4, $5, $6)",
-        )
-        .bind(&job.id)
-        .bind(&job.kind)
-        .bind(job.status.as_str())
-        .bind(job.inputs.as_deref())
-        .bind(&job.artifact_id)
-        .bind(&job.submitted_at)
-        .execute(&self.pool)
-        .await?;
+        let mut tx = self.pool.begin().await?;
+        insert(&mut tx, job).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -289,5 +279,23 @@ async fn write_artifact(
         .execute(&mut **tx)
         .await?;
     }
+    Ok(())
+}
+
+/// Inserts a job row (in the caller's transaction).
+pub(super) async fn insert(tx: &mut sqlx::Transaction<'_, sqlx::Any>, job: &JobRow) -> Result<(), StoreError> {
+    sqlx::query(
+        // `request` held JSON inputs before migration 0005; new rows leave it empty.
+        "INSERT INTO jobs (id, kind, status, request, inputs, artifact_id, submitted_at) \
+         VALUES ($1, $2, $3, '', $4, $5, $6)",
+    )
+    .bind(&job.id)
+    .bind(&job.kind)
+    .bind(job.status.as_str())
+    .bind(job.inputs.as_deref())
+    .bind(&job.artifact_id)
+    .bind(&job.submitted_at)
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }

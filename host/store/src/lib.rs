@@ -8,6 +8,7 @@
 mod artifacts;
 mod components;
 mod configs;
+mod idempotency;
 mod jobs;
 mod leases;
 mod notifications;
@@ -17,6 +18,7 @@ mod url;
 pub use artifacts::{ArtifactChangeError, ArtifactRow, LinkError, MAX_ARTIFACT_DEPTH};
 pub use components::{ComponentDeletion, ComponentRow};
 pub use configs::ConfigRow;
+pub use idempotency::KeyedJob;
 pub use jobs::{JobRow, JobStatus};
 pub use leases::Rescued;
 pub use notifications::Listener;

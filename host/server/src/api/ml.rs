@@ -7,10 +7,11 @@ use super::{ApiError, AppState};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use chapwasm_frames::json::parse_frame_text;
 use chapwasm_sdk::DataFrame;
-use chapwasm_service::{Generation, JobRequest, SubmitError, Submitted};
+use chapwasm_service::{Generation, Idempotency, JobRequest, SubmitError, Submitted};
 use serde_json::{Map, Value, json};
 
 /// Every field a `$train`/`$predict`/`$validate` body may carry a frame in.
@@ -49,29 +50,73 @@ fn predict_request(body: &FramedBody, forced: Option<Generation>) -> Result<Resu
     }))
 }
 
-pub async fn train(State(state): State<AppState>, body: Bytes) -> Result<(StatusCode, Json<Value>), ApiError> {
+pub async fn train(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
+    let key = idempotency_key(&headers)?;
     let forced = state.forced_generation;
-    let request = offload(&state, move || train_request(&FramedBody::parse(&body, &FRAME_FIELDS)?, forced)).await??;
-    let submitted = state.service.submit(request.map_err(submit_error)?).await.map_err(submit_error)?;
+    let (request, sha256) = offload(&state, move || {
+        let sha256 = key.as_ref().map(|_| request_sha256(&body));
+        Ok::<_, ApiError>((train_request(&FramedBody::parse(&body, &FRAME_FIELDS)?, forced)?, sha256))
+    })
+    .await??;
+    let idempotency = keyed(&headers, sha256)?;
+    let submitted = state.service.submit(request.map_err(submit_error)?, idempotency).await.map_err(submit_error)?;
     Ok(accepted(submitted, "model_artifact_id", "Training"))
 }
 
-pub async fn predict(State(state): State<AppState>, body: Bytes) -> Result<(StatusCode, Json<Value>), ApiError> {
+pub async fn predict(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
+    let key = idempotency_key(&headers)?;
     let forced = state.forced_generation;
-    let request = offload(&state, move || predict_request(&FramedBody::parse(&body, &FRAME_FIELDS)?, forced)).await??;
-    let submitted = state.service.submit(request.map_err(submit_error)?).await.map_err(submit_error)?;
+    let (request, sha256) = offload(&state, move || {
+        let sha256 = key.as_ref().map(|_| request_sha256(&body));
+        Ok::<_, ApiError>((predict_request(&FramedBody::parse(&body, &FRAME_FIELDS)?, forced)?, sha256))
+    })
+    .await??;
+    let idempotency = keyed(&headers, sha256)?;
+    let submitted = state.service.submit(request.map_err(submit_error)?, idempotency).await.map_err(submit_error)?;
     Ok(accepted(submitted, "prediction_artifact_id", "Prediction"))
 }
 
-/// The 202 body: the artifact id under current chapkit's name and the spec's `legacy` one.
-fn accepted(submitted: Submitted, legacy: &str, what: &str) -> (StatusCode, Json<Value>) {
+/// The longest `Idempotency-Key` accepted.
+const MAX_IDEMPOTENCY_KEY: usize = 255;
+
+/// A request's `Idempotency-Key` header, checked (printable ASCII, at most 255 bytes).
+fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    let Some(value) = headers.get("idempotency-key") else { return Ok(None) };
+    let invalid = || {
+        ApiError::validation(
+            &["header", "Idempotency-Key"],
+            format!("Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} printable ASCII characters"),
+        )
+    };
+    let key = value.to_str().map_err(|_| invalid())?;
+    if key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY || !key.bytes().all(|b| b.is_ascii_graphic() || b == b' ') {
+        return Err(invalid());
+    }
+    Ok(Some(key.to_owned()))
+}
+
+/// The key and the request's hash, when the request carries a key.
+fn keyed(headers: &HeaderMap, sha256: Option<String>) -> Result<Option<Idempotency>, ApiError> {
+    Ok(idempotency_key(headers)?.zip(sha256).map(|(key, request_sha256)| Idempotency { key, request_sha256 }))
+}
+
+/// The hex SHA-256 of a request body (what a retry must repeat).
+fn request_sha256(body: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(body).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The 202 body: the artifact id under current chapkit's name and the spec's `legacy` one
+/// (a replayed idempotent request says so in `Idempotent-Replayed`).
+fn accepted(submitted: Submitted, legacy: &str, what: &str) -> Response {
     let mut body = json!({
         "job_id": submitted.job_id,
         "artifact_id": submitted.artifact_id,
         "message": format!("{what} job submitted. Job ID: {}", submitted.job_id),
     });
     body[legacy] = json!(submitted.artifact_id);
-    (StatusCode::ACCEPTED, Json(body))
+    let replayed = if submitted.replayed { "true" } else { "false" };
+    (StatusCode::ACCEPTED, [("idempotent-replayed", replayed)], Json(body)).into_response()
 }
 
 /// `$validate`: the checks of `$train`/`$predict` as a dry run, reported as chapkit's
@@ -103,6 +148,7 @@ pub async fn validate(State(state): State<AppState>, body: Bytes) -> Result<Json
                 SubmitError::InvalidFrame { field, .. } => ("invalid_data_frame", *field),
                 SubmitError::Horizon(_) => ("prediction_periods_out_of_bounds", "prediction_periods"),
                 SubmitError::ComponentGone(_) => ("component_not_found", "config_id"),
+                SubmitError::IdempotencyConflict(_) => ("idempotency_conflict", "Idempotency-Key"),
                 SubmitError::Store(_) => unreachable!("handled above"),
             };
             vec![json!({"severity": "error", "code": code, "message": error.to_string(), "field": field})]
@@ -154,6 +200,7 @@ fn submit_error(error: SubmitError) -> ApiError {
         SubmitError::ConfigNotFound(_) | SubmitError::ModelNotFound(_) => ApiError::not_found(error.to_string()),
         SubmitError::NotAModel(_) | SubmitError::FailedModel(_) => ApiError::bad_request(error.to_string()),
         SubmitError::ComponentGone(_) => ApiError::conflict(error.to_string()),
+        SubmitError::IdempotencyConflict(_) => ApiError::validation(&["header", "Idempotency-Key"], error.to_string()),
         SubmitError::InvalidFrame { field, message } => ApiError::validation(&["body", field], message),
         SubmitError::Horizon(message) => ApiError::validation(&["body", "run_info", "prediction_periods"], message),
         SubmitError::Store(e) => e.into(),
