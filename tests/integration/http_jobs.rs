@@ -127,8 +127,13 @@ async fn a_restarted_file_database_server_loses_nothing_and_leaves_nothing_stuck
         attempt: 0,
     };
     let (interrupted, pending) = (job(JobStatus::Running), job(JobStatus::Pending));
-    store.insert_job(&interrupted).await.unwrap();
-    store.insert_job(&pending).await.unwrap();
+    let exhausted = job(JobStatus::Running);
+    for row in [&interrupted, &pending, &exhausted] {
+        store.insert_job(row).await.unwrap();
+    }
+    // One was already tried as often as a job may be.
+    let mut db = <sqlx::SqliteConnection as sqlx::Connection>::connect(&format!("sqlite://{url}")).await.unwrap();
+    sqlx::query("UPDATE jobs SET attempt = 3 WHERE id = ?").bind(&exhausted.id).execute(&mut db).await.unwrap();
 
     // Second life on the same file. (The first server's scheduler sleeps until its own
     // submissions wake it, so it does not touch the rows written behind its back.)
@@ -139,9 +144,12 @@ async fn a_restarted_file_database_server_loses_nothing_and_leaves_nothing_stuck
         app.get(&format!("/api/v1/artifacts/{}", finished["artifact_id"].as_str().unwrap())).await.status(),
         200
     );
+    // A guest call can simply run again: the interrupted job is re-queued and completes.
     let crashed = app.wait_for_job(&interrupted.id).await;
-    assert_eq!(crashed["status"], "failed");
-    assert!(crashed["error"].as_str().unwrap().contains("server stopped while this job was running"));
+    assert_eq!(crashed["status"], "completed", "{crashed}");
+    let given_up = app.wait_for_job(&exhausted.id).await;
+    assert_eq!(given_up["status"], "failed");
+    assert!(given_up["error"].as_str().unwrap().contains("on every attempt"), "{given_up}");
     let resumed = app.wait_for_job(&pending.id).await;
     assert_eq!(resumed["status"], "completed", "{resumed}");
     assert_eq!(app.get_json("/api/v1/jobs?status_filter=running").await, json!([]));

@@ -143,11 +143,13 @@ impl MlService {
         // Fail at start-up, not on the first config, if the default model's schema is broken.
         ConfigValidator::new(&model.description().config_schema)?;
         // An embedded SQLite database has one server: whatever it left running died with
-        // it. On PostgreSQL other replicas may be running jobs; leases sort those out.
+        // it, and runs again (within the attempt budget, like a rescued lease). On
+        // PostgreSQL other replicas may be running jobs; leases sort those out.
         if store.backend() == chapwasm_store::Backend::Sqlite {
-            let interrupted = store.fail_interrupted_jobs(&clock::job_time()).await.map_err(|e| e.to_string())?;
-            if interrupted > 0 {
-                tracing::warn!(interrupted, "failed jobs left running by a previous process");
+            let interrupted = store.requeue_interrupted_jobs(&clock::job_time(), lease.max_attempts).await;
+            let interrupted = interrupted.map_err(|e| e.to_string())?;
+            if !interrupted.requeued.is_empty() || !interrupted.failed.is_empty() {
+                tracing::warn!(requeued = ?interrupted.requeued, failed = ?interrupted.failed, "jobs left running by a previous process");
             }
         }
         let replica = clock::new_id();
