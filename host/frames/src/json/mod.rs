@@ -6,6 +6,8 @@
 
 mod builder;
 mod parse;
+#[cfg(test)]
+mod properties;
 mod render;
 
 pub use parse::parse_frame_text;

@@ -3,7 +3,7 @@
 //! generation of the request that created them), `$tree`, `$expand`, `$config`,
 //! `$metadata` and `$download` (the only way model bytes leave the server).
 
-use super::body::{object, path_id, required, ulid_field};
+use super::body::{object, path_id, required, tags, ulid_field};
 use super::configs;
 use super::page::Page;
 use super::render::{artifact, metadata};
@@ -39,9 +39,7 @@ fn parse_body(body: &[u8]) -> Result<ArtifactInput, ApiError> {
         None | Some(Value::Null) => None,
         Some(_) => Some(ulid_field(&body, "parent_id")?),
     };
-    let tags = body.get("tags").cloned().unwrap_or(json!([]));
-    let tags = tags.as_array().and_then(|t| t.iter().map(|t| t.as_str().map(str::to_owned)).collect::<Option<_>>());
-    let tags = tags.ok_or_else(|| ApiError::validation(&["body", "tags"], "`tags` must be a list of strings"))?;
+    let tags = tags(&body)?;
     Ok(ArtifactInput { data, parent_id, tags })
 }
 

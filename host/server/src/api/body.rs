@@ -75,6 +75,13 @@ pub fn required<'a>(body: &'a serde_json::Map<String, Value>, field: &str) -> Re
         .ok_or_else(|| ApiError::validation(&["body", field], format!("Field required: `{field}`")))
 }
 
+/// The optional `tags` field: a list of strings (`[]` when absent).
+pub fn tags(body: &serde_json::Map<String, Value>) -> Result<Vec<String>, ApiError> {
+    let Some(tags) = body.get("tags") else { return Ok(Vec::new()) };
+    let tags = tags.as_array().and_then(|t| t.iter().map(|t| t.as_str().map(str::to_owned)).collect::<Option<_>>());
+    tags.ok_or_else(|| ApiError::validation(&["body", "tags"], "`tags` must be a list of strings"))
+}
+
 /// A required ULID field of the body.
 pub fn ulid_field(body: &serde_json::Map<String, Value>, field: &str) -> Result<String, ApiError> {
     let value = required(body, field)?;
@@ -90,4 +97,34 @@ pub fn ulid_field(body: &serde_json::Map<String, Value>, field: &str) -> Result<
 /// A ULID path parameter (400 `invalid-ulid` otherwise, as servicekit).
 pub fn path_id(id: &str) -> Result<&str, ApiError> {
     if is_ulid(id) { Ok(id) } else { Err(ApiError::invalid_ulid(id)) }
+}
+
+/// Property tests, bounded (proptest's 256 cases each): whatever a client sends as a body
+/// or a path id is parsed or refused with a 4xx, never a panic.
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn any_body_is_parsed_or_refused(bytes in prop::collection::vec(any::<u8>(), 0..300)) {
+            let _ = FramedBody::parse(&bytes, &["data"]);
+            let _ = object(&bytes);
+        }
+
+        #[test]
+        fn any_nesting_is_parsed_or_refused(depth in 0usize..400, in_frame in any::<bool>()) {
+            let field = if in_frame { "data" } else { "run_info" };
+            let body = format!(r#"{{"{field}": {}1{}}}"#, "[".repeat(depth), "]".repeat(depth));
+            if let Ok(parsed) = FramedBody::parse(body.as_bytes(), &["data"]) {
+                let _ = parsed.frame("data");
+            }
+        }
+
+        #[test]
+        fn any_path_id_is_checked(id in ".{0,40}") {
+            prop_assert_eq!(path_id(&id).is_ok(), is_ulid(&id));
+        }
+    }
 }

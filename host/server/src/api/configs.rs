@@ -1,6 +1,6 @@
 //! `/api/v1/configs`: create, list (plain or paginated), get, replace, delete, `$schema`.
 
-use super::body::{object, path_id, required};
+use super::body::{object, path_id, required, tags};
 use super::page::Page;
 use super::{ApiError, AppState};
 use axum::Json;
@@ -41,9 +41,7 @@ fn parse_body(body: &[u8]) -> Result<ConfigInput, ApiError> {
         Some(Value::String(id)) => Some(id.clone()),
         Some(_) => return Err(ApiError::validation(&["body", "component_id"], "`component_id` must be a string")),
     };
-    let tags = body.get("tags").cloned().unwrap_or(json!([]));
-    let tags = tags.as_array().and_then(|t| t.iter().map(|t| t.as_str().map(str::to_owned)).collect::<Option<_>>());
-    let tags = tags.ok_or_else(|| ApiError::validation(&["body", "tags"], "`tags` must be a list of strings"))?;
+    let tags = tags(&body)?;
     let data = body.get("data").cloned().unwrap_or(json!({}));
     Ok(ConfigInput { name, data, tags, component_id })
 }

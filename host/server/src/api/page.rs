@@ -33,3 +33,21 @@ impl Page {
         json!({"items": items, "total": total, "page": page, "size": size, "pages": (total + size - 1) / size})
     }
 }
+
+/// Property tests, bounded: any `page` and `size` give a page or a 422, and an accepted
+/// page's window never overflows.
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn any_page_is_a_window_or_a_422(page in any::<i64>(), size in any::<i64>()) {
+            if let Ok(Some(requested)) = (Page { page: Some(page), size: Some(size) }).requested() {
+                let (offset, limit) = Page::window(requested);
+                prop_assert!(offset >= 0 && (1..=100).contains(&limit));
+            }
+        }
+    }
+}

@@ -1,0 +1,53 @@
+//! Property tests of the frame parser, bounded (proptest's 256 cases each, inside
+//! `cargo test`): any text — random, or JSON shaped like a frame — gets a frame or a
+//! message, never a panic; a frame the renderer wrote parses back to the same columns.
+
+use super::{frame_json_bytes, parse_frame_text};
+use chapwasm_sdk::{Column, DataFrame};
+use proptest::prelude::*;
+use serde_json::Value;
+
+fn cell() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        (-1e9f64..1e9).prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        "[a-z0-9 /]{0,4}".prop_map(Value::from),
+        Just(serde_json::json!([1, [2]])),
+    ]
+}
+
+proptest! {
+    #[test]
+    fn any_text_is_a_frame_or_a_message(text in ".{0,200}") {
+        let _ = parse_frame_text(&text, "data", false);
+    }
+
+    #[test]
+    fn frame_shaped_json_is_a_frame_or_a_message(
+        columns in prop::collection::vec("[a-z]{0,2}", 0..5),
+        rows in prop::collection::vec(prop::collection::vec(cell(), 0..5), 0..5),
+        columns_first in any::<bool>(),
+    ) {
+        let text = if columns_first {
+            format!(r#"{{"columns": {}, "data": {}}}"#, Value::from(columns), Value::from(rows))
+        } else {
+            format!(r#"{{"data": {}, "columns": {}}}"#, Value::from(rows), Value::from(columns))
+        };
+        let _ = parse_frame_text(&text, "data", false);
+    }
+
+    #[test]
+    fn rendered_frames_parse_back(
+        columns in prop::collection::vec(
+            prop::collection::vec((-1e6f64..1e6).prop_filter("not integral", |x| x.fract() != 0.0), 3),
+            1..4,
+        ),
+    ) {
+        let columns = columns.into_iter().enumerate().map(|(i, values)| Column::f64(format!("x{i}"), values));
+        let frame = DataFrame::from_columns(columns.collect()).unwrap();
+        let text = String::from_utf8(frame_json_bytes(&frame)).unwrap();
+        prop_assert_eq!(parse_frame_text(&text, "data", true).unwrap(), frame);
+    }
+}
