@@ -50,6 +50,13 @@ async fn bad_train_and_predict_requests_create_no_job() {
         "validation-failed",
     )
     .await;
+    // A FeatureCollection whose geometry is not one (coordinates that are not numbers).
+    let broken = json!({"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"id": "loc_1"},
+        "geometry": {"type": "Point", "coordinates": ["east", "north"]}}]});
+    let geo =
+        rejected(&app, train, json!({"config_id": config_id, "data": frame, "geo": broken}), 422, "validation-failed")
+            .await;
+    assert!(geo["detail"].as_str().unwrap().starts_with("`geo` is not valid GeoJSON"), "{geo}");
 
     let too_far = json!({"config_id": config_id, "data": frame, "run_info": {"prediction_length": 1000}});
     let horizon = rejected(&app, train, too_far, 422, "validation-failed").await;

@@ -184,14 +184,22 @@ fn run_info_periods(body: &Map<String, Value>) -> Result<Option<u64>, ApiError> 
 }
 
 /// Optional GeoJSON: must be a FeatureCollection when present.
+/// `geo`, checked as a whole by the `geojson` crate (features, geometries, coordinates),
+/// passed on as text.
 fn geo(body: &Map<String, Value>) -> Result<Option<String>, ApiError> {
-    match body.get("geo") {
-        None | Some(Value::Null) => Ok(None),
-        Some(geo) if geo["type"] == "FeatureCollection" && geo["features"].is_array() => Ok(Some(geo.to_string())),
-        Some(_) => Err(ApiError::validation(
-            &["body", "geo", "type"],
-            "`geo` must be a GeoJSON FeatureCollection ({\"type\": \"FeatureCollection\", \"features\": [...]})",
-        )),
+    let geo = match body.get("geo") {
+        None | Some(Value::Null) => return Ok(None),
+        Some(geo) if geo["type"] == "FeatureCollection" && geo["features"].is_array() => geo.to_string(),
+        Some(_) => {
+            return Err(ApiError::validation(
+                &["body", "geo", "type"],
+                "`geo` must be a GeoJSON FeatureCollection ({\"type\": \"FeatureCollection\", \"features\": [...]})",
+            ));
+        }
+    };
+    match geo.parse::<geojson::FeatureCollection>() {
+        Ok(_) => Ok(Some(geo)),
+        Err(e) => Err(ApiError::validation(&["body", "geo"], format!("`geo` is not valid GeoJSON: {e}"))),
     }
 }
 
