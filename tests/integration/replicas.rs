@@ -43,6 +43,32 @@ async fn sse_clients_follow_jobs_run_by_another_replica() {
     assert_eq!(runner.get_json(&format!("/api/v1/jobs/{job_id}")).await["status"], "completed");
 }
 
+/// A DELETE on one replica stops the guest on the replica running it at once (even asleep
+/// in a host call): with one slot there, the next job runs and completes promptly.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs PostgreSQL: CHAPWASM_TEST_POSTGRES_URL=… cargo test --test integration -- --ignored (.ci/run does)"]
+async fn a_delete_on_one_replica_stops_the_guest_on_another() {
+    let url = postgres().await;
+    let mischief = crate::support::app::plugin_bytes("mischief");
+    let settings = || AppSettings {
+        database_url: url.clone(),
+        max_concurrency: 1,
+        component: Some(mischief.clone()),
+        ..AppSettings::default()
+    };
+    let runner = spawn_app_with(settings()).await;
+    let watcher = spawn_app_with(settings()).await;
+    watcher.service.as_ref().unwrap().drain(Duration::ZERO).await; // the watcher claims nothing
+    let frame = json!({"columns": ["a"], "data": [[1.0], [2.0]]});
+    let sleeper = watcher.submit_train(&watcher.config(json!({"act": "sleep"})).await, &frame).await;
+    watcher.wait_for_status(&sleeper, &["running"], Duration::from_secs(10)).await;
+    assert!(watcher.delete(&format!("/api/v1/jobs/{sleeper}")).await.status().is_success());
+    let good = watcher.submit_train(&watcher.config(json!({})).await, &frame).await;
+    let job = watcher.wait_for_job_within(&good, Duration::from_secs(3)).await;
+    assert_eq!(job["status"], "completed", "{job}");
+    drop(runner);
+}
+
 /// A `chapwasm serve` process on the shared database.
 fn replica(database_url: &str, grace: &str) -> ServerProcess {
     ServerProcess::start(&[

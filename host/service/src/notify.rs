@@ -55,8 +55,9 @@ pub(super) async fn relay(store: Store, replica: String, mut events: Receiver<Jo
     }
 }
 
-/// Publishes the other replicas' events to this one's subscribers, and wakes its scheduler
-/// when a job changed elsewhere (it may be a new submission); reconnects as needed.
+/// Publishes the other replicas' events to this one's subscribers, wakes its scheduler
+/// when a job changed elsewhere (it may be a new submission), and stops the guest of a job
+/// deleted elsewhere if it runs here; reconnects as needed.
 pub(super) async fn listen(service: Arc<MlService>) {
     loop {
         let mut listener = match service.store.listen().await {
@@ -71,8 +72,12 @@ pub(super) async fn listen(service: Arc<MlService>) {
             match listener.recv().await {
                 Ok(payload) => match serde_json::from_str::<Notice>(&payload) {
                     Ok(notice) if notice.from != service.replica => {
-                        if notice.what == What::Changed {
-                            service.wakeup.notify_one();
+                        match notice.what {
+                            What::Changed => service.wakeup.notify_one(),
+                            // Deleted on another replica: if its guest runs here, stop it now
+                            // (the heartbeat would notice only at its next beat).
+                            What::Deleted => service.interrupt(&notice.job_id),
+                            What::Progress { .. } => {}
                         }
                         service.events.publish_here(event(notice));
                     }
