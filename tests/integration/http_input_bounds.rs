@@ -91,3 +91,30 @@ async fn wide_frames_neither_stall_the_server_nor_take_quadratic_time() {
         assert_eq!(problem["detail"], "`data` has the column `c0` twice", "{problem}");
     }
 }
+
+/// A client that sends its body slowly is answered 408 problem+json at the request
+/// deadline instead of holding the connection for as long as it likes.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_body_sent_too_slowly_is_a_408_at_the_request_deadline() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let settings = chapwasm_server::settings::AppSettings {
+        request_timeout: std::time::Duration::from_millis(500),
+        ..Default::default()
+    };
+    let app = crate::support::app::spawn_app_with(settings).await;
+    let address = app.base.trim_start_matches("http://").to_owned();
+    let mut connection = tokio::net::TcpStream::connect(address).await.unwrap();
+    let head =
+        "POST /api/v1/configs HTTP/1.1\r\nhost: test\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n";
+    connection.write_all(head.as_bytes()).await.unwrap();
+    connection.write_all(br#"{"name": "sl"#).await.unwrap();
+    let mut answer = vec![0u8; 4096];
+    let read = tokio::time::timeout(std::time::Duration::from_secs(5), connection.read(&mut answer))
+        .await
+        .expect("an answer at the deadline, while the body is still incomplete")
+        .unwrap();
+    let answer = String::from_utf8_lossy(&answer[..read]);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("application/problem+json"), "{answer}");
+    assert_eq!(app.get_json("/health").await["status"], "healthy");
+}

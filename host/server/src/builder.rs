@@ -9,6 +9,9 @@ use crate::info::ServiceInfo;
 use chapwasm_service::{Generation, LeasePolicy, MlService, RuntimeSettings, ServiceSettings};
 use std::sync::Arc;
 
+/// How long a request may take by default (body included; SSE streams excepted).
+pub const DEFAULT_REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
+
 /// Chooses the parts of the service one by one.
 pub struct ServiceBuilder {
     info: ServiceInfo,
@@ -16,6 +19,7 @@ pub struct ServiceBuilder {
     database_url: String,
     max_concurrency: usize,
     body_limit: usize,
+    request_timeout: std::time::Duration,
     runtime: RuntimeSettings,
     parts: Parts,
     forced_generation: Option<Generation>,
@@ -30,6 +34,7 @@ impl ServiceBuilder {
             database_url: ":memory:".into(),
             max_concurrency: std::thread::available_parallelism().map_or(1, |n| n.get()),
             body_limit: 256 << 20,
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
             runtime: RuntimeSettings::default(),
             parts: Parts::default(),
             forced_generation: None,
@@ -80,6 +85,13 @@ impl ServiceBuilder {
         self
     }
 
+    /// The longest a request (its body included; SSE streams excepted) may take (default
+    /// 300 s: a 256 MiB body needs minutes on a slow link).
+    pub fn with_request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.request_timeout = timeout;
+        self
+    }
+
     /// Write every ML artifact in one chapkit wire generation, whatever the request spoke
     /// (default: the generation of the request that created it).
     pub fn with_wire_generation(mut self, generation: Generation) -> Self {
@@ -127,7 +139,7 @@ impl ServiceBuilder {
             config_schema,
             forced_generation: self.forced_generation,
         };
-        Ok(App { router: api::router(state, self.parts, self.body_limit), service })
+        Ok(App { router: api::router(state, self.parts, self.body_limit, self.request_timeout), service })
     }
 }
 
@@ -156,6 +168,11 @@ impl MlServiceBuilder {
 
     pub fn body_limit(mut self, bytes: usize) -> Self {
         self.inner.body_limit = bytes;
+        self
+    }
+
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.inner.request_timeout = timeout;
         self
     }
 

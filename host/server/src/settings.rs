@@ -17,6 +17,8 @@ pub struct AppSettings {
     pub max_concurrency: usize,
     /// Largest request body in bytes.
     pub body_limit: usize,
+    /// The longest a request may take, body included (SSE streams excepted).
+    pub request_timeout: std::time::Duration,
     /// The model component's bytes; `None` serves the bundled linear regression.
     pub component: Option<Vec<u8>>,
     /// Overrides of `/api/v1/info`.
@@ -43,6 +45,7 @@ impl Default for AppSettings {
             database_url: ":memory:".into(),
             max_concurrency: std::thread::available_parallelism().map_or(1, |n| n.get()),
             body_limit: 256 << 20,
+            request_timeout: crate::builder::DEFAULT_REQUEST_TIMEOUT,
             component: None,
             info: ServiceInfo::default(),
             wire_generation: None,
@@ -65,6 +68,7 @@ impl AppSettings {
             .max_concurrency(settings.max_concurrency)
             .database_url(&settings.database_url)
             .body_limit(settings.body_limit)
+            .request_timeout(settings.request_timeout)
             .wire_generation(settings.wire_generation)
             .runtime(RuntimeSettings {
                 limits: settings.limits,

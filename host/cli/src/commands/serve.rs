@@ -90,6 +90,9 @@ pub struct ServeArgs {
     /// Largest request body, in MiB.
     #[arg(long, default_value_t = 256)]
     body_limit_mib: usize,
+    /// The longest a request may take, body included (SSE streams excepted), in seconds.
+    #[arg(long, default_value_t = 300.0)]
+    request_timeout_secs: f64,
     /// How long a job's claim holds without a heartbeat; after that another replica may
     /// take the job over (replicas sharing a PostgreSQL database).
     #[arg(long, default_value_t = 30.0)]
@@ -154,6 +157,7 @@ pub async fn execute(args: ServeArgs) -> anyhow::Result<()> {
         database_url: args.database_url,
         max_concurrency: args.max_concurrency.unwrap_or(defaults.max_concurrency),
         body_limit: args.body_limit_mib << 20,
+        request_timeout: seconds(args.request_timeout_secs, "--request-timeout-secs")?,
         component,
         lease: LeasePolicy {
             duration: seconds(args.lease_secs, "--lease-secs")?,

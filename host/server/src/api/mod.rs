@@ -5,6 +5,7 @@ mod artifacts;
 mod body;
 mod components;
 mod configs;
+mod deadline;
 mod health;
 mod jobs;
 mod ml;
@@ -49,8 +50,9 @@ pub struct Parts {
     pub ml: bool,
 }
 
-/// The chapkit API as an axum router; `body_limit` caps request bodies in bytes.
-pub fn router(state: AppState, parts: Parts, body_limit: usize) -> Router {
+/// The chapkit API as an axum router; `body_limit` caps request bodies in bytes, and every
+/// request but an SSE stream must be answered within `request_timeout`.
+pub fn router(state: AppState, parts: Parts, body_limit: usize, request_timeout: std::time::Duration) -> Router {
     let mut router = Router::new();
     if parts.health {
         router = router
@@ -89,14 +91,18 @@ pub fn router(state: AppState, parts: Parts, body_limit: usize) -> Router {
     if parts.jobs {
         router = router
             .route("/api/v1/jobs", get(jobs::list))
-            .route("/api/v1/jobs/{id}", get(jobs::get).delete(jobs::delete))
-            .route("/api/v1/jobs/{id}/$stream", get(stream::stream));
+            .route("/api/v1/jobs/{id}", get(jobs::get).delete(jobs::delete));
     }
     if parts.ml {
         router = router
             .route("/api/v1/ml/$train", post(ml::train))
             .route("/api/v1/ml/$predict", post(ml::predict))
             .route("/api/v1/ml/$validate", post(ml::validate));
+    }
+    // The deadline covers the routes above; a stream lasts as long as its job.
+    router = router.route_layer(axum::middleware::from_fn_with_state(request_timeout, deadline::deadline));
+    if parts.jobs {
+        router = router.route("/api/v1/jobs/{id}/$stream", get(stream::stream));
     }
     router
         .fallback(|| async {

@@ -49,6 +49,15 @@ impl ApiError {
         error
     }
 
+    /// 408: the request (its body, or its work) took longer than the server allows.
+    pub fn timeout(limit: std::time::Duration) -> Self {
+        let detail = format!(
+            "the request took longer than the server's limit of {} s: send the body faster, or a smaller one",
+            limit.as_secs_f64()
+        );
+        Self::new(StatusCode::REQUEST_TIMEOUT, "request-timeout", "Request Timeout", detail)
+    }
+
     pub fn internal(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal Server Error", detail)
     }
