@@ -70,10 +70,17 @@ impl MlService {
         };
         let model =
             self.component_for(component_id.as_deref()).await.map_err(|e| ConfigError::Internal(e.to_string()))?;
-        let validator = ConfigValidator::new(&model.description().config_schema).map_err(ConfigError::Internal)?;
-        let data = validator
-            .normalize(input.data)
-            .map_err(|invalid| ConfigError::InvalidData { path: invalid.path, message: invalid.message })?;
+        // Compiling a schema (up to 1 MiB) and validating against it is CPU work: off the
+        // reactor.
+        let schema = model.description().config_schema.clone();
+        let data = tokio::task::spawn_blocking(move || {
+            let validator = ConfigValidator::new(&schema).map_err(ConfigError::Internal)?;
+            validator
+                .normalize(input.data)
+                .map_err(|invalid| ConfigError::InvalidData { path: invalid.path, message: invalid.message })
+        })
+        .await
+        .map_err(|e| ConfigError::Internal(format!("validating the config was aborted: {e}")))??;
         let tags = serde_json::to_string(&input.tags).expect("tags serialise");
         Ok((input.name, data.to_string(), tags, component_id))
     }

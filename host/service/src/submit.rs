@@ -74,6 +74,9 @@ pub enum SubmitError {
     ComponentGone(String),
     #[error("Idempotency-Key `{0}` was used with another request: use a new key for a new request")]
     IdempotencyConflict(String),
+    /// Storing the job's inputs failed on the host (not the request's fault).
+    #[error("cannot store the job's inputs: {0}")]
+    Encode(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -120,13 +123,17 @@ impl MlService {
             return replay(first, idempotency);
         }
         let (kind, pinned) = self.check(&mut request).await?;
+        // Encoding a large frame is CPU work: off the reactor.
+        let inputs = tokio::task::spawn_blocking(move || AcceptedJob { request, pinned }.encode())
+            .await
+            .map_err(|e| SubmitError::Encode(e.to_string()))?;
         // The artifact id is allocated first, as chapkit does (consecutive ULIDs).
         let artifact_id = new_id();
         let job = JobRow {
             id: new_id(),
             kind: kind.to_owned(),
             status: JobStatus::Pending,
-            inputs: Some(AcceptedJob { request, pinned }.encode()),
+            inputs: Some(inputs),
             artifact_id: artifact_id.clone(),
             submitted_at: job_time(),
             started_at: None,

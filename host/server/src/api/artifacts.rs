@@ -5,6 +5,7 @@
 
 use super::body::{object, path_id, required, tags, ulid_field};
 use super::configs;
+use super::offload::offload;
 use super::page::Page;
 use super::render::{artifact, metadata};
 use super::{ApiError, AppState};
@@ -98,7 +99,9 @@ async fn find(state: &AppState, id: &str) -> Result<ArtifactRow, ApiError> {
 }
 
 pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
-    Ok(Json(artifact(&find(&state, &id).await?, true)))
+    let row = find(&state, &id).await?;
+    // A prediction's content is a whole frame (tens of MB for 100k rows): off the reactor.
+    Ok(Json(offload(&state, move || artifact(&row, true)).await?))
 }
 
 pub async fn tree(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
@@ -152,7 +155,7 @@ pub async fn download(State(state): State<AppState>, Path(id): Path<String>) -> 
         return Err(ApiError::not_found("Artifact has no content"));
     };
     let (body, content_type, extension) = if content_type == "application/vnd.chapkit.dataframe+json" {
-        (records(&content)?, "application/json".to_owned(), "json")
+        (offload(&state, move || records(&content)).await??, "application/json".to_owned(), "json")
     } else {
         (content, content_type, "bin")
     };

@@ -139,6 +139,7 @@ pub async fn validate(State(state): State<AppState>, body: Bytes) -> Result<Json
     let diagnostics = match checked {
         Ok(_) => vec![],
         Err(SubmitError::Store(e)) => return Err(e.into()),
+        Err(SubmitError::Encode(message)) => return Err(ApiError::internal(message)),
         Err(error) => {
             let (code, field) = match &error {
                 SubmitError::ConfigNotFound(_) => ("config_not_found", "config_id"),
@@ -149,7 +150,7 @@ pub async fn validate(State(state): State<AppState>, body: Bytes) -> Result<Json
                 SubmitError::Horizon(_) => ("prediction_periods_out_of_bounds", "prediction_periods"),
                 SubmitError::ComponentGone(_) => ("component_not_found", "config_id"),
                 SubmitError::IdempotencyConflict(_) => ("idempotency_conflict", "Idempotency-Key"),
-                SubmitError::Store(_) => unreachable!("handled above"),
+                SubmitError::Store(_) | SubmitError::Encode(_) => unreachable!("handled above"),
             };
             vec![json!({"severity": "error", "code": code, "message": error.to_string(), "field": field})]
         }
@@ -211,6 +212,7 @@ fn submit_error(error: SubmitError) -> ApiError {
         SubmitError::IdempotencyConflict(_) => ApiError::validation(&["header", "Idempotency-Key"], error.to_string()),
         SubmitError::InvalidFrame { field, message } => ApiError::validation(&["body", field], message),
         SubmitError::Horizon(message) => ApiError::validation(&["body", "run_info", "prediction_periods"], message),
+        SubmitError::Encode(message) => ApiError::internal(message),
         SubmitError::Store(e) => e.into(),
     }
 }
