@@ -10,8 +10,9 @@ use chapwasm_store::{ArtifactRow, JobRow, JobStatus, Store};
 use serde_json::json;
 use std::time::Duration;
 
-const EXPIRED: &str = "2000-01-01T00:00:00.000000Z";
-const FAR: &str = "2999-01-01T00:00:00.000000Z";
+/// A lease that is over as soon as it is taken, and one that outlives the test.
+const EXPIRED: Duration = Duration::ZERO;
+const FAR: Duration = Duration::from_secs(3600);
 
 async fn store() -> Store {
     let url = fresh_postgres_database().await.unwrap_or_else(|| ":memory:".into());
@@ -89,6 +90,19 @@ async fn a_run_that_lost_its_job_cannot_renew_or_finish_it() {
     assert!(store.complete_job(&job.id, current.attempt, &now, &artifact(&job.artifact_id), None).await.unwrap());
     assert_eq!(store.get_job(&job.id).await.unwrap().unwrap().status, JobStatus::Completed);
     assert!(!store.release_lease(&job.id, current.attempt).await.unwrap(), "a finished job is not handed back");
+}
+
+/// A replica whose clock runs far ahead cannot take a healthy job over: leases are judged
+/// by the database's clock, whatever time the rescuing replica believes it is.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_replica_with_a_skewed_clock_rescues_nothing_healthy() {
+    let store = store().await;
+    let job = pending_job(&store).await;
+    let claimed = store.claim_next_job(&job_time(), "replica-a", Duration::from_secs(60)).await.unwrap().unwrap();
+    assert_eq!(claimed.id, job.id);
+    let rescued = store.rescue_expired("2999-01-01T00:00:00.000000Z", 3).await.unwrap();
+    assert!(rescued.requeued.is_empty() && rescued.failed.is_empty(), "{rescued:?}");
+    assert_eq!(store.get_job(&job.id).await.unwrap().unwrap().status, JobStatus::Running);
 }
 
 /// Draining: a job that finishes within the grace period completes; one that does not is

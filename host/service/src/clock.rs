@@ -16,12 +16,6 @@ pub fn job_time() -> String {
     Utc::now().to_rfc3339_opts(SecondsFormat::Micros, true)
 }
 
-/// [`job_time`] `after` from now (lease ends: same format, so they compare as text).
-pub fn job_time_after(after: std::time::Duration) -> String {
-    let after = chrono::Duration::from_std(after).unwrap_or(chrono::Duration::MAX);
-    (Utc::now() + after).to_rfc3339_opts(SecondsFormat::Micros, true)
-}
-
 /// `2026-11-28T00:37:50`
 pub fn entity_time() -> String {
     Utc::now().format("%Y-%m-%dT%H:%M:%S").to_string()

@@ -4,7 +4,7 @@
 //! told to stop drains: it claims nothing more, lets running jobs finish within a grace
 //! period, then hands the rest back.
 
-use super::clock::{job_time, job_time_after};
+use super::clock::job_time;
 use super::{JobEvent, MlService};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -40,9 +40,9 @@ impl Drop for Heartbeat {
 }
 
 impl MlService {
-    /// The lease end for a claim or renewal made now.
-    pub(super) fn lease_until(&self) -> String {
-        job_time_after(self.lease.duration)
+    /// How long a claim or renewal holds (from the database's now).
+    pub(super) fn lease_duration(&self) -> Duration {
+        self.lease.duration
     }
 
     /// Renews the lease of a running job until the returned guard is dropped (however the
@@ -55,7 +55,7 @@ impl MlService {
             every.tick().await;
             loop {
                 every.tick().await;
-                match service.store.renew_lease(&job_id, attempt, &service.lease_until()).await {
+                match service.store.renew_lease(&job_id, attempt, service.lease_duration()).await {
                     Ok(true) => {}
                     Ok(false) => {
                         tracing::warn!(job = %job_id, attempt, "lost the job's lease; stopping its guest");

@@ -17,8 +17,7 @@ pub(super) async fn run(service: Arc<MlService>) {
         if service.is_draining() {
             return;
         }
-        let lease_until = service.lease_until();
-        match service.store.claim_next_job(&job_time(), &service.replica, &lease_until).await {
+        match service.store.claim_next_job(&job_time(), &service.replica, service.lease_duration()).await {
             Ok(Some(job)) => {
                 // Known as running here before anyone can see it running (drain relies on it).
                 let cancel = service.register_running(&job);

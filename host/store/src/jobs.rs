@@ -101,15 +101,6 @@ fn row(r: AnyRow) -> Result<JobRow, sqlx::Error> {
     })
 }
 
-/// The start of the claim statement; backends differ in how the subquery locks.
-macro_rules! claim {
-    () => {
-        "UPDATE jobs SET status = 'running', started_at = $1, lease_owner = $2, lease_until = $3, \
-         attempt = attempt + 1 \
-         WHERE id = (SELECT id FROM jobs WHERE status = 'pending' ORDER BY id "
-    };
-}
-
 /// Job columns without the (possibly large) request.
 macro_rules! summary {
     () => {
@@ -157,23 +148,33 @@ impl Store {
         Ok(rows.into_iter().map(row).collect::<Result<_, _>>()?)
     }
 
-    /// Moves the oldest pending job to `running` under a lease held by `owner` until
-    /// `lease_until`, counts the attempt, and returns the job with its inputs; `None` when
+    /// Moves the oldest pending job to `running` under a lease held by `owner` for `lease`
+    /// from the database's now, counts the attempt, and returns the job with its inputs; `None` when
     /// nothing is pending. Atomic: two claimers (threads or replicas) never get the same
     /// job; on PostgreSQL, `SKIP LOCKED` lets them claim different jobs at once.
     pub async fn claim_next_job(
         &self,
         now: &str,
         owner: &str,
-        lease_until: &str,
+        lease: std::time::Duration,
     ) -> Result<Option<JobRow>, StoreError> {
-        let sql = match self.backend {
-            super::Backend::Sqlite => concat!(claim!(), "LIMIT 1) AND status = 'pending' RETURNING *"),
-            super::Backend::Postgres => {
-                concat!(claim!(), "LIMIT 1 FOR UPDATE SKIP LOCKED) AND status = 'pending' RETURNING *")
-            }
+        let lock = match self.backend {
+            super::Backend::Sqlite => "",
+            super::Backend::Postgres => "FOR UPDATE SKIP LOCKED",
         };
-        let claimed = sqlx::query(sql).bind(now).bind(owner).bind(lease_until).fetch_optional(&self.pool).await?;
+        let sql = format!(
+            "UPDATE jobs SET status = 'running', started_at = $1, lease_owner = $2, lease_until = NULL, \
+             lease_expires_ms = {} + $3, attempt = attempt + 1 \
+             WHERE id = (SELECT id FROM jobs WHERE status = 'pending' ORDER BY id LIMIT 1 {lock}) \
+             AND status = 'pending' RETURNING *",
+            self.backend.now_ms()
+        );
+        let claimed = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(now)
+            .bind(owner)
+            .bind(millis(lease))
+            .fetch_optional(&self.pool)
+            .await?;
         Ok(claimed.map(row).transpose()?)
     }
 
@@ -190,7 +191,7 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let mut tx = self.pool.begin().await?;
         let done = sqlx::query(
-            "UPDATE jobs SET status = 'completed', finished_at = $1, lease_owner = NULL, lease_until = NULL \
+            "UPDATE jobs SET status = 'completed', finished_at = $1, lease_owner = NULL, lease_until = NULL, lease_expires_ms = NULL \
                  WHERE id = $2 AND status = 'running' AND attempt = $3",
         )
         .bind(now)
@@ -220,7 +221,7 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let done = sqlx::query(
             "UPDATE jobs SET status = 'failed', finished_at = $1, error = $2, error_traceback = $3, \
-             lease_owner = NULL, lease_until = NULL \
+             lease_owner = NULL, lease_until = NULL, lease_expires_ms = NULL \
              WHERE id = $4 AND status = 'running' AND attempt = $5",
         )
         .bind(now)
@@ -250,14 +251,14 @@ impl Store {
     /// can simply run again), or fails those already tried `max_attempts` times.
     pub async fn requeue_interrupted_jobs(&self, now: &str, max_attempts: i64) -> Result<super::Rescued, StoreError> {
         let requeued = sqlx::query(
-            "UPDATE jobs SET status = 'pending', started_at = NULL, lease_owner = NULL, lease_until = NULL \
+            "UPDATE jobs SET status = 'pending', started_at = NULL, lease_owner = NULL, lease_until = NULL, lease_expires_ms = NULL \
              WHERE status IN ('running', 'canceling') AND attempt < $1 RETURNING id",
         )
         .bind(max_attempts)
         .fetch_all(&self.pool)
         .await?;
         let failed = sqlx::query(
-            "UPDATE jobs SET status = 'failed', finished_at = $1, lease_owner = NULL, lease_until = NULL, \
+            "UPDATE jobs SET status = 'failed', finished_at = $1, lease_owner = NULL, lease_until = NULL, lease_expires_ms = NULL, \
              error = 'the server stopped while this job was running, on every attempt' \
              WHERE status IN ('running', 'canceling') AND attempt >= $2 RETURNING id",
         )
@@ -307,4 +308,9 @@ pub(super) async fn insert(tx: &mut sqlx::Transaction<'_, sqlx::Any>, job: &JobR
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+/// A lease's length as the milliseconds the database adds to its clock.
+pub(super) fn millis(lease: std::time::Duration) -> i64 {
+    i64::try_from(lease.as_millis()).unwrap_or(i64::MAX / 2)
 }

@@ -4,8 +4,10 @@
 //! down hands its jobs back. Every statement checks the attempt it was given, so a worker
 //! that lost its job can no longer touch it.
 
+use super::jobs::millis;
 use super::{Store, StoreError};
 use sqlx::Row;
+use std::time::Duration;
 
 /// What one sweep for expired leases did: the ids put back in the queue and those failed.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -15,22 +17,26 @@ pub struct Rescued {
 }
 
 impl Store {
-    /// Extends this run's lease; false if the run lost the job (deleted, or taken over).
-    pub async fn renew_lease(&self, job_id: &str, attempt: i64, until: &str) -> Result<bool, StoreError> {
-        let done =
-            sqlx::query("UPDATE jobs SET lease_until = $1 WHERE id = $2 AND status = 'running' AND attempt = $3")
-                .bind(until)
-                .bind(job_id)
-                .bind(attempt)
-                .execute(&self.pool)
-                .await?;
+    /// Extends this run's lease to `lease` from now (the database's now); false if the run
+    /// lost the job (deleted, or taken over).
+    pub async fn renew_lease(&self, job_id: &str, attempt: i64, lease: Duration) -> Result<bool, StoreError> {
+        let sql = format!(
+            "UPDATE jobs SET lease_expires_ms = {} + $1 WHERE id = $2 AND status = 'running' AND attempt = $3",
+            self.backend.now_ms()
+        );
+        let done = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(millis(lease))
+            .bind(job_id)
+            .bind(attempt)
+            .execute(&self.pool)
+            .await?;
         Ok(done.rows_affected() > 0)
     }
 
     /// Hands a running job back to the queue (graceful shutdown); false if it was not ours.
     pub async fn release_lease(&self, job_id: &str, attempt: i64) -> Result<bool, StoreError> {
         let done = sqlx::query(
-            "UPDATE jobs SET status = 'pending', started_at = NULL, lease_owner = NULL, lease_until = NULL \
+            "UPDATE jobs SET status = 'pending', started_at = NULL, lease_owner = NULL, lease_expires_ms = NULL \
              WHERE id = $1 AND status = 'running' AND attempt = $2",
         )
         .bind(job_id)
@@ -43,23 +49,21 @@ impl Store {
     /// Re-queues running jobs whose lease expired before `now`, or fails those already
     /// tried `max_attempts` times (a job that kills every worker must not loop forever).
     pub async fn rescue_expired(&self, now: &str, max_attempts: i64) -> Result<Rescued, StoreError> {
-        let requeued = sqlx::query(
-            "UPDATE jobs SET status = 'pending', started_at = NULL, lease_owner = NULL, lease_until = NULL \
-             WHERE status = 'running' AND lease_until < $1 AND attempt < $2 RETURNING id",
-        )
-        .bind(now)
-        .bind(max_attempts)
-        .fetch_all(&self.pool)
-        .await?;
-        let failed = sqlx::query(
-            "UPDATE jobs SET status = 'failed', finished_at = $1, lease_owner = NULL, lease_until = NULL, \
+        // Expiry is judged by the database's clock, never a replica's (`now` is only the
+        // time a failed job is stamped with).
+        let expired = format!("status = 'running' AND lease_expires_ms <= {}", self.backend.now_ms());
+        let requeued = format!(
+            "UPDATE jobs SET status = 'pending', started_at = NULL, lease_owner = NULL, lease_expires_ms = NULL \
+             WHERE {expired} AND attempt < $1 RETURNING id"
+        );
+        let requeued = sqlx::query(sqlx::AssertSqlSafe(requeued)).bind(max_attempts).fetch_all(&self.pool).await?;
+        let failed = format!(
+            "UPDATE jobs SET status = 'failed', finished_at = $1, lease_owner = NULL, lease_expires_ms = NULL, \
              error = 'the job was interrupted on every attempt (its workers stopped or lost their lease)' \
-             WHERE status = 'running' AND lease_until < $1 AND attempt >= $2 RETURNING id",
-        )
-        .bind(now)
-        .bind(max_attempts)
-        .fetch_all(&self.pool)
-        .await?;
+             WHERE {expired} AND attempt >= $2 RETURNING id"
+        );
+        let failed =
+            sqlx::query(sqlx::AssertSqlSafe(failed)).bind(now).bind(max_attempts).fetch_all(&self.pool).await?;
         let ids = |rows: Vec<sqlx::any::AnyRow>| rows.iter().map(|r| r.try_get("id")).collect::<Result<_, _>>();
         Ok(Rescued { requeued: ids(requeued)?, failed: ids(failed)? })
     }

@@ -10,6 +10,17 @@ pub enum Backend {
     Postgres,
 }
 
+impl Backend {
+    /// SQL for the database's clock in milliseconds since the epoch: leases are judged by
+    /// it, so replicas whose clocks disagree still agree on which leases expired.
+    pub(super) fn now_ms(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)",
+            Backend::Postgres => "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)",
+        }
+    }
+}
+
 pub(super) struct Target {
     pub url: String,
     pub backend: Backend,
