@@ -69,6 +69,40 @@ async fn a_delete_on_one_replica_stops_the_guest_on_another() {
     drop(runner);
 }
 
+/// Every replica's LISTEN connection is dropped while a job runs: an SSE stream on a
+/// replica that runs nothing still ends with the job's terminal state.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs PostgreSQL: CHAPWASM_TEST_POSTGRES_URL=… cargo test --test integration -- --ignored (.ci/run does)"]
+async fn sse_streams_end_after_a_dropped_listen_connection() {
+    let url = postgres().await;
+    let mischief = crate::support::app::plugin_bytes("mischief");
+    let settings =
+        || AppSettings { database_url: url.clone(), component: Some(mischief.clone()), ..AppSettings::default() };
+    let _runner = spawn_app_with(settings()).await;
+    let watcher = spawn_app_with(settings()).await;
+    watcher.service.as_ref().unwrap().drain(Duration::ZERO).await;
+    let frame = json!({"columns": ["a"], "data": [[1.0]]});
+    let job_id = watcher.submit_train(&watcher.config(json!({"act": "busy", "millis": 1500})).await, &frame).await;
+    let stream = {
+        let (client, url) = (watcher.client.clone(), format!("{}/api/v1/jobs/{job_id}/$stream", watcher.base));
+        tokio::spawn(async move { client.get(url).send().await.unwrap().text().await.unwrap() })
+    };
+    watcher.wait_for_status(&job_id, &["running"], Duration::from_secs(10)).await;
+    let mut db = sqlx::PgConnection::connect(&url).await.unwrap();
+    let dropped: i64 = sqlx::query(
+        "SELECT COUNT(pg_terminate_backend(pid)) AS n FROM pg_stat_activity \
+         WHERE datname = current_database() AND query LIKE 'LISTEN%'",
+    )
+    .fetch_one(&mut db)
+    .await
+    .unwrap()
+    .get("n");
+    assert!(dropped > 0, "the replicas listen");
+    let body = tokio::time::timeout(Duration::from_secs(20), stream).await.expect("the stream ends").unwrap();
+    let last = body.trim_end().lines().last().unwrap_or_default().to_owned();
+    assert!(last.contains(r#""status":"completed""#), "{body}");
+}
+
 /// A `chapwasm serve` process on the shared database.
 fn replica(database_url: &str, grace: &str) -> ServerProcess {
     ServerProcess::start(&[

@@ -2,7 +2,8 @@
 //! every state change (rendered from the event's record when it carries one) and progress
 //! report, closed after a terminal state; a deleted job
 //! gets `data: {"status": "deleted"}` and the stream closes. An already finished job
-//! yields exactly one event.
+//! yields exactly one event. A stream that hears nothing for 5 s reads the record anyway,
+//! so a lost notification (replicas) cannot leave it hanging.
 
 use super::body::path_id;
 use super::jobs::render;
@@ -17,6 +18,9 @@ use std::convert::Infallible;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::mpsc;
 
+/// The longest a stream goes without reading its job's record.
+const RESYNC: std::time::Duration = std::time::Duration::from_secs(5);
+
 pub async fn stream(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
     let id = path_id(&id)?.to_owned();
     // Subscribe before the first read, so no change between the two is missed.
@@ -26,11 +30,18 @@ pub async fn stream(State(state): State<AppState>, Path(id): Path<String>) -> Re
     let (sender, receiver) = mpsc::channel::<Value>(64);
     tokio::spawn(async move {
         let mut terminal = first.status.is_terminal();
-        if sender.send(render(&first)).await.is_err() || terminal {
+        let mut last = render(&first);
+        if sender.send(last.clone()).await.is_err() || terminal {
             return;
         }
         while !terminal {
-            let payload = match events.recv().await {
+            // With no event for a while, read the record anyway: a notification lost between
+            // replicas (a dropped LISTEN connection) delays the end of a stream, never hangs it.
+            let event = match tokio::time::timeout(RESYNC, events.recv()).await {
+                Ok(event) => event,
+                Err(_) => Err(RecvError::Lagged(0)),
+            };
+            let payload = match event {
                 Ok(event) if event.job_id() != id => continue,
                 Ok(JobEvent::Deleted { .. }) => {
                     terminal = true;
@@ -65,6 +76,11 @@ pub async fn stream(State(state): State<AppState>, Path(id): Path<String>) -> Re
                 }
                 Err(RecvError::Closed) => return,
             };
+            // A re-read that found nothing new sends nothing.
+            if payload == last {
+                continue;
+            }
+            last = payload.clone();
             if sender.send(payload).await.is_err() {
                 return; // the client went away
             }
