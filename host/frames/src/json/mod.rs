@@ -18,6 +18,14 @@ use serde_json::Value;
 
 const TEXT_COLUMNS: [&str; 3] = ["time_period", "location", "parent"];
 
+/// The most columns a request frame may have.
+pub const MAX_COLUMNS: usize = 10_000;
+/// The most cells (rows × columns) a request frame may have: 20 years of weekly data for
+/// 1000 locations with 19 covariates fit; the builders then hold at most ~200 MB.
+pub const MAX_CELLS: usize = 20_000_000;
+/// The longest column name or text cell.
+pub const MAX_TEXT_BYTES: usize = 64 << 10;
+
 /// Why a frame was rejected; the message says what to fix.
 #[derive(Debug, PartialEq)]
 pub struct FrameError(pub String);
@@ -70,6 +78,37 @@ mod tests {
         let frame = parse_frame_text(text, "data", true).unwrap();
         assert_eq!((frame.num_rows(), frame.num_columns()), (1, 2));
         assert_eq!(frame_json_bytes(&frame), br#"{"columns":["n","s"],"data":[[1,"a"]]}"#);
+    }
+
+    #[test]
+    fn frames_past_their_limits_say_which() {
+        let err = |text: String| parse_frame_text(&text, "data", true).unwrap_err().0;
+        let names: Vec<String> = (0..=MAX_COLUMNS).map(|i| format!("c{i}")).collect();
+        assert_eq!(
+            err(json!({"columns": names, "data": [[1]]}).to_string()),
+            "`data` has 10001 columns; a frame may have at most 10000"
+        );
+        let long = "x".repeat(MAX_TEXT_BYTES + 1);
+        assert!(err(json!({"columns": [long], "data": [[1]]}).to_string()).contains("a column name of 65537 bytes"));
+        let cell = json!({"columns": ["location"], "data": [["a"], ["y".repeat(MAX_TEXT_BYTES + 1)]]});
+        assert_eq!(
+            err(cell.to_string()),
+            "`data` column `location` row 1: a text cell of 65537 bytes; cells may have at most 65536"
+        );
+        // 10 000 columns × 2 001 rows of zeros: past the cell limit (the body is ~40 MB).
+        let row = format!("[{}]", vec!["0"; MAX_COLUMNS].join(","));
+        let rows = vec![row; MAX_CELLS / MAX_COLUMNS + 1].join(",");
+        let names: Vec<String> = (0..MAX_COLUMNS).map(|i| format!("c{i}")).collect();
+        let text = format!(r#"{{"columns": {}, "data": [{rows}]}}"#, json!(names));
+        assert_eq!(err(text), "`data` has more than 20000000 cells (rows × columns); split the request");
+    }
+
+    /// Found by the property test: without serde_json's `float_roundtrip`, this value came
+    /// back one unit in the last place off.
+    #[test]
+    fn floats_are_read_exactly() {
+        let frame = parse_frame_text(r#"{"columns": ["x"], "data": [[967521.6122535808]]}"#, "data", true).unwrap();
+        assert_eq!(frame.f64_column("x").unwrap(), vec![Some(967521.6122535808)]);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! messages (without serde's "at line 1 column N") so the 422 says what to fix.
 
 use super::builder::{Cell, ColumnBuilder, Number};
-use super::{FrameError, TEXT_COLUMNS};
+use super::{FrameError, MAX_CELLS, MAX_COLUMNS, MAX_TEXT_BYTES, TEXT_COLUMNS};
 use chapwasm_sdk::DataFrame;
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -86,7 +86,24 @@ impl<'de> Visitor<'de> for Top<'_> {
         let (mut columns, mut raw, mut num_rows) = (None::<Vec<String>>, None, None);
         while let Some(key) = map.next_key::<Cow<'de, str>>()? {
             match (key.as_ref(), &columns) {
-                ("columns", _) => columns = Some(map.next_value()?),
+                ("columns", _) => {
+                    let names: Vec<String> = map.next_value()?;
+                    if names.len() > MAX_COLUMNS {
+                        return Err(self.fail(format!(
+                            "`{}` has {} columns; a frame may have at most {MAX_COLUMNS}",
+                            self.field,
+                            names.len()
+                        )));
+                    }
+                    if let Some(long) = names.iter().find(|name| name.len() > MAX_TEXT_BYTES) {
+                        return Err(self.fail(format!(
+                            "`{}` has a column name of {} bytes; names may have at most {MAX_TEXT_BYTES}",
+                            self.field,
+                            long.len()
+                        )));
+                    }
+                    columns = Some(names);
+                }
                 ("data", Some(names)) => {
                     *self.builders = new_builders(names.len());
                     let rows =
@@ -176,6 +193,7 @@ impl<'de> Visitor<'de> for Rows<'_, '_> {
     fn visit_seq<A: SeqAccess<'de>>(self, mut rows: A) -> Result<usize, A::Error> {
         let Rows { field, columns, builders, problem } = self;
         let mut index = 0;
+        let most_rows = MAX_CELLS / columns.len().max(1);
         while let Some(width) =
             rows.next_element_seed(Row { field, columns, builders: &mut *builders, problem, index })?
         {
@@ -186,6 +204,11 @@ impl<'de> Visitor<'de> for Rows<'_, '_> {
                 return Err(de::Error::custom("ragged row"));
             }
             index += 1;
+            if index > most_rows {
+                let message = format!("`{field}` has more than {MAX_CELLS} cells (rows × columns); split the request");
+                *problem.borrow_mut() = Some(message);
+                return Err(de::Error::custom("too many cells"));
+            }
         }
         Ok(index)
     }
@@ -220,6 +243,15 @@ impl<'de> Visitor<'de> for Row<'_> {
         while count < self.columns.len() {
             match cells.next_element::<CellValue<'de>>()? {
                 None => return Ok(count),
+                Some(CellValue::Cell(Cell::Text(text))) if text.len() > MAX_TEXT_BYTES => {
+                    let (field, name) = (self.field, &self.columns[count]);
+                    *self.problem.borrow_mut() = Some(format!(
+                        "`{field}` column `{name}` row {}: a text cell of {} bytes; cells may have at most {MAX_TEXT_BYTES}",
+                        self.index,
+                        text.len()
+                    ));
+                    return Err(de::Error::custom("long cell"));
+                }
                 Some(CellValue::Cell(cell)) => self.builders[count].push(cell),
                 Some(CellValue::Nested(bad)) => {
                     let (field, name) = (self.field, &self.columns[count]);
