@@ -112,6 +112,8 @@ async fn a_restarted_file_database_server_loses_nothing_and_leaves_nothing_stuck
         prediction_periods: None,
     };
     let component_sha256 = chapwasm_runtime::sha256_hex(chapwasm_server::bundled::LINEAR_REGRESSION);
+    // What a job accepted before jobs were pinned holds: the request alone.
+    let legacy_inputs = postcard::to_allocvec(&request).unwrap();
     let accepted = AcceptedJob { request, pinned: Pinned { config_data: "{}".into(), component_sha256 } };
     let job = |status| JobRow {
         id: new_id(),
@@ -128,7 +130,8 @@ async fn a_restarted_file_database_server_loses_nothing_and_leaves_nothing_stuck
     };
     let (interrupted, pending) = (job(JobStatus::Running), job(JobStatus::Pending));
     let exhausted = job(JobStatus::Running);
-    for row in [&interrupted, &pending, &exhausted] {
+    let legacy = JobRow { inputs: Some(legacy_inputs), ..job(JobStatus::Pending) };
+    for row in [&interrupted, &pending, &exhausted, &legacy] {
         store.insert_job(row).await.unwrap();
     }
     // One was already tried as often as a job may be.
@@ -150,6 +153,8 @@ async fn a_restarted_file_database_server_loses_nothing_and_leaves_nothing_stuck
     let given_up = app.wait_for_job(&exhausted.id).await;
     assert_eq!(given_up["status"], "failed");
     assert!(given_up["error"].as_str().unwrap().contains("on every attempt"), "{given_up}");
+    let upgraded = app.wait_for_job(&legacy.id).await;
+    assert_eq!(upgraded["status"], "completed", "a job accepted before pinning still runs: {upgraded}");
     let resumed = app.wait_for_job(&pending.id).await;
     assert_eq!(resumed["status"], "completed", "{resumed}");
     assert_eq!(app.get_json("/api/v1/jobs?status_filter=running").await, json!([]));

@@ -55,13 +55,13 @@ impl MlService {
     pub(super) async fn execute(self: &Arc<Self>, job: JobRow, cancel: CancelToken) {
         let heartbeat = self.heartbeat(job.id.clone(), job.attempt);
         let clock = std::time::Instant::now();
-        let request = match &job.inputs {
-            Some(bytes) => AcceptedJob::decode(bytes),
+        let accepted = match &job.inputs {
+            Some(bytes) => self.stored_job(bytes).await,
             None => Err("written by an older version of chapwasm; submit it again".to_owned()),
         };
         let decoded = clock.elapsed();
-        let outcome = match request {
-            Ok(request) => self.produce(request, &job.id, cancel).await,
+        let outcome = match accepted {
+            Ok(accepted) => self.produce(accepted, &job.id, cancel).await,
             Err(e) => Outcome::Failed(format!("the stored job inputs are unreadable: {e}")),
         };
         let ran = clock.elapsed();
@@ -106,6 +106,18 @@ impl MlService {
             store_ms = ms(clock.elapsed() - ran),
             "job finished"
         );
+    }
+
+    /// A job's stored inputs. Rows accepted before jobs were pinned hold only the request:
+    /// those are pinned now, as a submission would have been.
+    async fn stored_job(&self, bytes: &[u8]) -> Result<AcceptedJob, String> {
+        let legacy = match AcceptedJob::decode(bytes) {
+            Ok(accepted) => return Ok(accepted),
+            Err(e) => JobRequest::decode_unpinned(bytes).map_err(|_| e)?,
+        };
+        let mut request = legacy;
+        let (_, pinned) = self.check(&mut request).await.map_err(|e| e.to_string())?;
+        Ok(AcceptedJob { request, pinned })
     }
 
     async fn produce(self: &Arc<Self>, accepted: AcceptedJob, job_id: &str, cancel: CancelToken) -> Outcome {

@@ -96,6 +96,13 @@ pub struct AcceptedJob {
     pub pinned: Pinned,
 }
 
+impl JobRequest {
+    /// A request stored on its own, as jobs were before they were pinned.
+    pub fn decode_unpinned(bytes: &[u8]) -> Result<Self, String> {
+        postcard::from_bytes(bytes).map_err(|e| e.to_string())
+    }
+}
+
 impl AcceptedJob {
     /// The bytes stored in the job's row.
     pub fn encode(&self) -> Vec<u8> {

@@ -109,6 +109,14 @@ macro_rules! summary {
     };
 }
 
+/// Job columns for lists: no inputs and no traceback (up to a few MiB each).
+macro_rules! listed {
+    () => {
+        "id, kind, status, NULL AS inputs, artifact_id, submitted_at, started_at, finished_at, error, \
+         NULL AS error_traceback, attempt"
+    };
+}
+
 impl Store {
     /// Records a submitted job; once this returns, the job survives a crash.
     pub async fn insert_job(&self, job: &JobRow) -> Result<(), StoreError> {
@@ -128,18 +136,18 @@ impl Store {
     }
 
     /// Jobs newest first, optionally of one status, without request payloads.
-    /// The newest `limit` jobs, optionally of one status.
+    /// The newest `limit` jobs, optionally of one status, without inputs or tracebacks.
     pub async fn list_jobs(&self, status: Option<JobStatus>, limit: i64) -> Result<Vec<JobRow>, StoreError> {
         let rows = match status {
             Some(status) => {
-                sqlx::query(concat!("SELECT ", summary!(), " FROM jobs WHERE status = $1 ORDER BY id DESC LIMIT $2"))
+                sqlx::query(concat!("SELECT ", listed!(), " FROM jobs WHERE status = $1 ORDER BY id DESC LIMIT $2"))
                     .bind(status.as_str())
                     .bind(limit)
                     .fetch_all(&self.pool)
                     .await?
             }
             None => {
-                sqlx::query(concat!("SELECT ", summary!(), " FROM jobs ORDER BY id DESC LIMIT $1"))
+                sqlx::query(concat!("SELECT ", listed!(), " FROM jobs ORDER BY id DESC LIMIT $1"))
                     .bind(limit)
                     .fetch_all(&self.pool)
                     .await?

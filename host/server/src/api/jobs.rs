@@ -23,14 +23,6 @@ pub fn render(job: &JobRow) -> Value {
     })
 }
 
-/// A job as lists show it: its traceback (the guest's log and output, up to a few MiB)
-/// only on `GET /api/v1/jobs/{id}`.
-fn listed(job: &JobRow) -> Value {
-    let mut record = render(job);
-    record["error_traceback"] = Value::Null;
-    record
-}
-
 #[derive(Deserialize)]
 pub struct Filter {
     status_filter: Option<String>,
@@ -47,7 +39,7 @@ pub async fn list(State(state): State<AppState>, Query(filter): Query<Filter>) -
         })?),
     };
     let jobs = state.service.jobs(status).await?;
-    Ok(Json(Value::Array(jobs.iter().map(listed).collect())))
+    Ok(Json(Value::Array(jobs.iter().map(render).collect())))
 }
 
 pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {

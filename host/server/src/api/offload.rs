@@ -16,6 +16,12 @@ pub async fn offload<T: Send + 'static>(
     state: &AppState,
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, ApiError> {
-    let _slot = state.heavy_work.acquire().await.map_err(|e| ApiError::internal(e.to_string()))?;
+    let slot = state.heavy_work.clone().acquire_owned().await.map_err(|e| ApiError::internal(e.to_string()))?;
+    // The slot goes with the work: if the request is dropped (a deadline, a client gone),
+    // the work still counts until it ends.
+    let work = move || {
+        let _slot = slot;
+        work()
+    };
     tokio::task::spawn_blocking(work).await.map_err(|e| ApiError::internal(format!("request work failed: {e}")))
 }

@@ -31,18 +31,24 @@ pub async fn stream(State(state): State<AppState>, Path(id): Path<String>) -> Re
     tokio::spawn(async move {
         let mut terminal = first.status.is_terminal();
         let mut last = render(&first);
+        let mut resync_at = tokio::time::Instant::now() + RESYNC;
         if sender.send(last.clone()).await.is_err() || terminal {
             return;
         }
         while !terminal {
-            // With no event for a while, read the record anyway: a notification lost between
-            // replicas (a dropped LISTEN connection) delays the end of a stream, never hangs it.
-            let event = match tokio::time::timeout(RESYNC, events.recv()).await {
-                Ok(event) => event,
-                Err(_) => Err(RecvError::Lagged(0)),
+            // With no event of this job for a while, read the record anyway: a notification
+            // lost between replicas (a dropped LISTEN connection) delays the end of a
+            // stream, never hangs it. A client gone ends the stream at once.
+            let event = tokio::select! {
+                () = sender.closed() => return,
+                () = tokio::time::sleep_until(resync_at) => Err(RecvError::Lagged(0)),
+                event = events.recv() => event,
             };
+            if matches!(&event, Ok(event) if event.job_id() != id) {
+                continue;
+            }
+            resync_at = tokio::time::Instant::now() + RESYNC;
             let payload = match event {
-                Ok(event) if event.job_id() != id => continue,
                 Ok(JobEvent::Deleted { .. }) => {
                     terminal = true;
                     json!({"status": "deleted"})
