@@ -209,3 +209,26 @@ async fn a_model_trained_under_another_default_still_predicts() {
     let (_, job) = app.predict_and_wait(&model_id, &frame, &frame).await;
     assert_eq!(job["status"], "completed", "{job}");
 }
+
+/// A component that accepted jobs are pinned to is not deleted while they may still run
+/// it, even once no config names it.
+#[tokio::test(flavor = "multi_thread")]
+async fn components_that_accepted_jobs_will_run_are_not_deleted() {
+    let settings = chapwasm_server::settings::AppSettings { max_concurrency: 1, ..Default::default() };
+    let app = crate::support::app::spawn_app_with(settings).await;
+    let mischief = app.upload_plugin("mischief", "").await;
+    let config_id = app.config_of(&mischief, json!({"act": "busy", "millis": 1500})).await;
+    let frame = json!({"columns": ["a"], "data": [[1.0]]});
+    let running = app.submit_train(&config_id, &frame).await;
+    let waiting = app.submit_train(&config_id, &frame).await;
+    let url = format!("{}/api/v1/configs/{config_id}", app.base);
+    app.client.put(url).json(&json!({"name": "default", "data": {}})).send().await.unwrap();
+    let refused = app.delete(&format!("/api/v1/components/{}", mischief["id"].as_str().unwrap())).await;
+    assert_eq!(refused.status(), 409);
+    let detail = refused.json::<Value>().await.unwrap()["detail"].as_str().unwrap().to_owned();
+    assert!(detail.contains(&waiting) && detail.contains("will run it"), "{detail}");
+    for job_id in [running, waiting] {
+        let job = app.wait_for_job_within(&job_id, std::time::Duration::from_secs(20)).await;
+        assert_eq!(job["status"], "completed", "{job}");
+    }
+}

@@ -132,7 +132,7 @@ async fn a_restarted_file_database_server_loses_nothing_and_leaves_nothing_stuck
     let exhausted = job(JobStatus::Running);
     let legacy = JobRow { inputs: Some(legacy_inputs), ..job(JobStatus::Pending) };
     for row in [&interrupted, &pending, &exhausted, &legacy] {
-        store.insert_job(row).await.unwrap();
+        store.insert_job(row, None).await.unwrap();
     }
     // One was already tried as often as a job may be.
     let mut db = <sqlx::SqliteConnection as sqlx::Connection>::connect(&format!("sqlite://{url}")).await.unwrap();

@@ -33,7 +33,7 @@ async fn pending_job(store: &Store) -> JobRow {
         error_traceback: None,
         attempt: 0,
     };
-    store.insert_job(&job).await.unwrap();
+    store.insert_job(&job, None).await.unwrap();
     job
 }
 

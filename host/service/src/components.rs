@@ -28,8 +28,8 @@ pub enum RegisterError {
     /// The host could not load the component (not the component's fault).
     #[error("{0}")]
     Internal(String),
-    #[error("Component {id} is in use: {}", in_use(*.configs, .models))]
-    InUse { id: String, configs: i64, models: Vec<String> },
+    #[error("Component {id} is in use: {}", in_use(*.configs, .models, .jobs))]
+    InUse { id: String, configs: i64, models: Vec<String>, jobs: Vec<String> },
     #[error("Component {0} is the service's default model and cannot be deleted")]
     Default(String),
     #[error(transparent)]
@@ -38,14 +38,17 @@ pub enum RegisterError {
     Store(#[from] StoreError),
 }
 
-/// "2 config(s); trained models A, B (and more): delete or re-point them first".
-fn in_use(configs: i64, models: &[String]) -> String {
+/// "2 config(s) name it, and trained models A, B need it to predict; …".
+fn in_use(configs: i64, models: &[String], jobs: &[String]) -> String {
     let mut parts = Vec::new();
     if configs > 0 {
         parts.push(format!("{configs} config(s) name it"));
     }
     if !models.is_empty() {
         parts.push(format!("trained models {} need it to predict", models.join(", ")));
+    }
+    if !jobs.is_empty() {
+        parts.push(format!("jobs {} will run it", jobs.join(", ")));
     }
     format!("{}; delete them (or re-point the configs) first", parts.join(", and "))
 }
@@ -182,8 +185,8 @@ impl MlService {
         match self.store.delete_unused_component(&row.id).await? {
             ComponentDeletion::Deleted => {}
             ComponentDeletion::NotFound => return Err(RegisterError::NotFound(id.to_owned())),
-            ComponentDeletion::InUse { configs, models } => {
-                return Err(RegisterError::InUse { id: row.id, configs, models });
+            ComponentDeletion::InUse { configs, models, jobs } => {
+                return Err(RegisterError::InUse { id: row.id, configs, models, jobs });
             }
         }
         self.store.forget_code_digests(&row.sha256).await?;

@@ -130,6 +130,7 @@ impl MlService {
             return replay(first, idempotency);
         }
         let (kind, pinned) = self.check(&mut request).await?;
+        let component_sha256 = pinned.component_sha256.clone();
         // Encoding a large frame is CPU work: off the reactor.
         let inputs = tokio::task::spawn_blocking(move || AcceptedJob { request, pinned }.encode())
             .await
@@ -150,10 +151,15 @@ impl MlService {
             attempt: 0,
         };
         match &idempotency {
-            None => self.store.insert_job(&job).await?,
+            None => self.store.insert_job(&job, Some(&component_sha256)).await?,
             // A retry racing the first request: whichever commits first wins.
             Some(idempotency) => {
-                let inserted = self.store.insert_job_once(&job, &idempotency.key, &idempotency.request_sha256);
+                let inserted = self.store.insert_job_once(
+                    &job,
+                    Some(&component_sha256),
+                    &idempotency.key,
+                    &idempotency.request_sha256,
+                );
                 if let Some(first) = inserted.await? {
                     return replay(first, idempotency);
                 }

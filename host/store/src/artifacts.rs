@@ -97,7 +97,8 @@ impl From<sqlx::Error> for ArtifactChangeError {
 
 /// The deepest level an artifact may sit at (a root is level 0): every walk of a
 /// hierarchy — up to its config, down to its tree — is then bounded, and a `$tree` answer
-/// stays within the 128 levels of nesting JSON parsers accept (two per level).
+/// of plain data stays within the 128 levels of nesting JSON parsers accept (two per
+/// level; an artifact's own data nested deep can still exceed it).
 pub const MAX_ARTIFACT_DEPTH: i64 = 32;
 
 impl Store {

@@ -23,10 +23,12 @@ pub struct ComponentRow {
 pub enum ComponentDeletion {
     Deleted,
     NotFound,
-    /// Configs name it, or trained models need it to predict (the first few, by id).
+    /// Configs name it, trained models need it to predict, or accepted jobs still have to
+    /// run it (the first few of each, by id).
     InUse {
         configs: i64,
         models: Vec<String>,
+        jobs: Vec<String>,
     },
 }
 
@@ -113,20 +115,30 @@ impl Store {
             .fetch_one(&mut *tx)
             .await?
             .try_get("n")?;
-        // A job writes a model's record with `"chapwasm_ml":"trained_model"` first and the
-        // component's hash (hex: no LIKE wildcards) among its fields.
+        // A job writes a model's record with `"chapwasm_ml":"trained_model","status":…`
+        // first and the component's hash (hex: no LIKE wildcards) among its fields; a
+        // failed training needs no code.
         let models: Vec<String> = sqlx::query(
             "SELECT id FROM artifacts WHERE written_by_job = 1 AND data LIKE $1 AND data LIKE $2 ORDER BY id LIMIT 5",
         )
-        .bind(r#"{"chapwasm_ml":"trained_model"%"#)
+        .bind(r#"{"chapwasm_ml":"trained_model","status":"success"%"#)
         .bind(format!(r#"%"component_sha256":"{sha256}"%"#))
         .fetch_all(&mut *tx)
         .await?
         .into_iter()
         .map(|r| r.try_get("id"))
         .collect::<Result<_, _>>()?;
-        if configs > 0 || !models.is_empty() {
-            return Ok(ComponentDeletion::InUse { configs, models });
+        let jobs: Vec<String> = sqlx::query(
+            "SELECT id FROM jobs WHERE component_sha256 = $1 AND status IN ('pending', 'running') ORDER BY id LIMIT 5",
+        )
+        .bind(&sha256)
+        .fetch_all(&mut *tx)
+        .await?
+        .into_iter()
+        .map(|r| r.try_get("id"))
+        .collect::<Result<_, _>>()?;
+        if configs > 0 || !models.is_empty() || !jobs.is_empty() {
+            return Ok(ComponentDeletion::InUse { configs, models, jobs });
         }
         sqlx::query("DELETE FROM components WHERE id = $1").bind(id).execute(&mut *tx).await?;
         tx.commit().await?;

@@ -28,6 +28,7 @@ impl Store {
     pub async fn insert_job_once(
         &self,
         job: &JobRow,
+        component_sha256: Option<&str>,
         key: &str,
         request_sha256: &str,
     ) -> Result<Option<KeyedJob>, StoreError> {
@@ -47,7 +48,7 @@ impl Store {
             drop(tx); // nothing of this request is written
             return self.keyed_job(key).await;
         }
-        super::jobs::insert(&mut tx, job).await?;
+        super::jobs::insert(&mut tx, job, component_sha256).await?;
         tx.commit().await?;
         Ok(None)
     }

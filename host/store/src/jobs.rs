@@ -119,9 +119,11 @@ macro_rules! listed {
 
 impl Store {
     /// Records a submitted job; once this returns, the job survives a crash.
-    pub async fn insert_job(&self, job: &JobRow) -> Result<(), StoreError> {
+    /// `component_sha256` is the component the job was pinned to (it is not deleted while
+    /// the job may still run it).
+    pub async fn insert_job(&self, job: &JobRow, component_sha256: Option<&str>) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
-        insert(&mut tx, job).await?;
+        insert(&mut tx, job, component_sha256).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -301,11 +303,15 @@ async fn write_artifact(
 }
 
 /// Inserts a job row (in the caller's transaction).
-pub(super) async fn insert(tx: &mut sqlx::Transaction<'_, sqlx::Any>, job: &JobRow) -> Result<(), StoreError> {
+pub(super) async fn insert(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    job: &JobRow,
+    component_sha256: Option<&str>,
+) -> Result<(), StoreError> {
     sqlx::query(
         // `request` held JSON inputs before migration 0005; new rows leave it empty.
-        "INSERT INTO jobs (id, kind, status, request, inputs, artifact_id, submitted_at) \
-         VALUES ($1, $2, $3, '', $4, $5, $6)",
+        "INSERT INTO jobs (id, kind, status, request, inputs, artifact_id, submitted_at, component_sha256) \
+         VALUES ($1, $2, $3, '', $4, $5, $6, $7)",
     )
     .bind(&job.id)
     .bind(&job.kind)
@@ -313,6 +319,7 @@ pub(super) async fn insert(tx: &mut sqlx::Transaction<'_, sqlx::Any>, job: &JobR
     .bind(job.inputs.as_deref())
     .bind(&job.artifact_id)
     .bind(&job.submitted_at)
+    .bind(component_sha256)
     .execute(&mut **tx)
     .await?;
     Ok(())
