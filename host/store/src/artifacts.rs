@@ -132,8 +132,13 @@ impl Store {
                 return Err(ArtifactChangeError::OwnParent);
             }
             let mut ancestor = Some(parent.clone());
-            // Bounded: levels are capped, and a cycle would come back to this artifact.
+            // Bounded: levels are capped, so a longer walk means a cycle elsewhere.
+            let mut steps = 0;
             while let Some(id) = ancestor {
+                steps += 1;
+                if steps > MAX_ARTIFACT_DEPTH + 1 {
+                    return Err(ArtifactChangeError::TooDeep);
+                }
                 if id == artifact.id {
                     return Err(ArtifactChangeError::Cycle(parent.clone()));
                 }

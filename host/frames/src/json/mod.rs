@@ -21,7 +21,9 @@ const TEXT_COLUMNS: [&str; 3] = ["time_period", "location", "parent"];
 /// The most columns a request frame may have.
 pub const MAX_COLUMNS: usize = 10_000;
 /// The most cells (rows × columns) a request frame may have: 20 years of weekly data for
-/// 1000 locations with 19 covariates fit; the builders then hold at most ~200 MB.
+/// 1000 locations with 19 covariates fit. Numbers then take at most ~200 MB in the
+/// builders; text cells cost more (~50 bytes each), so a frame of short strings can
+/// reach ~1 GB — the body limit is the other bound.
 pub const MAX_CELLS: usize = 20_000_000;
 /// The longest column name or text cell.
 pub const MAX_TEXT_BYTES: usize = 64 << 10;

@@ -148,7 +148,7 @@ pub async fn validate(State(state): State<AppState>, body: Bytes) -> Result<Json
                 SubmitError::FailedModel(_) => ("training_artifact_failed", "artifact_id"),
                 SubmitError::InvalidFrame { field, .. } => ("invalid_data_frame", *field),
                 SubmitError::Horizon(_) => ("prediction_periods_out_of_bounds", "prediction_periods"),
-                SubmitError::ComponentGone(_) => ("component_not_found", "config_id"),
+                SubmitError::ComponentGone(_) => ("component_not_found", "component_id"),
                 SubmitError::IdempotencyConflict(_) => ("idempotency_conflict", "Idempotency-Key"),
                 SubmitError::Store(_) | SubmitError::Encode(_) => unreachable!("handled above"),
             };
