@@ -88,7 +88,7 @@ mod tests {
         let names: Vec<String> = (0..=MAX_COLUMNS).map(|i| format!("c{i}")).collect();
         assert_eq!(
             err(json!({"columns": names, "data": [[1]]}).to_string()),
-            "`data` has 10001 columns; a frame may have at most 10000"
+            "`data` has more than 10000 columns; a frame may have at most 10000"
         );
         let long = "x".repeat(MAX_TEXT_BYTES + 1);
         assert!(err(json!({"columns": [long], "data": [[1]]}).to_string()).contains("a column name of 65537 bytes"));
@@ -103,6 +103,13 @@ mod tests {
         let names: Vec<String> = (0..MAX_COLUMNS).map(|i| format!("c{i}")).collect();
         let text = format!(r#"{{"columns": {}, "data": [{rows}]}}"#, json!(names));
         assert_eq!(err(text), "`data` has more than 20000000 cells (rows × columns); split the request");
+    }
+
+    #[test]
+    fn a_key_given_twice_is_refused() {
+        let err = |text: &str| parse_frame_text(text, "data", true).unwrap_err().0;
+        assert_eq!(err(r#"{"columns": ["a"], "data": [[1]], "columns": ["b"]}"#), "`data` has `columns` twice");
+        assert_eq!(err(r#"{"columns": ["a"], "data": [[1]], "data": [[2]]}"#), "`data` has `data` twice");
     }
 
     /// Found by the property test: without serde_json's `float_roundtrip`, this value came

@@ -86,23 +86,12 @@ impl<'de> Visitor<'de> for Top<'_> {
         let (mut columns, mut raw, mut num_rows) = (None::<Vec<String>>, None, None);
         while let Some(key) = map.next_key::<Cow<'de, str>>()? {
             match (key.as_ref(), &columns) {
-                ("columns", _) => {
-                    let names: Vec<String> = map.next_value()?;
-                    if names.len() > MAX_COLUMNS {
-                        return Err(self.fail(format!(
-                            "`{}` has {} columns; a frame may have at most {MAX_COLUMNS}",
-                            self.field,
-                            names.len()
-                        )));
-                    }
-                    if let Some(long) = names.iter().find(|name| name.len() > MAX_TEXT_BYTES) {
-                        return Err(self.fail(format!(
-                            "`{}` has a column name of {} bytes; names may have at most {MAX_TEXT_BYTES}",
-                            self.field,
-                            long.len()
-                        )));
-                    }
-                    columns = Some(names);
+                ("columns", Some(_)) => return Err(self.fail(format!("`{}` has `columns` twice", self.field))),
+                ("columns", None) => {
+                    columns = Some(map.next_value_seed(Names { field: self.field, problem: self.problem })?);
+                }
+                ("data", _) if num_rows.is_some() || raw.is_some() => {
+                    return Err(self.fail(format!("`{}` has `data` twice", self.field)));
                 }
                 ("data", Some(names)) => {
                     *self.builders = new_builders(names.len());
@@ -164,6 +153,55 @@ impl Top<'_> {
     fn fail<E: de::Error>(&self, message: String) -> E {
         *self.problem.borrow_mut() = Some(message);
         E::custom("not a data frame")
+    }
+}
+
+/// `columns`: the names, checked as they are read (at most [`MAX_COLUMNS`], each at most
+/// [`MAX_TEXT_BYTES`]), so an oversized list costs nothing beyond the limit.
+struct Names<'p> {
+    field: &'p str,
+    problem: &'p RefCell<Option<String>>,
+}
+
+impl<'de> DeserializeSeed<'de> for Names<'_> {
+    type Value = Vec<String>;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Vec<String>, D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Names<'_> {
+    type Value = Vec<String>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a list of column names")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<String>, A::Error> {
+        let mut names = Vec::new();
+        while let Some(name) = seq.next_element::<Cow<'de, str>>()? {
+            let problem = if names.len() == MAX_COLUMNS {
+                Some(format!(
+                    "`{}` has more than {MAX_COLUMNS} columns; a frame may have at most {MAX_COLUMNS}",
+                    self.field
+                ))
+            } else if name.len() > MAX_TEXT_BYTES {
+                Some(format!(
+                    "`{}` has a column name of {} bytes; names may have at most {MAX_TEXT_BYTES}",
+                    self.field,
+                    name.len()
+                ))
+            } else {
+                None
+            };
+            if let Some(problem) = problem {
+                *self.problem.borrow_mut() = Some(problem);
+                return Err(de::Error::custom("columns past their limits"));
+            }
+            names.push(name.into_owned());
+        }
+        Ok(names)
     }
 }
 
