@@ -108,17 +108,15 @@ impl MlService {
         self.store.count_artifacts().await
     }
 
-    pub async fn child_artifacts(&self, id: &str) -> Result<Vec<ArtifactRow>, StoreError> {
-        self.store.child_artifacts(id).await
-    }
-
     /// An artifact and its descendants (contents left out), read level by level — no
     /// recursion, at most [`MAX_TREE_NODES`].
     pub async fn artifact_tree(&self, root: ArtifactRow) -> Result<ArtifactTree, ArtifactError> {
         let mut tree: ArtifactTree = vec![(root, None)];
         let mut next = 0;
         while next < tree.len() {
-            for child in self.store.child_artifacts(&tree[next].0.id).await? {
+            // Never more than the cap (plus one, to know it was exceeded) from one query.
+            let room = (MAX_TREE_NODES + 1 - tree.len()) as i64;
+            for child in self.store.child_artifacts(&tree[next].0.id, room).await? {
                 if tree.len() >= MAX_TREE_NODES {
                     return Err(ArtifactError::TreeTooLarge);
                 }

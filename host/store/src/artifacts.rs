@@ -256,12 +256,14 @@ impl Store {
     }
 
     /// Direct children of an artifact, without content, in id order.
-    pub async fn child_artifacts(&self, parent_id: &str) -> Result<Vec<ArtifactRow>, StoreError> {
+    /// The first `limit` children of an artifact, without content.
+    pub async fn child_artifacts(&self, parent_id: &str, limit: i64) -> Result<Vec<ArtifactRow>, StoreError> {
         let rows = sqlx::query(
             "SELECT id, parent_id, level, data, NULL AS content, content_type, tags, created_at, updated_at, written_by_job \
-             FROM artifacts WHERE parent_id = $1 ORDER BY id",
+             FROM artifacts WHERE parent_id = $1 ORDER BY id LIMIT $2",
         )
         .bind(parent_id)
+        .bind(limit)
         .fetch_all(&self.pool)
         .await?;
         Ok(rows.into_iter().map(row).collect::<Result<_, _>>()?)
