@@ -256,29 +256,6 @@ impl Store {
         let done = sqlx::query("DELETE FROM jobs WHERE id = $1").bind(job_id).execute(&self.pool).await?;
         Ok(done.rows_affected() > 0)
     }
-
-    /// Puts the jobs a stopped single server left running back in the queue (a guest call
-    /// can simply run again), or fails those already tried `max_attempts` times.
-    pub async fn requeue_interrupted_jobs(&self, now: &str, max_attempts: i64) -> Result<super::Rescued, StoreError> {
-        let requeued = sqlx::query(
-            "UPDATE jobs SET status = 'pending', started_at = NULL, lease_owner = NULL, lease_until = NULL, lease_expires_ms = NULL \
-             WHERE status IN ('running', 'canceling') AND attempt < $1 RETURNING id",
-        )
-        .bind(max_attempts)
-        .fetch_all(&self.pool)
-        .await?;
-        let failed = sqlx::query(
-            "UPDATE jobs SET status = 'failed', finished_at = $1, lease_owner = NULL, lease_until = NULL, lease_expires_ms = NULL, \
-             error = 'the server stopped while this job was running, on every attempt' \
-             WHERE status IN ('running', 'canceling') AND attempt >= $2 RETURNING id",
-        )
-        .bind(now)
-        .bind(max_attempts)
-        .fetch_all(&self.pool)
-        .await?;
-        let ids = |rows: Vec<sqlx::any::AnyRow>| rows.iter().map(|r| r.try_get("id")).collect::<Result<_, _>>();
-        Ok(super::Rescued { requeued: ids(requeued)?, failed: ids(failed)? })
-    }
 }
 
 async fn write_artifact(

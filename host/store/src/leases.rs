@@ -46,24 +46,46 @@ impl Store {
         Ok(done.rows_affected() > 0)
     }
 
-    /// Re-queues running jobs whose lease expired before `now`, or fails those already
-    /// tried `max_attempts` times (a job that kills every worker must not loop forever).
+    /// Re-queues running jobs whose lease expired (by the database's clock), or fails
+    /// those already tried `max_attempts` times (a job that kills every worker must not
+    /// loop forever). `now` is only the time a failed job is stamped with.
     pub async fn rescue_expired(&self, now: &str, max_attempts: i64) -> Result<Rescued, StoreError> {
-        // Expiry is judged by the database's clock, never a replica's (`now` is only the
-        // time a failed job is stamped with).
         let expired = format!("status = 'running' AND lease_expires_ms <= {}", self.backend.now_ms());
+        let error = "the job was interrupted on every attempt (its workers stopped or lost their lease)";
+        self.requeue_or_fail(&expired, now, max_attempts, error).await
+    }
+
+    /// Puts the jobs a stopped single server left running back in the queue (a guest call
+    /// can simply run again), or fails those already tried `max_attempts` times.
+    pub async fn requeue_interrupted_jobs(&self, now: &str, max_attempts: i64) -> Result<Rescued, StoreError> {
+        let error = "the server stopped while this job was running, on every attempt";
+        self.requeue_or_fail("status IN ('running', 'canceling')", now, max_attempts, error).await
+    }
+
+    /// Re-queues the jobs matching `which` (an SQL condition of ours) within their
+    /// attempt budget, and fails the rest with `error`.
+    async fn requeue_or_fail(
+        &self,
+        which: &str,
+        now: &str,
+        max_attempts: i64,
+        error: &str,
+    ) -> Result<Rescued, StoreError> {
         let requeued = format!(
-            "UPDATE jobs SET status = 'pending', started_at = NULL, lease_owner = NULL, lease_expires_ms = NULL \
-             WHERE {expired} AND attempt < $1 RETURNING id"
+            "UPDATE jobs SET status = 'pending', started_at = NULL, lease_owner = NULL, lease_until = NULL, \
+             lease_expires_ms = NULL WHERE {which} AND attempt < $1 RETURNING id"
         );
         let requeued = sqlx::query(sqlx::AssertSqlSafe(requeued)).bind(max_attempts).fetch_all(&self.pool).await?;
         let failed = format!(
-            "UPDATE jobs SET status = 'failed', finished_at = $1, lease_owner = NULL, lease_expires_ms = NULL, \
-             error = 'the job was interrupted on every attempt (its workers stopped or lost their lease)' \
-             WHERE {expired} AND attempt >= $2 RETURNING id"
+            "UPDATE jobs SET status = 'failed', finished_at = $1, lease_owner = NULL, lease_until = NULL, \
+             lease_expires_ms = NULL, error = $2 WHERE {which} AND attempt >= $3 RETURNING id"
         );
-        let failed =
-            sqlx::query(sqlx::AssertSqlSafe(failed)).bind(now).bind(max_attempts).fetch_all(&self.pool).await?;
+        let failed = sqlx::query(sqlx::AssertSqlSafe(failed))
+            .bind(now)
+            .bind(error)
+            .bind(max_attempts)
+            .fetch_all(&self.pool)
+            .await?;
         let ids = |rows: Vec<sqlx::any::AnyRow>| rows.iter().map(|r| r.try_get("id")).collect::<Result<_, _>>();
         Ok(Rescued { requeued: ids(requeued)?, failed: ids(failed)? })
     }

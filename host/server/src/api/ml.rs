@@ -28,7 +28,7 @@ fn frame(
     Ok(parse_frame_text(text, field, require_rows).map_err(|e| SubmitError::InvalidFrame { field, message: e.0 }))
 }
 
-fn train_request(body: &FramedBody, forced: Option<Generation>) -> Result<Result<JobRequest, SubmitError>, ApiError> {
+fn train_request(body: &FramedBody, forced: Option<Generation>) -> Parsed {
     let fields = &body.fields;
     let config_id = ulid_field(fields, "config_id")?;
     let data = frame(body, "data", true)?;
@@ -37,7 +37,7 @@ fn train_request(body: &FramedBody, forced: Option<Generation>) -> Result<Result
     Ok(data.map(|data| JobRequest::Train { config_id, data, geo, generation, prediction_periods }))
 }
 
-fn predict_request(body: &FramedBody, forced: Option<Generation>) -> Result<Result<JobRequest, SubmitError>, ApiError> {
+fn predict_request(body: &FramedBody, forced: Option<Generation>) -> Parsed {
     let fields = &body.fields;
     let uses_artifact_id = fields.contains_key("artifact_id");
     let model_artifact_id = ulid_field(fields, if uses_artifact_id { "artifact_id" } else { "model_artifact_id" })?;
@@ -51,29 +51,37 @@ fn predict_request(body: &FramedBody, forced: Option<Generation>) -> Result<Resu
 }
 
 pub async fn train(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
-    let key = idempotency_key(&headers)?;
-    let forced = state.forced_generation;
-    let (request, sha256) = offload(&state, move || {
-        let sha256 = key.as_ref().map(|_| request_sha256(&body));
-        Ok::<_, ApiError>((train_request(&FramedBody::parse(&body, &FRAME_FIELDS)?, forced)?, sha256))
-    })
-    .await??;
-    let idempotency = keyed(&headers, sha256)?;
-    let submitted = state.service.submit(request.map_err(submit_error)?, idempotency).await.map_err(submit_error)?;
-    Ok(accepted(submitted, "model_artifact_id", "Training"))
+    submit(state, &headers, body, train_request, "model_artifact_id", "Training").await
 }
 
 pub async fn predict(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
-    let key = idempotency_key(&headers)?;
+    submit(state, &headers, body, predict_request, "prediction_artifact_id", "Prediction").await
+}
+
+/// What a body parses to: a request, or a reason it cannot run (a 4xx either way).
+type Parsed = Result<Result<JobRequest, SubmitError>, ApiError>;
+
+/// `$train`/`$predict`: the body parsed (and hashed, with an idempotency key) off the
+/// reactor, then submitted.
+async fn submit(
+    state: AppState,
+    headers: &HeaderMap,
+    body: Bytes,
+    parse: fn(&FramedBody, Option<Generation>) -> Parsed,
+    legacy: &str,
+    what: &str,
+) -> Result<Response, ApiError> {
+    let key = idempotency_key(headers)?;
     let forced = state.forced_generation;
+    let hash = key.is_some();
     let (request, sha256) = offload(&state, move || {
-        let sha256 = key.as_ref().map(|_| request_sha256(&body));
-        Ok::<_, ApiError>((predict_request(&FramedBody::parse(&body, &FRAME_FIELDS)?, forced)?, sha256))
+        let sha256 = hash.then(|| request_sha256(&body));
+        Ok::<_, ApiError>((parse(&FramedBody::parse(&body, &FRAME_FIELDS)?, forced)?, sha256))
     })
     .await??;
-    let idempotency = keyed(&headers, sha256)?;
+    let idempotency = key.zip(sha256).map(|(key, request_sha256)| Idempotency { key, request_sha256 });
     let submitted = state.service.submit(request.map_err(submit_error)?, idempotency).await.map_err(submit_error)?;
-    Ok(accepted(submitted, "prediction_artifact_id", "Prediction"))
+    Ok(accepted(submitted, legacy, what))
 }
 
 /// The longest `Idempotency-Key` accepted.
@@ -93,11 +101,6 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
         return Err(invalid());
     }
     Ok(Some(key.to_owned()))
-}
-
-/// The key and the request's hash, when the request carries a key.
-fn keyed(headers: &HeaderMap, sha256: Option<String>) -> Result<Option<Idempotency>, ApiError> {
-    Ok(idempotency_key(headers)?.zip(sha256).map(|(key, request_sha256)| Idempotency { key, request_sha256 }))
 }
 
 /// The hex SHA-256 of a request body (what a retry must repeat).
