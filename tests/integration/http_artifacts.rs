@@ -39,7 +39,7 @@ async fn lineage_metadata_and_downloads() {
     let download = app.get(&format!("/api/v1/artifacts/{model_id}/$download")).await;
     assert_eq!(
         download.headers()["content-disposition"].to_str().unwrap(),
-        format!("attachment; filename=artifact_{model_id}.bin")
+        format!("attachment; filename=\"artifact_{model_id}.bin\"")
     );
     assert_eq!(download.bytes().await.unwrap().len() as u64, model["data"]["model_size_bytes"].as_u64().unwrap());
 
@@ -167,4 +167,35 @@ async fn clients_cannot_forge_ml_records() {
     assert_eq!(replaced.status(), 400);
     let problem: Value = replaced.json().await.unwrap();
     assert!(problem["detail"].as_str().unwrap().contains("written by jobs"), "{problem}");
+}
+
+/// Two re-parents racing each other (A under B, B under A) cannot both succeed and leave a
+/// cycle: on PostgreSQL, and on a SQLite file with several connections.
+#[tokio::test(flavor = "multi_thread")]
+async fn racing_re_parents_never_form_a_cycle() {
+    let database_url = match crate::support::app::fresh_postgres_database().await {
+        Some(url) => url,
+        None => {
+            let file = std::env::temp_dir().join(format!("chapwasm-race-{}.db", chapwasm_service::clock::new_id()));
+            file.to_str().unwrap().to_owned()
+        }
+    };
+    let settings = chapwasm_server::settings::AppSettings { database_url, ..Default::default() };
+    let app = crate::support::app::spawn_app_with(settings).await;
+    let create = || async { app.post("/api/v1/artifacts", &json!({"data": 1})).await.json::<Value>().await.unwrap() };
+    let (a, b) = (create().await["id"].clone(), create().await["id"].clone());
+    let put = |id: &Value, body: Value| {
+        let url = format!("{}/api/v1/artifacts/{}", app.base, id.as_str().unwrap());
+        app.client.put(url).json(&body).send()
+    };
+    for round in 0..40 {
+        let (first, second) =
+            tokio::join!(put(&a, json!({"data": 1, "parent_id": b})), put(&b, json!({"data": 1, "parent_id": a})));
+        let mut statuses = [first.unwrap().status().as_u16(), second.unwrap().status().as_u16()];
+        statuses.sort();
+        assert_eq!(statuses, [200, 400], "round {round}: one re-parent succeeds, the other is refused as a cycle");
+        for id in [&a, &b] {
+            assert_eq!(put(id, json!({"data": 1})).await.unwrap().status(), 200);
+        }
+    }
 }

@@ -121,3 +121,59 @@ async fn a_body_sent_too_slowly_is_a_408_at_the_request_deadline() {
     assert!(answer.contains("application/problem+json"), "{answer}");
     assert_eq!(app.get_json("/health").await["status"], "healthy");
 }
+
+/// Artifact and config bodies of tens of megabytes are parsed (and answered) off the async
+/// workers: while four are in flight, `/health` still answers at once.
+#[tokio::test(flavor = "multi_thread")]
+async fn large_artifact_and_config_bodies_do_not_stall_the_server() {
+    let app = spawn_app().await;
+    let numbers = vec![vec![0.5_f64; 1000]; 6000];
+    let artifact = serde_json::to_vec(&json!({"data": numbers})).unwrap();
+    let config = serde_json::to_vec(&json!({"name": "large", "data": {"notes": numbers}})).unwrap();
+    let send = |path: &str, body: &Vec<u8>| {
+        let (client, url, body) = (app.client.clone(), format!("{}{path}", app.base), body.clone());
+        tokio::spawn(async move { client.post(url).body(body).send().await.unwrap().status() })
+    };
+    let large = [
+        send("/api/v1/artifacts", &artifact),
+        send("/api/v1/configs", &config),
+        send("/api/v1/artifacts", &artifact),
+        send("/api/v1/configs", &config),
+    ];
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let health = tokio::time::timeout(std::time::Duration::from_secs(2), app.get("/health"))
+        .await
+        .expect("/health answers while large bodies are parsed");
+    assert_eq!(health.status(), 200);
+    for request in large {
+        let status = tokio::time::timeout(std::time::Duration::from_secs(120), request).await.unwrap().unwrap();
+        assert!(status.is_success(), "{status}");
+    }
+}
+
+/// A connection that sends nothing, or sits idle after a request, is closed at the idle
+/// timeout instead of holding a socket for ever.
+#[tokio::test(flavor = "multi_thread")]
+async fn idle_connections_are_closed_at_the_idle_timeout() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let settings = chapwasm_server::settings::AppSettings {
+        idle_timeout: std::time::Duration::from_millis(500),
+        ..Default::default()
+    };
+    let app = crate::support::app::spawn_app_with(settings).await;
+    let address = app.base.trim_start_matches("http://").to_owned();
+    let closed_within = |mut connection: tokio::net::TcpStream| async move {
+        let mut rest = Vec::new();
+        tokio::time::timeout(std::time::Duration::from_secs(5), connection.read_to_end(&mut rest))
+            .await
+            .expect("the server closes the idle connection")
+            .ok();
+        rest
+    };
+    let silent = tokio::net::TcpStream::connect(&address).await.unwrap();
+    closed_within(silent).await;
+    let mut kept_alive = tokio::net::TcpStream::connect(&address).await.unwrap();
+    kept_alive.write_all(b"GET /health HTTP/1.1\r\nhost: test\r\n\r\n").await.unwrap();
+    let answered = closed_within(kept_alive).await;
+    assert!(String::from_utf8_lossy(&answered).starts_with("HTTP/1.1 200"), "answered first, then closed");
+}

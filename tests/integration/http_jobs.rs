@@ -271,3 +271,27 @@ async fn a_retried_submission_with_an_idempotency_key_returns_the_first_job() {
     assert_eq!(fresh.status(), 202);
     assert_eq!(app.get_json("/api/v1/jobs").await.as_array().unwrap().len(), 2);
 }
+
+/// An `Idempotency-Key` names one request to one route: the same key and bytes sent to
+/// `$predict` after `$train` are refused, not answered with the training job.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_idempotency_key_is_not_replayed_across_routes() {
+    let app = spawn_app_with(AppSettings::default()).await;
+    let config_id = app.config(json!({})).await;
+    let (trained, _) = app.train_and_wait(&config_id, &frame()).await;
+    let body = json!({
+        "config_id": config_id,
+        "artifact_id": trained["artifact_id"],
+        "data": frame(),
+        "historic": frame(),
+        "future": frame(),
+    });
+    let send = |route: &str| {
+        let url = format!("{}/api/v1/ml/{route}", app.base);
+        app.client.post(url).header("Idempotency-Key", "one-request").json(&body).send()
+    };
+    let train = send("$train").await.unwrap();
+    assert_eq!(train.status(), 202);
+    let predict = send("$predict").await.unwrap();
+    assert_eq!(predict.status(), 422, "{:?}", predict.text().await);
+}

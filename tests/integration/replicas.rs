@@ -69,8 +69,10 @@ async fn a_delete_on_one_replica_stops_the_guest_on_another() {
     drop(runner);
 }
 
-/// Every replica's LISTEN connection is dropped while a job runs: an SSE stream on a
-/// replica that runs nothing still ends with the job's terminal state.
+/// Every replica's LISTEN connection is dropped while a job runs, and cannot come back
+/// until the job has ended (the database refuses new connections meanwhile), so its
+/// terminal notification is lost: an SSE stream on a replica that runs nothing still ends
+/// with the job's terminal state.
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs PostgreSQL: CHAPWASM_TEST_POSTGRES_URL=… cargo test --test integration -- --ignored (.ci/run does)"]
 async fn sse_streams_end_after_a_dropped_listen_connection() {
@@ -89,6 +91,11 @@ async fn sse_streams_end_after_a_dropped_listen_connection() {
     };
     watcher.wait_for_status(&job_id, &["running"], Duration::from_secs(10)).await;
     let mut db = sqlx::PgConnection::connect(&url).await.unwrap();
+    // A database cannot close itself to new connections: that is done from the server's own.
+    let mut server = sqlx::PgConnection::connect(&crate::support::app::postgres_url().unwrap()).await.unwrap();
+    let database: String = sqlx::query("SELECT current_database() AS d").fetch_one(&mut db).await.unwrap().get("d");
+    let allow = |yes: bool| sqlx::AssertSqlSafe(format!("ALTER DATABASE {database} WITH ALLOW_CONNECTIONS {yes}"));
+    sqlx::query(allow(false)).execute(&mut server).await.unwrap();
     let dropped: i64 = sqlx::query(
         "SELECT COUNT(pg_terminate_backend(pid)) AS n FROM pg_stat_activity \
          WHERE datname = current_database() AND query LIKE 'LISTEN%'",
@@ -98,6 +105,12 @@ async fn sse_streams_end_after_a_dropped_listen_connection() {
     .unwrap()
     .get("n");
     assert!(dropped > 0, "the replicas listen");
+    let status = "SELECT status FROM jobs WHERE id = $1";
+    while sqlx::query(status).bind(&job_id).fetch_one(&mut db).await.unwrap().get::<String, _>("status") != "completed"
+    {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    sqlx::query(allow(true)).execute(&mut server).await.unwrap();
     let body = tokio::time::timeout(Duration::from_secs(20), stream).await.expect("the stream ends").unwrap();
     let last = body.trim_end().lines().last().unwrap_or_default().to_owned();
     assert!(last.contains(r#""status":"completed""#), "{body}");

@@ -18,7 +18,7 @@ async fn compile_stats(app: &TestApp) -> Value {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn identical_concurrent_uploads_compile_once() {
-    let app = spawn_app_with(AppSettings::default()).await;
+    let app = spawn_app_with(AppSettings { max_uploads: 4, ..AppSettings::default() }).await;
     let before = compile_stats(&app).await;
     let wasm = plugin_bytes("seasonal-forecast");
     let uploads = (0..4).map(|_| app.upload(wasm.clone(), ""));

@@ -114,6 +114,29 @@ pub struct LimitOverrides {
     pub log_bytes: Option<usize>,
 }
 
+impl LimitOverrides {
+    /// These overrides tightened further by `other`, field by field (an unset field is
+    /// the service's ceiling, so the set one wins): nothing ever loosens.
+    pub fn narrowed(&self, other: &LimitOverrides) -> LimitOverrides {
+        fn least<T: PartialOrd + Copy>(a: Option<T>, b: Option<T>) -> Option<T> {
+            match (a, b) {
+                (Some(a), Some(b)) => Some(if b < a { b } else { a }),
+                (a, b) => a.or(b),
+            }
+        }
+        LimitOverrides {
+            memory_bytes: least(self.memory_bytes, other.memory_bytes),
+            time_limit_seconds: least(self.time_limit_seconds, other.time_limit_seconds),
+            fuel: least(self.fuel, other.fuel),
+            model_bytes: least(self.model_bytes, other.model_bytes),
+            output_frame_bytes: least(self.output_frame_bytes, other.output_frame_bytes),
+            output_bytes: least(self.output_bytes, other.output_bytes),
+            log_lines: least(self.log_lines, other.log_lines),
+            log_bytes: least(self.log_bytes, other.log_bytes),
+        }
+    }
+}
+
 /// Why overrides cannot apply.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum LimitError {

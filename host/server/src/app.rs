@@ -2,13 +2,12 @@
 //! drained. Built by the builders (`builder.rs`) or from `AppSettings` (`settings.rs`).
 
 use crate::api;
-use axum::ServiceExt;
-use axum::extract::Request;
+use axum::extract::{ConnectInfo, Request};
 use chapwasm_service::{MlService, OpenError};
 use std::sync::Arc;
 use tokio::net::TcpListener;
-use tower::Layer;
 use tower::util::MapRequestLayer;
+use tower::{Layer, ServiceExt};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -24,6 +23,9 @@ pub enum AppError {
 pub struct App {
     pub router: axum::Router,
     pub service: Arc<MlService>,
+    pub security: Arc<crate::security::Security>,
+    /// The longest a connection may wait for a request's head (idle keep-alive included).
+    pub idle_timeout: std::time::Duration,
 }
 
 impl App {
@@ -46,18 +48,45 @@ impl App {
         }
     }
 
-    /// Serves until the process ends (or the listener fails); `%24` in paths means `$`.
+    /// Serves until the process ends; `%24` in paths means `$`. Each connection is served
+    /// by hyper's HTTP/1 with a header deadline: a client must send each request's head
+    /// within the idle timeout (also while a kept-alive connection waits for its next
+    /// request), so idle or trickling connections are closed rather than held for ever.
     pub async fn serve(self, listener: TcpListener) -> Result<(), AppError> {
-        use axum::serve::ListenerExt;
+        self.security.served_on(listener.local_addr()?);
         let app = MapRequestLayer::new(api::decode_dollar::<axum::body::Body>).layer(self.router);
-        // Small writes (SSE events, 202s) go out at once: without TCP_NODELAY, Nagle's
-        // algorithm and the client's delayed ACK hold each one back ~40 ms.
-        let listener = listener.tap_io(|tcp| {
+        let idle_timeout = self.idle_timeout;
+        loop {
+            let (tcp, peer) = match listener.accept().await {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    // Out of file descriptors, typically: wait for connections to close.
+                    tracing::warn!(%error, "cannot accept a connection");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            };
+            // Small writes (SSE events, 202s) go out at once: without TCP_NODELAY, Nagle's
+            // algorithm and the client's delayed ACK hold each one back ~40 ms.
             if let Err(error) = tcp.set_nodelay(true) {
                 tracing::warn!(%error, "cannot set TCP_NODELAY");
             }
-        });
-        axum::serve(listener, ServiceExt::<Request>::into_make_service(app)).await?;
-        Ok(())
+            let app = app.clone();
+            tokio::spawn(async move {
+                // The peer's address reaches the rate limit of callers without a key.
+                let service = hyper::service::service_fn(move |mut request: Request<hyper::body::Incoming>| {
+                    request.extensions_mut().insert(ConnectInfo(peer));
+                    app.clone().oneshot(request.map(axum::body::Body::new))
+                });
+                let connection = hyper::server::conn::http1::Builder::new()
+                    .timer(hyper_util::rt::TokioTimer::new())
+                    .header_read_timeout(idle_timeout)
+                    .serve_connection(hyper_util::rt::TokioIo::new(tcp), service)
+                    .with_upgrades();
+                if let Err(error) = connection.await {
+                    tracing::debug!(%error, %peer, "connection ended with an error");
+                }
+            });
+        }
     }
 }

@@ -6,8 +6,16 @@
 use crate::api::{self, AppState, Parts};
 use crate::app::{App, AppError};
 use crate::info::ServiceInfo;
-use chapwasm_service::{Generation, LeasePolicy, MlService, RuntimeSettings, ServiceSettings};
+use crate::security::{Security, SecuritySettings};
+use chapwasm_service::{Generation, LeasePolicy, MlService, QueuePolicy, Retention, RuntimeSettings, ServiceSettings};
 use std::sync::Arc;
+
+/// Most event streams open at once, and uploads received at once, by default.
+pub const DEFAULT_MAX_STREAMS: usize = 1024;
+pub const DEFAULT_MAX_UPLOADS: usize = 4;
+
+/// How long a connection may wait for a request's head by default.
+pub const DEFAULT_IDLE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// How long a request may take by default (body included; SSE streams excepted).
 pub const DEFAULT_REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
@@ -23,7 +31,11 @@ pub struct ServiceBuilder {
     runtime: RuntimeSettings,
     parts: Parts,
     forced_generation: Option<Generation>,
-    lease: LeasePolicy,
+    queue: QueuePolicy,
+    security: SecuritySettings,
+    max_streams: usize,
+    max_uploads: usize,
+    idle_timeout: std::time::Duration,
 }
 
 impl ServiceBuilder {
@@ -38,8 +50,34 @@ impl ServiceBuilder {
             runtime: RuntimeSettings::default(),
             parts: Parts::default(),
             forced_generation: None,
-            lease: LeasePolicy::default(),
+            queue: QueuePolicy::default(),
+            security: SecuritySettings::default(),
+            max_streams: DEFAULT_MAX_STREAMS,
+            max_uploads: DEFAULT_MAX_UPLOADS,
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
         }
+    }
+
+    /// The longest a connection may take to send a request's head, or wait idle between
+    /// requests (default 30 s); then it is closed.
+    pub fn with_idle_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.idle_timeout = timeout;
+        self
+    }
+
+    /// Most event streams open at once (default 1024) and uploads received at once
+    /// (default 4); beyond them, 503 with `Retry-After`.
+    pub fn with_connection_caps(mut self, max_streams: usize, max_uploads: usize) -> Self {
+        self.max_streams = max_streams;
+        self.max_uploads = max_uploads;
+        self
+    }
+
+    /// API keys, which operations need one, and a per-caller rate limit (default: open,
+    /// unlimited — for loopback; see README "Exposing chapwasm").
+    pub fn with_security(mut self, security: SecuritySettings) -> Self {
+        self.security = security;
+        self
     }
 
     /// `:memory:` (default), a SQLite file path, a `sqlite://` or a `postgres://` URL.
@@ -127,9 +165,10 @@ impl ServiceBuilder {
             component,
             max_concurrency: self.max_concurrency,
             horizon: (self.info.min_prediction_periods, self.info.max_prediction_periods),
-            lease: self.lease,
+            queue: self.queue,
         })
         .await?;
+        let security = Arc::new(Security::new(self.security).map_err(|e| AppError::Setup(e.to_string()))?);
         let info = Arc::new(self.info.render(service.model_description()));
         let config_schema = Arc::new(api::config_schema(service.model_description()));
         let state = AppState {
@@ -138,8 +177,12 @@ impl ServiceBuilder {
             info,
             config_schema,
             forced_generation: self.forced_generation,
+            security: security.clone(),
+            streams: Arc::new(tokio::sync::Semaphore::new(self.max_streams)),
+            uploads: Arc::new(tokio::sync::Semaphore::new(self.max_uploads)),
         };
-        Ok(App { router: api::router(state, self.parts, self.body_limit, self.request_timeout), service })
+        let router = api::router(state, self.parts, self.body_limit, self.request_timeout);
+        Ok(App { router, service, security, idle_timeout: self.idle_timeout })
     }
 }
 
@@ -187,9 +230,39 @@ impl MlServiceBuilder {
         self
     }
 
+    /// Most event streams and uploads at once (see `ServiceBuilder::with_connection_caps`).
+    pub fn connection_caps(mut self, max_streams: usize, max_uploads: usize) -> Self {
+        self.inner = self.inner.with_connection_caps(max_streams, max_uploads);
+        self
+    }
+
+    /// How long a connection may wait for a request's head (see `ServiceBuilder`).
+    pub fn idle_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.inner.idle_timeout = timeout;
+        self
+    }
+
+    /// API keys, which operations need one, and a per-caller rate limit.
+    pub fn security(mut self, security: SecuritySettings) -> Self {
+        self.inner.security = security;
+        self
+    }
+
     /// How long a job's claim holds without heartbeats, and how often it may be retried.
     pub fn lease(mut self, lease: LeasePolicy) -> Self {
-        self.inner.lease = lease;
+        self.inner.queue.lease = lease;
+        self
+    }
+
+    /// Most jobs waiting to run before `$train`/`$predict` answer 503 (default 10 000).
+    pub fn max_pending_jobs(mut self, jobs: usize) -> Self {
+        self.inner.queue.max_pending_jobs = jobs.max(1);
+        self
+    }
+
+    /// How long finished jobs and predictions are kept (default: a week each).
+    pub fn retention(mut self, retention: Retention) -> Self {
+        self.inner.queue.retention = retention;
         self
     }
 

@@ -4,7 +4,8 @@
 //! and the wire shapes of both chapkit generations; `builder` assembles a service and its
 //! router (the spec's `MlServiceBuilder`/`ServiceBuilder`), `settings` does the same from
 //! one value, and `app` serves the result; `info` renders
-//! `/api/v1/info`; `bundled` embeds the default model, built from `plugins/` by this
+//! `/api/v1/info`; `security` decides who may call what (keys, scopes, rate limits);
+//! `bundled` embeds the default model, built from `plugins/` by this
 //! crate's build script. Handlers reach the database only through the service: this
 //! crate does not depend on the store crate, the runtime crate or sqlx.
 
@@ -13,6 +14,7 @@ pub mod app;
 pub mod builder;
 pub mod bundled;
 pub mod info;
+pub mod security;
 pub mod settings;
 
 pub use chapwasm_sdk::{Column, ColumnType, DataFrame, ErrorKind, ModelError, Values};

@@ -6,7 +6,8 @@ use crate::app::{App, AppError};
 use crate::builder::MlServiceBuilder;
 use crate::bundled::LINEAR_REGRESSION;
 use crate::info::ServiceInfo;
-use chapwasm_service::{Compiler, DescribeLimits, Generation, LeasePolicy, RuntimeSettings, SandboxLimits};
+use crate::security::SecuritySettings;
+use chapwasm_service::{Compiler, DescribeLimits, Generation, QueuePolicy, RuntimeSettings, SandboxLimits};
 
 /// How `chapwasm serve` runs the service (the builders offer the same, piece by piece).
 #[derive(Debug, Clone)]
@@ -35,8 +36,16 @@ pub struct AppSettings {
     pub cache_max_bytes: u64,
     /// Where uploads are compiled (`chapwasm serve`: a bounded child process of itself).
     pub compiler: Compiler,
-    /// Job leases (for replicas sharing a PostgreSQL database).
-    pub lease: LeasePolicy,
+    /// Job leases (for replicas sharing a PostgreSQL database), the queue's bound, and how
+    /// long finished work is kept.
+    pub queue: QueuePolicy,
+    /// API keys, the auth mode and the per-caller rate limit.
+    pub security: SecuritySettings,
+    /// Most event streams open at once, and uploads received at once.
+    pub max_streams: usize,
+    pub max_uploads: usize,
+    /// The longest a connection may wait for a request's head, idle included.
+    pub idle_timeout: std::time::Duration,
 }
 
 impl Default for AppSettings {
@@ -54,7 +63,11 @@ impl Default for AppSettings {
             cache_dir: None,
             cache_max_bytes: 1 << 30,
             compiler: Compiler::InProcess,
-            lease: LeasePolicy::default(),
+            queue: QueuePolicy::default(),
+            security: SecuritySettings::default(),
+            max_streams: crate::builder::DEFAULT_MAX_STREAMS,
+            max_uploads: crate::builder::DEFAULT_MAX_UPLOADS,
+            idle_timeout: crate::builder::DEFAULT_IDLE_TIMEOUT,
         }
     }
 }
@@ -78,7 +91,12 @@ impl AppSettings {
                 compiler: settings.compiler,
                 ..RuntimeSettings::default()
             })
-            .lease(settings.lease)
+            .lease(settings.queue.lease)
+            .max_pending_jobs(settings.queue.max_pending_jobs)
+            .retention(settings.queue.retention)
+            .security(settings.security)
+            .connection_caps(settings.max_streams, settings.max_uploads)
+            .idle_timeout(settings.idle_timeout)
             .build()
             .await
     }

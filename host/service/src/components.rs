@@ -30,7 +30,10 @@ pub enum RegisterError {
     Internal(String),
     #[error("Component {id} is in use: {}", in_use(*.configs, .models, .jobs))]
     InUse { id: String, configs: i64, models: Vec<String>, jobs: Vec<String> },
-    #[error("Component {0} is the service's default model and cannot be deleted")]
+    #[error(
+        "Component {0} is the service's default model: it runs under the operator's limits (the flags of \
+         `chapwasm serve`), and cannot be deleted or given limits of its own"
+    )]
     Default(String),
     #[error(transparent)]
     Limits(#[from] LimitError),
@@ -109,14 +112,19 @@ impl MlService {
     }
 
     /// The limits a component's calls run under: the service's, tightened by its overrides.
+    /// The default model's are the operator's, whatever its record says.
     pub fn limits_of(&self, row: &ComponentRow) -> Result<SandboxLimits, RegisterError> {
+        if row.sha256 == self.model.sha256() {
+            return Ok(*self.runtime.limits());
+        }
         let overrides: LimitOverrides = serde_json::from_str(&row.limits).map_err(|e| {
             RegisterError::Invalid(format!("stored limits of component {} are unreadable: {e}", row.id))
         })?;
         Ok(self.runtime.limits().tightened(&overrides)?)
     }
 
-    /// Replaces a component's limit overrides (checked against the service's limits).
+    /// Replaces a component's limit overrides (checked against the service's limits; an
+    /// admin operation). The default model takes none.
     pub async fn set_component_limits(
         &self,
         id: &str,
@@ -124,13 +132,17 @@ impl MlService {
     ) -> Result<ComponentRow, RegisterError> {
         self.runtime.limits().tightened(overrides)?;
         let row = self.store.find_component(id).await?.ok_or_else(|| RegisterError::NotFound(id.to_owned()))?;
+        if row.sha256 == self.model.sha256() {
+            return Err(RegisterError::Default(row.id));
+        }
         let limits = serde_json::to_string(overrides).expect("overrides serialise");
         self.store.set_component_limits(&row.id, &limits).await?;
         Ok(ComponentRow { limits, ..row })
     }
 
     /// Validates and stores a component; returns its record and whether it is new. Limit
-    /// overrides given with bytes already stored replace that component's overrides.
+    /// overrides given with bytes already stored only tighten that component's overrides
+    /// (replacing them is `set_component_limits`); the default model takes none.
     pub async fn register_component(
         &self,
         wasm: &[u8],
@@ -151,7 +163,14 @@ impl MlService {
             if *overrides == LimitOverrides::default() {
                 return Ok((existing, false));
             }
-            return Ok((self.set_component_limits(&existing.id, overrides).await?, false));
+            let stored: LimitOverrides = serde_json::from_str(&existing.limits).map_err(|e| {
+                RegisterError::Internal(format!("stored limits of component {} are unreadable: {e}", existing.id))
+            })?;
+            let narrowed = stored.narrowed(overrides);
+            if narrowed == stored {
+                return Ok((existing, false));
+            }
+            return Ok((self.set_component_limits(&existing.id, &narrowed).await?, false));
         }
         let size_bytes = wasm.len() as i64;
         let model = load_component(&self.store, &self.runtime, wasm.clone(), sha256.clone()).await?;

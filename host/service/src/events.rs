@@ -22,14 +22,19 @@ pub enum JobEvent {
     Deleted {
         job_id: String,
     },
+    /// Events of other replicas may have been lost (their notifications' connection
+    /// dropped): every follower reads its job's record again. Never relayed.
+    Missed,
 }
 
 impl JobEvent {
-    pub fn job_id(&self) -> &str {
+    /// The job the event is about; `None` for one about every job.
+    pub fn job_id(&self) -> Option<&str> {
         match self {
             JobEvent::Changed { job_id, .. } | JobEvent::Progress { job_id, .. } | JobEvent::Deleted { job_id } => {
-                job_id
+                Some(job_id)
             }
+            JobEvent::Missed => None,
         }
     }
 }
@@ -77,7 +82,7 @@ impl JobEvents {
             && let Err(tokio::sync::mpsc::error::TrySendError::Full(event)) = relay.try_send(event.clone())
             && !matches!(event, JobEvent::Progress { .. })
         {
-            tracing::warn!(job = %event.job_id(), "the relay to other replicas is full; an event was not relayed");
+            tracing::warn!(job = ?event.job_id(), "the relay to other replicas is full; an event was not relayed");
         }
         self.publish_here(event);
     }

@@ -30,8 +30,15 @@ impl LeasePolicy {
     }
 }
 
-/// A running job's heartbeat: stops renewing its lease when dropped.
+/// A running job's heartbeat: stops renewing its lease when dropped — when its job's task
+/// returns, and when it unwinds from a panic, so a dead job's lease expires and is rescued.
 pub(super) struct Heartbeat(tokio::task::JoinHandle<()>);
+
+impl Heartbeat {
+    fn spawn(renewals: impl std::future::Future<Output = ()> + Send + 'static) -> Self {
+        Self(tokio::spawn(renewals))
+    }
+}
 
 impl Drop for Heartbeat {
     fn drop(&mut self) {
@@ -50,7 +57,7 @@ impl MlService {
     /// guest (its late writes are fenced off anyway).
     pub(super) fn heartbeat(self: &Arc<Self>, job_id: String, attempt: i64) -> Heartbeat {
         let service = self.clone();
-        let task = tokio::spawn(async move {
+        Heartbeat::spawn(async move {
             let mut every = tokio::time::interval(service.lease.beat());
             every.tick().await;
             loop {
@@ -65,8 +72,7 @@ impl MlService {
                     Err(error) => tracing::warn!(job = %job_id, %error, "cannot renew the job's lease"),
                 }
             }
-        });
-        Heartbeat(task)
+        })
     }
 
     /// Puts jobs whose lease expired back in the queue, forever (every replica runs one).
@@ -127,5 +133,35 @@ impl MlService {
         if let Some(run) = self.running.lock().expect("running lock").get(job_id) {
             run.cancel.cancel();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Heartbeat;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    #[tokio::test]
+    async fn a_job_task_that_panics_stops_its_heartbeat() {
+        let beats = Arc::new(AtomicUsize::new(0));
+        let counted = beats.clone();
+        let job = tokio::spawn(async move {
+            let _heartbeat = Heartbeat::spawn(async move {
+                loop {
+                    counted.fetch_add(1, Ordering::SeqCst);
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                }
+            });
+            tokio::time::sleep(Duration::from_millis(30)).await;
+            panic!("the job's task dies");
+        });
+        assert!(job.await.unwrap_err().is_panic());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let after_death = beats.load(Ordering::SeqCst);
+        assert!(after_death > 0, "the heartbeat ran while the job lived");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert_eq!(beats.load(Ordering::SeqCst), after_death, "no beat after the job's task died");
     }
 }

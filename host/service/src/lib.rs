@@ -22,6 +22,7 @@ mod notify;
 mod predictions;
 mod record;
 mod records;
+mod retention;
 mod run;
 mod scheduler;
 mod submit;
@@ -33,6 +34,7 @@ pub use events::{JobEvent, JobEvents};
 pub use leases::LeasePolicy;
 pub use record::{Generation, MlKind, MlRecord, MlStatus};
 pub use records::MAX_LISTED;
+pub use retention::Retention;
 pub use submit::{AcceptedJob, Idempotency, JobRequest, Pinned, SubmitError, Submitted};
 
 // What the layers above need of the runtime and the store: types, not handles.
@@ -66,6 +68,9 @@ pub struct MlService {
     /// This process's name on leases (a ULID per start).
     replica: String,
     lease: LeasePolicy,
+    /// Most jobs waiting to run (across replicas) before submissions are refused.
+    max_pending_jobs: usize,
+    retention: Retention,
     /// Set by `drain`: claim no more jobs.
     draining: AtomicBool,
 }
@@ -89,7 +94,22 @@ pub struct ServiceSettings {
     pub max_concurrency: usize,
     /// The service's `[min, max]` prediction periods; `None`: the default model's.
     pub horizon: (Option<u32>, Option<u32>),
+    pub queue: QueuePolicy,
+}
+
+/// How jobs are queued and kept: the queue's bound, leases, and retention.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct QueuePolicy {
     pub lease: LeasePolicy,
+    /// Most jobs waiting to run before submissions are refused (answered "try later").
+    pub max_pending_jobs: usize,
+    pub retention: Retention,
+}
+
+impl Default for QueuePolicy {
+    fn default() -> Self {
+        Self { lease: LeasePolicy::default(), max_pending_jobs: 10_000, retention: Retention::default() }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -124,7 +144,7 @@ impl MlService {
             settings.horizon.0.unwrap_or(description.min_prediction_periods),
             settings.horizon.1.unwrap_or(description.max_prediction_periods),
         );
-        Self::start(store, runtime, model, settings.max_concurrency, horizon, settings.lease)
+        Self::start(store, runtime, model, settings.max_concurrency, horizon, settings.queue)
             .await
             .map_err(OpenError::Setup)
     }
@@ -138,8 +158,9 @@ impl MlService {
         model: ModelComponent,
         max_concurrency: usize,
         horizon: (u32, u32),
-        lease: LeasePolicy,
+        queue: QueuePolicy,
     ) -> Result<Arc<Self>, String> {
+        let lease = queue.lease;
         // Fail at start-up, not on the first config, if the default model's schema is broken.
         ConfigValidator::new(&model.description().config_schema)?;
         // An embedded SQLite database has one server: whatever it left running died with
@@ -171,8 +192,11 @@ impl MlService {
             running: Mutex::new(HashMap::new()),
             replica,
             lease,
+            max_pending_jobs: queue.max_pending_jobs,
+            retention: queue.retention,
             draining: AtomicBool::new(false),
         });
+        tokio::spawn(service.clone().sweep_forever());
         if let Some(outgoing) = outgoing {
             tokio::spawn(notify::relay(service.store.clone(), service.replica.clone(), outgoing));
             tokio::spawn(notify::listen(service.clone()));

@@ -26,15 +26,17 @@ enum What {
     Deleted,
 }
 
-fn notice(replica: &str, event: &JobEvent) -> Notice {
+/// The notice of an event, or `None` for one that concerns only this replica.
+fn notice(replica: &str, event: &JobEvent) -> Option<Notice> {
     let what = match event {
         JobEvent::Changed { .. } => What::Changed,
         JobEvent::Progress { fraction, message, .. } => {
             What::Progress { fraction: *fraction, message: message.chars().take(1000).collect() }
         }
         JobEvent::Deleted { .. } => What::Deleted,
+        JobEvent::Missed => return None,
     };
-    Notice { from: replica.to_owned(), job_id: event.job_id().to_owned(), what }
+    Some(Notice { from: replica.to_owned(), job_id: event.job_id()?.to_owned(), what })
 }
 
 fn event(notice: Notice) -> JobEvent {
@@ -48,7 +50,8 @@ fn event(notice: Notice) -> JobEvent {
 /// Sends this replica's events to the others, in order, until the service is dropped.
 pub(super) async fn relay(store: Store, replica: String, mut events: Receiver<JobEvent>) {
     while let Some(event) = events.recv().await {
-        let payload = serde_json::to_string(&notice(&replica, &event)).expect("a notice serialises");
+        let Some(notice) = notice(&replica, &event) else { continue };
+        let payload = serde_json::to_string(&notice).expect("a notice serialises");
         if let Err(error) = store.notify(&payload).await {
             tracing::warn!(%error, "cannot relay a job event to the other replicas");
         }
@@ -57,7 +60,9 @@ pub(super) async fn relay(store: Store, replica: String, mut events: Receiver<Jo
 
 /// Publishes the other replicas' events to this one's subscribers, wakes its scheduler
 /// when a job changed elsewhere (it may be a new submission), and stops the guest of a job
-/// deleted elsewhere if it runs here; reconnects as needed.
+/// deleted elsewhere if it runs here. A lost connection loses what was sent meanwhile: once
+/// listening again, every follower here is told to catch up from the tables
+/// ([`JobEvent::Missed`]) and the scheduler looks for work.
 pub(super) async fn listen(service: Arc<MlService>) {
     loop {
         let mut listener = match service.store.listen().await {
@@ -68,9 +73,15 @@ pub(super) async fn listen(service: Arc<MlService>) {
                 continue;
             }
         };
+        service.events.publish_here(JobEvent::Missed);
+        service.wakeup.notify_one();
         loop {
             match listener.recv().await {
-                Ok(payload) => match serde_json::from_str::<Notice>(&payload) {
+                Ok(None) => {
+                    tracing::warn!("lost the job-event listener; listening again");
+                    break;
+                }
+                Ok(Some(payload)) => match serde_json::from_str::<Notice>(&payload) {
                     Ok(notice) if notice.from != service.replica => {
                         match notice.what {
                             What::Changed => service.wakeup.notify_one(),
@@ -100,12 +111,12 @@ mod tests {
     #[test]
     fn notices_round_trip_and_stay_small() {
         let progress = JobEvent::Progress { job_id: "J".into(), fraction: 0.5, message: "x".repeat(10_000) };
-        let payload = serde_json::to_string(&notice("R", &progress)).unwrap();
+        let payload = serde_json::to_string(&notice("R", &progress).unwrap()).unwrap();
         assert!(payload.len() < 8000, "{}", payload.len());
         let back = event(serde_json::from_str(&payload).unwrap());
         assert_eq!(back, JobEvent::Progress { job_id: "J".into(), fraction: 0.5, message: "x".repeat(1000) });
         let changed =
-            serde_json::to_string(&notice("R", &JobEvent::Changed { job_id: "J".into(), job: None })).unwrap();
+            serde_json::to_string(&notice("R", &JobEvent::Changed { job_id: "J".into(), job: None }).unwrap()).unwrap();
         assert_eq!(changed, r#"{"from":"R","job_id":"J","event":"changed"}"#);
     }
 }

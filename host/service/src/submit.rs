@@ -74,6 +74,9 @@ pub enum SubmitError {
     ComponentGone(String),
     #[error("Idempotency-Key `{0}` was used with another request: use a new key for a new request")]
     IdempotencyConflict(String),
+    /// The queue holds its most pending jobs: nothing was created; try again later.
+    #[error("the job queue is full ({0} jobs waiting): nothing was created; try again later")]
+    QueueFull(usize),
     /// Storing the job's inputs failed on the host (not the request's fault).
     #[error("cannot store the job's inputs: {0}")]
     Encode(String),
@@ -130,6 +133,10 @@ impl MlService {
             return replay(first, idempotency);
         }
         let (kind, pinned) = self.check(&mut request).await?;
+        // Bounded across replicas, give or take the submissions racing this one.
+        if self.store.pending_at_least(self.max_pending_jobs).await? {
+            return Err(SubmitError::QueueFull(self.max_pending_jobs));
+        }
         let component_sha256 = pinned.component_sha256.clone();
         // Encoding a large frame is CPU work: off the reactor.
         let inputs = tokio::task::spawn_blocking(move || AcceptedJob { request, pinned }.encode())

@@ -1,7 +1,7 @@
 //! Artifact rows: a tree (parent, level), JSON data, and optional binary content (model
 //! bytes, encoded prediction frames) kept out of the JSON so lists never load it.
 
-use super::{Store, StoreError};
+use super::{Backend, Store, StoreError};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
@@ -107,6 +107,9 @@ impl Store {
     pub async fn insert_artifact(&self, artifact: &mut ArtifactRow) -> Result<(), ArtifactChangeError> {
         artifact.written_by_job = false;
         let mut tx = self.pool.begin().await?;
+        if artifact.parent_id.is_some() {
+            self.lock_tree(&mut tx).await?;
+        }
         artifact.level = parent_level(&mut tx, artifact.parent_id.as_deref()).await?.map_or(0, |l| l + 1);
         if artifact.level > MAX_ARTIFACT_DEPTH {
             return Err(ArtifactChangeError::TooDeep);
@@ -119,6 +122,7 @@ impl Store {
     /// Replaces data, parent and tags; refuses cycles; recomputes the levels below.
     pub async fn update_artifact(&self, artifact: &mut ArtifactRow) -> Result<(), ArtifactChangeError> {
         let mut tx = self.pool.begin().await?;
+        self.lock_tree(&mut tx).await?;
         if sqlx::query("SELECT id FROM artifacts WHERE id = $1")
             .bind(&artifact.id)
             .fetch_optional(&mut *tx)
@@ -308,6 +312,21 @@ pub enum LinkError {
     AlreadyLinked(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl Store {
+    /// Serialises changes to the tree's shape until `tx` ends, so that two re-parents
+    /// cannot each pass the cycle check against the other's old parent, nor a child land
+    /// under a node whose level is being moved: PostgreSQL takes a transaction-scoped
+    /// advisory lock; SQLite takes its one write lock before the reads (a write first).
+    async fn lock_tree(&self, tx: &mut Transaction<'_, Any>) -> Result<(), sqlx::Error> {
+        let lock = match self.backend {
+            Backend::Postgres => "SELECT pg_advisory_xact_lock(6300102218)",
+            Backend::Sqlite => "UPDATE artifacts SET level = level WHERE id = ''",
+        };
+        sqlx::query(lock).execute(&mut **tx).await?;
+        Ok(())
+    }
 }
 
 async fn parent_level(tx: &mut Transaction<'_, Any>, parent: Option<&str>) -> Result<Option<i64>, ArtifactChangeError> {

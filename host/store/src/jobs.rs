@@ -128,6 +128,17 @@ impl Store {
         Ok(())
     }
 
+    /// Whether at least `count` jobs wait to run (reads no further than `count` of them).
+    pub async fn pending_at_least(&self, count: usize) -> Result<bool, StoreError> {
+        let found: i64 =
+            sqlx::query("SELECT COUNT(*) AS n FROM (SELECT 1 FROM jobs WHERE status = 'pending' LIMIT $1) AS waiting")
+                .bind(count as i64)
+                .fetch_one(&self.pool)
+                .await?
+                .try_get("n")?;
+        Ok(found >= count as i64)
+    }
+
     /// A job without its request payload.
     pub async fn get_job(&self, id: &str) -> Result<Option<JobRow>, StoreError> {
         let found = sqlx::query(concat!("SELECT ", summary!(), " FROM jobs WHERE id = $1"))

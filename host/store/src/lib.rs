@@ -13,6 +13,7 @@ mod jobs;
 mod leases;
 mod notifications;
 mod precompiled;
+mod retention;
 mod url;
 
 pub use artifacts::{ArtifactChangeError, ArtifactRow, LinkError, MAX_ARTIFACT_DEPTH};
@@ -22,6 +23,7 @@ pub use idempotency::KeyedJob;
 pub use jobs::{JobRow, JobStatus};
 pub use leases::Rescued;
 pub use notifications::Listener;
+pub use retention::Swept;
 pub use url::Backend;
 
 use sqlx::AnyPool;

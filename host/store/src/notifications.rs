@@ -27,8 +27,9 @@ impl Store {
 }
 
 impl Listener {
-    /// The next payload; an error means the connection was lost (listen again).
-    pub async fn recv(&mut self) -> Result<String, StoreError> {
-        Ok(self.0.recv().await?.payload().to_owned())
+    /// The next payload; `None` (or an error) means the connection was lost, and with it
+    /// whatever was sent meanwhile: listen again, then catch up from the tables.
+    pub async fn recv(&mut self) -> Result<Option<String>, StoreError> {
+        Ok(self.0.try_recv().await?.map(|notification| notification.payload().to_owned()))
     }
 }

@@ -1,5 +1,6 @@
 //! Command-line interface. Each subcommand lives in its own module; this one only parses.
 
+mod access;
 mod describe;
 mod run;
 mod serve;
@@ -22,7 +23,7 @@ enum Command {
         component: PathBuf,
     },
     /// Serve the chapkit ML API (configs, artifacts, jobs, $train/$predict).
-    Serve(serve::ServeArgs),
+    Serve(Box<serve::ServeArgs>),
     /// Run a component's train or predict locally on CSV files.
     #[command(subcommand)]
     Run(run::RunCommand),
@@ -48,7 +49,7 @@ impl Cli {
                     )
                     .with_writer(std::io::stderr)
                     .init();
-                tokio::runtime::Runtime::new()?.block_on(serve::execute(args))
+                tokio::runtime::Runtime::new()?.block_on(serve::execute(*args))
             }
         }
     }

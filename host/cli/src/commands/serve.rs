@@ -3,7 +3,7 @@
 use anyhow::Context;
 use chapwasm_runtime::{CompileLimits, Compiler, DescribeLimits, SandboxLimits};
 use chapwasm_server::settings::AppSettings;
-use chapwasm_service::{Generation, LeasePolicy};
+use chapwasm_service::{Generation, LeasePolicy, QueuePolicy, Retention};
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 
@@ -93,6 +93,10 @@ pub struct ServeArgs {
     /// The longest a request may take, body included (SSE streams excepted), in seconds.
     #[arg(long, default_value_t = 300.0)]
     request_timeout_secs: f64,
+    /// The longest a connection may take to send a request's head, or stay idle between
+    /// requests, in seconds; then it is closed.
+    #[arg(long, default_value_t = 30.0)]
+    idle_timeout_secs: f64,
     /// How long a job's claim holds without a heartbeat; after that another replica may
     /// take the job over (replicas sharing a PostgreSQL database).
     #[arg(long, default_value_t = 30.0)]
@@ -104,6 +108,26 @@ pub struct ServeArgs {
     /// handed back to the queue.
     #[arg(long, default_value_t = 30.0)]
     shutdown_grace_secs: f64,
+    /// Most jobs waiting to run; beyond it `$train`/`$predict` answer 503 with
+    /// Retry-After and create nothing.
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
+    max_pending_jobs: u64,
+    /// How long finished jobs (with their stored inputs) are kept, in seconds; 0 keeps
+    /// them for ever. Default: a week.
+    #[arg(long, default_value_t = 604_800)]
+    retain_jobs_secs: u64,
+    /// How long prediction artifacts are kept, in seconds; 0 keeps them for ever. Trained
+    /// models are always kept. Default: a week.
+    #[arg(long, default_value_t = 604_800)]
+    retain_predictions_secs: u64,
+    /// Most job event streams (SSE) open at once; beyond it, 503.
+    #[arg(long, default_value_t = chapwasm_server::builder::DEFAULT_MAX_STREAMS)]
+    max_streams: usize,
+    /// Most component uploads received at once; beyond it, 503.
+    #[arg(long, default_value_t = chapwasm_server::builder::DEFAULT_MAX_UPLOADS)]
+    max_uploads: usize,
+    #[command(flatten)]
+    access: super::access::AccessArgs,
 }
 
 pub async fn execute(args: ServeArgs) -> anyhow::Result<()> {
@@ -144,6 +168,10 @@ pub async fn execute(args: ServeArgs) -> anyhow::Result<()> {
         },
     };
     let settings = AppSettings {
+        security: args.access.settings()?,
+        max_streams: args.max_streams,
+        max_uploads: args.max_uploads,
+        idle_timeout: seconds(args.idle_timeout_secs, "--idle-timeout-secs")?,
         cache_dir,
         describe_limits,
         cache_max_bytes: args.cache_max_mib << 20,
@@ -159,9 +187,16 @@ pub async fn execute(args: ServeArgs) -> anyhow::Result<()> {
         body_limit: args.body_limit_mib << 20,
         request_timeout: seconds(args.request_timeout_secs, "--request-timeout-secs")?,
         component,
-        lease: LeasePolicy {
-            duration: seconds(args.lease_secs, "--lease-secs")?,
-            max_attempts: args.max_attempts.max(1),
+        queue: QueuePolicy {
+            lease: LeasePolicy {
+                duration: seconds(args.lease_secs, "--lease-secs")?,
+                max_attempts: args.max_attempts.max(1),
+            },
+            max_pending_jobs: args.max_pending_jobs as usize,
+            retention: Retention {
+                finished_jobs: kept_for(args.retain_jobs_secs),
+                predictions: kept_for(args.retain_predictions_secs),
+            },
         },
     };
     let grace = seconds(args.shutdown_grace_secs, "--shutdown-grace-secs")?;
@@ -185,6 +220,11 @@ fn default_cache_dir(database_url: &str) -> Option<PathBuf> {
     let path = path.split('?').next().unwrap_or(path);
     let in_memory = path.is_empty() || path == ":memory:" || path == "sqlite::memory:" || path.starts_with("postgres");
     (!in_memory).then(|| PathBuf::from(format!("{path}.cwasm-cache")))
+}
+
+/// A retention flag: `0` keeps for ever.
+fn kept_for(seconds: u64) -> Option<std::time::Duration> {
+    (seconds > 0).then(|| std::time::Duration::from_secs(seconds))
 }
 
 fn seconds(value: f64, flag: &str) -> anyhow::Result<std::time::Duration> {

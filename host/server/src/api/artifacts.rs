@@ -5,7 +5,7 @@
 
 use super::body::{object, path_id, required, tags, ulid_field};
 use super::configs;
-use super::offload::offload;
+use super::offload::{offload, offload_json};
 use super::page::Page;
 use super::render::{artifact, metadata};
 use super::{ApiError, AppState};
@@ -60,20 +60,17 @@ fn change_error(error: ArtifactError) -> ApiError {
 }
 
 pub async fn create(State(state): State<AppState>, body: Bytes) -> Result<Response, ApiError> {
-    let row = state.service.create_artifact(parse_body(&body)?).await.map_err(change_error)?;
+    let input = offload(&state, move || parse_body(&body)).await??;
+    let row = state.service.create_artifact(input).await.map_err(change_error)?;
     let location = format!("/api/v1/artifacts/{}", row.id);
-    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(artifact(&row, true))).into_response())
+    offload_json(&state, StatusCode::CREATED, vec![(header::LOCATION, location)], move || artifact(&row, true)).await
 }
 
-pub async fn update(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Result<Json<Value>, ApiError> {
-    let id = path_id(&id)?;
-    let input = parse_body(&body)?;
-    let row = state.service.replace_artifact(id, input).await.map_err(change_error)?;
-    Ok(Json(artifact(&row, true)))
+pub async fn update(State(state): State<AppState>, Path(id): Path<String>, body: Bytes) -> Result<Response, ApiError> {
+    let id = path_id(&id)?.to_owned();
+    let input = offload(&state, move || parse_body(&body)).await??;
+    let row = state.service.replace_artifact(&id, input).await.map_err(change_error)?;
+    offload_json(&state, StatusCode::OK, vec![], move || artifact(&row, true)).await
 }
 
 pub async fn delete(State(state): State<AppState>, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
@@ -98,10 +95,10 @@ async fn find(state: &AppState, id: &str) -> Result<ArtifactRow, ApiError> {
     found.ok_or_else(|| ApiError::not_found(format!("Artifact with id {id} not found")))
 }
 
-pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
     let row = find(&state, &id).await?;
     // A prediction's content is a whole frame (tens of MB for 100k rows): off the reactor.
-    Ok(Json(offload(&state, move || artifact(&row, true)).await?))
+    offload_json(&state, StatusCode::OK, vec![], move || artifact(&row, true)).await
 }
 
 pub async fn tree(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
@@ -159,7 +156,7 @@ pub async fn download(State(state): State<AppState>, Path(id): Path<String>) -> 
     } else {
         (content, content_type, "bin")
     };
-    let disposition = format!("attachment; filename=artifact_{}.{extension}", row.id);
+    let disposition = super::disposition::attachment(&format!("artifact_{}.{extension}", row.id));
     Ok(([(header::CONTENT_TYPE, content_type), (header::CONTENT_DISPOSITION, disposition)], body).into_response())
 }
 

@@ -51,6 +51,11 @@ pub async fn upload(
     request: Request,
 ) -> Result<Response, ApiError> {
     let Query(overrides) = overrides.map_err(|e| ApiError::validation(&["query"], e.body_text()))?;
+    // Taken before the body is read: each upload being received holds up to the body limit.
+    let _slot =
+        state.uploads.clone().try_acquire_owned().map_err(|_| {
+            ApiError::unavailable("too many components are being uploaded at once: try again shortly", 5)
+        })?;
     let wasm = component_bytes(request, &state).await?;
     let (component, created) = state.service.register_component(&wasm, &overrides).await.map_err(rejection)?;
     let status = if created { StatusCode::CREATED } else { StatusCode::OK };
@@ -114,7 +119,7 @@ pub async fn download(State(state): State<AppState>, Path(id): Path<String>) -> 
     let component = find(&state, &id).await?;
     let wasm = state.service.component_wasm(&component.id).await?;
     let wasm = wasm.ok_or_else(|| ApiError::not_found(format!("Component with id {id} not found")))?;
-    let disposition = format!("attachment; filename={}-{}.wasm", component.name, component.version);
+    let disposition = super::disposition::attachment(&format!("{}-{}.wasm", component.name, component.version));
     Ok(([(header::CONTENT_TYPE, "application/wasm".to_owned()), (header::CONTENT_DISPOSITION, disposition)], wasm)
         .into_response())
 }

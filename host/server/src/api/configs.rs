@@ -1,13 +1,14 @@
 //! `/api/v1/configs`: create, list (plain or paginated), get, replace, delete, `$schema`.
 
 use super::body::{object, path_id, required, tags};
+use super::offload::{offload, offload_json};
 use super::page::Page;
 use super::{ApiError, AppState};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use chapwasm_service::{ConfigError, ConfigInput, ConfigRow, LinkError, MAX_LISTED};
 use serde_json::{Value, json};
 
@@ -60,36 +61,40 @@ fn config_error(error: ConfigError) -> ApiError {
 }
 
 pub async fn create(State(state): State<AppState>, body: Bytes) -> Result<Response, ApiError> {
-    let config = state.service.create_config(parse_body(&body)?).await.map_err(config_error)?;
+    let input = offload(&state, move || parse_body(&body)).await??;
+    let config = state.service.create_config(input).await.map_err(config_error)?;
     let location = format!("/api/v1/configs/{}", config.id);
-    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(render(&config))).into_response())
+    offload_json(&state, StatusCode::CREATED, vec![(header::LOCATION, location)], move || render(&config)).await
 }
 
-pub async fn list(State(state): State<AppState>, Query(page): Query<Page>) -> Result<Json<Value>, ApiError> {
+pub async fn list(State(state): State<AppState>, Query(page): Query<Page>) -> Result<Response, ApiError> {
     let Some((page, size)) = page.requested()? else {
         let configs = state.service.configs(Some((0, MAX_LISTED))).await?;
-        return Ok(Json(Value::Array(configs.iter().map(render).collect())));
+        return offload_json(&state, StatusCode::OK, vec![], move || {
+            Value::Array(configs.iter().map(render).collect())
+        })
+        .await;
     };
     let configs = state.service.configs(Some(Page::window((page, size)))).await?;
-    let items = configs.iter().map(render).collect();
-    Ok(Json(Page::render(items, state.service.count_configs().await?, page, size)))
+    let total = state.service.count_configs().await?;
+    offload_json(&state, StatusCode::OK, vec![], move || {
+        Page::render(configs.iter().map(render).collect(), total, page, size)
+    })
+    .await
 }
 
-pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
     let id = path_id(&id)?;
     let config = state.service.config(id).await?;
-    config.map(|c| Json(render(&c))).ok_or_else(|| ApiError::not_found(format!("Entity with id {id} not found")))
+    let config = config.ok_or_else(|| ApiError::not_found(format!("Entity with id {id} not found")))?;
+    offload_json(&state, StatusCode::OK, vec![], move || render(&config)).await
 }
 
-pub async fn update(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Result<Json<Value>, ApiError> {
-    let id = path_id(&id)?;
-    let input = parse_body(&body)?;
-    let config = state.service.replace_config(id, input).await.map_err(config_error)?;
-    Ok(Json(render(&config)))
+pub async fn update(State(state): State<AppState>, Path(id): Path<String>, body: Bytes) -> Result<Response, ApiError> {
+    let id = path_id(&id)?.to_owned();
+    let input = offload(&state, move || parse_body(&body)).await??;
+    let config = state.service.replace_config(&id, input).await.map_err(config_error)?;
+    offload_json(&state, StatusCode::OK, vec![], move || render(&config)).await
 }
 
 pub async fn delete(State(state): State<AppState>, Path(id): Path<String>) -> Result<StatusCode, ApiError> {

@@ -2,30 +2,41 @@
 //! component's own description.
 
 use super::AppState;
+use crate::security::guard::Caller;
+use axum::Extension;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use chapwasm_service::ModelDescription;
 use serde_json::{Value, json};
 
-pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
+/// `/health`: open to all, so the database's error text (which can name hosts, users and
+/// paths) is logged and shown only to a caller with an admin key.
+pub async fn health(State(state): State<AppState>, caller: Option<Extension<Caller>>) -> (StatusCode, Json<Value>) {
     match state.service.ping().await {
         Ok(()) => (StatusCode::OK, Json(json!({"status": "healthy", "checks": {"database": {"state": "healthy"}}}))),
-        Err(e) => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            Json(
-                json!({"status": "unhealthy", "checks": {"database": {"state": "unhealthy", "message": e.to_string()}}}),
-            ),
-        ),
+        Err(error) => {
+            tracing::error!(%error, "health check: the database does not answer");
+            let message = if is_admin(&caller) { error.to_string() } else { "the database does not answer".into() };
+            let database = json!({"state": "unhealthy", "message": message});
+            (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"status": "unhealthy", "checks": {"database": database}})))
+        }
     }
+}
+
+fn is_admin(caller: &Option<Extension<Caller>>) -> bool {
+    caller.as_ref().is_some_and(|Extension(caller)| caller.is_admin())
 }
 
 pub async fn info(State(state): State<AppState>) -> Json<Value> {
     Json((*state.info).clone())
 }
 
-/// `/api/v1/system`: where and what this server is, and the limits every model call runs under.
-pub async fn system(State(state): State<AppState>) -> Json<Value> {
+/// `/api/v1/system`: what this server is, who may use it, and the limits every model call
+/// runs under; where it runs (the hostname) only for a caller with an admin key.
+pub async fn system(State(state): State<AppState>, caller: Option<Extension<Caller>>) -> Json<Value> {
+    let hostname = is_admin(&caller)
+        .then(|| std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_owned()).unwrap_or_default());
     Json(json!({
         "limits": state.service.limits().report(),
         "describe_limits": state.service.describe_limits().report(),
@@ -38,7 +49,8 @@ pub async fn system(State(state): State<AppState>) -> Json<Value> {
         "timezone": "UTC",
         "chapwasm_version": env!("CARGO_PKG_VERSION"),
         "platform": format!("{}-{}", std::env::consts::OS, std::env::consts::ARCH),
-        "hostname": std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_owned()).unwrap_or_default(),
+        "hostname": hostname,
+        "security": state.security.report(),
     }))
 }
 

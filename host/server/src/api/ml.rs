@@ -69,13 +69,13 @@ async fn submit(
     body: Bytes,
     parse: fn(&FramedBody, Option<Generation>) -> Parsed,
     legacy: &str,
-    what: &str,
+    what: &'static str,
 ) -> Result<Response, ApiError> {
     let key = idempotency_key(headers)?;
     let forced = state.forced_generation;
     let hash = key.is_some();
     let (request, sha256) = offload(&state, move || {
-        let sha256 = hash.then(|| request_sha256(&body));
+        let sha256 = hash.then(|| request_sha256(what, &body));
         Ok::<_, ApiError>((parse(&FramedBody::parse(&body, &FRAME_FIELDS)?, forced)?, sha256))
     })
     .await??;
@@ -103,10 +103,12 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
     Ok(Some(key.to_owned()))
 }
 
-/// The hex SHA-256 of a request body (what a retry must repeat).
-fn request_sha256(body: &[u8]) -> String {
+/// The hex SHA-256 of a request: its route (`what`: Training or Prediction) and body, which a
+/// retry must repeat.
+fn request_sha256(route: &str, body: &[u8]) -> String {
     use sha2::{Digest, Sha256};
-    Sha256::digest(body).iter().map(|b| format!("{b:02x}")).collect()
+    let digest = Sha256::new().chain_update(route).chain_update([0]).chain_update(body).finalize();
+    digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The 202 body: the artifact id under current chapkit's name and the spec's `legacy` one
@@ -143,6 +145,7 @@ pub async fn validate(State(state): State<AppState>, body: Bytes) -> Result<Json
         Ok(_) => vec![],
         Err(SubmitError::Store(e)) => return Err(e.into()),
         Err(SubmitError::Encode(message)) => return Err(ApiError::internal(message)),
+        Err(error @ SubmitError::QueueFull(_)) => return Err(submit_error(error)),
         Err(error) => {
             let (code, field) = match &error {
                 SubmitError::ConfigNotFound(_) => ("config_not_found", "config_id"),
@@ -153,7 +156,9 @@ pub async fn validate(State(state): State<AppState>, body: Bytes) -> Result<Json
                 SubmitError::Horizon(_) => ("prediction_periods_out_of_bounds", "prediction_periods"),
                 SubmitError::ComponentGone(_) => ("component_not_found", "component_id"),
                 SubmitError::IdempotencyConflict(_) => ("idempotency_conflict", "Idempotency-Key"),
-                SubmitError::Store(_) | SubmitError::Encode(_) => unreachable!("handled above"),
+                SubmitError::Store(_) | SubmitError::Encode(_) | SubmitError::QueueFull(_) => {
+                    unreachable!("handled above")
+                }
             };
             vec![json!({"severity": "error", "code": code, "message": error.to_string(), "field": field})]
         }
@@ -216,6 +221,10 @@ fn submit_error(error: SubmitError) -> ApiError {
         SubmitError::InvalidFrame { field, message } => ApiError::validation(&["body", field], message),
         SubmitError::Horizon(message) => ApiError::validation(&["body", "run_info", "prediction_periods"], message),
         SubmitError::Encode(message) => ApiError::internal(message),
+        SubmitError::QueueFull(_) => ApiError::unavailable(error.to_string(), QUEUE_FULL_RETRY_SECS),
         SubmitError::Store(e) => e.into(),
     }
 }
+
+/// When a client refused for a full queue may try again (a few jobs' time).
+const QUEUE_FULL_RETRY_SECS: u64 = 5;

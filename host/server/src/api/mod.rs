@@ -6,6 +6,7 @@ mod body;
 mod components;
 mod configs;
 mod deadline;
+mod disposition;
 mod health;
 mod jobs;
 mod ml;
@@ -38,6 +39,11 @@ pub struct AppState {
     pub config_schema: Arc<serde_json::Value>,
     /// Write every ML artifact in this generation, whatever the request spoke.
     pub forced_generation: Option<chapwasm_service::Generation>,
+    /// Keys, mode and rate limit, enforced in front of every route (`security/guard.rs`).
+    pub security: Arc<crate::security::Security>,
+    /// Slots for open event streams and for uploads being received: beyond them, 503.
+    pub streams: Arc<tokio::sync::Semaphore>,
+    pub uploads: Arc<tokio::sync::Semaphore>,
 }
 
 /// Which groups of routes to mount (chapkit's `with_health()`, `with_config()`, ...).
@@ -104,7 +110,10 @@ pub fn router(state: AppState, parts: Parts, body_limit: usize, request_timeout:
     if parts.jobs {
         router = router.route("/api/v1/jobs/{id}/$stream", get(stream::stream));
     }
+    // Every route, streams included, behind the keys and the rate limit.
+    let guard = axum::middleware::from_fn_with_state(state.security.clone(), crate::security::guard::guard);
     router
+        .route_layer(guard)
         .fallback(|| async {
             (axum::http::StatusCode::NOT_FOUND, axum::Json(serde_json::json!({"detail": "Not Found"})))
         })

@@ -1,8 +1,11 @@
 //! CPU-heavy request work — parsing a frame body of up to the body limit into typed
-//! columns — runs on a blocking thread, at most as many at once as the machine has cores,
+//! columns, reading and writing configs' and artifacts' JSON — runs on a blocking thread, at most as many at once as the machine has cores,
 //! so the async workers keep answering every other route (`/health` included) meanwhile.
 
 use super::{ApiError, AppState};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::Value;
 use std::sync::Arc;
 use tokio::sync::Semaphore;
 
@@ -24,4 +27,22 @@ pub async fn offload<T: Send + 'static>(
         work()
     };
     tokio::task::spawn_blocking(work).await.map_err(|e| ApiError::internal(format!("request work failed: {e}")))
+}
+
+/// A JSON response whose body is built and serialised off the reactor: for bodies that
+/// hold client data of up to the body limit (configs, artifacts).
+pub async fn offload_json(
+    state: &AppState,
+    status: StatusCode,
+    headers: Vec<(HeaderName, String)>,
+    body: impl FnOnce() -> Value + Send + 'static,
+) -> Result<Response, ApiError> {
+    let bytes =
+        offload(state, move || serde_json::to_vec(&body())).await?.map_err(|e| ApiError::internal(e.to_string()))?;
+    let mut response = (status, [(header::CONTENT_TYPE, "application/json")], bytes).into_response();
+    for (name, value) in headers {
+        let value = HeaderValue::try_from(value).map_err(|e| ApiError::internal(e.to_string()))?;
+        response.headers_mut().insert(name, value);
+    }
+    Ok(response)
 }

@@ -12,6 +12,8 @@ pub struct ApiError {
     title: &'static str,
     detail: String,
     errors: Option<Value>,
+    /// `Retry-After` in whole seconds (rate limits, full queues, busy slots).
+    retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -58,12 +60,38 @@ impl ApiError {
         Self::new(StatusCode::REQUEST_TIMEOUT, "request-timeout", "Request Timeout", detail)
     }
 
+    /// 401: no key, or not one of ours (chapkit's type and wording).
+    pub fn unauthorized(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", "Unauthorized", detail)
+    }
+
+    /// 403: a valid key whose scope does not cover the operation.
+    pub fn forbidden(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", "Forbidden", detail)
+    }
+
+    /// 429: the caller spent its rate limit; it may try again after `wait`.
+    pub fn too_many_requests(wait: std::time::Duration) -> Self {
+        let seconds = wait.as_secs_f64().ceil().max(1.0) as u64;
+        let detail = format!("rate limit exceeded: try again in {seconds} s");
+        Self {
+            retry_after: Some(seconds),
+            ..Self::new(StatusCode::TOO_MANY_REQUESTS, "rate-limited", "Too Many Requests", detail)
+        }
+    }
+
+    /// 503: the server is full (queue, streams, uploads); nothing was created.
+    pub fn unavailable(detail: impl Into<String>, retry_after_secs: u64) -> Self {
+        let error = Self::new(StatusCode::SERVICE_UNAVAILABLE, "service-unavailable", "Service Unavailable", detail);
+        Self { retry_after: Some(retry_after_secs), ..error }
+    }
+
     pub fn internal(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal Server Error", detail)
     }
 
     fn new(status: StatusCode, kind: &'static str, title: &'static str, detail: impl Into<String>) -> Self {
-        Self { status, kind, title, detail: detail.into(), errors: None }
+        Self { status, kind, title, detail: detail.into(), errors: None, retry_after: None }
     }
 }
 
@@ -85,6 +113,17 @@ impl IntoResponse for ApiError {
         if let Some(errors) = self.errors {
             body["errors"] = errors;
         }
-        (self.status, [(header::CONTENT_TYPE, "application/problem+json")], body.to_string()).into_response()
+        let mut response =
+            (self.status, [(header::CONTENT_TYPE, "application/problem+json")], body.to_string()).into_response();
+        if let Some(seconds) = self.retry_after {
+            response.headers_mut().insert(header::RETRY_AFTER, seconds.into());
+        }
+        if self.status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("ApiKey header=\"X-API-Key\", Bearer"),
+            );
+        }
+        response
     }
 }

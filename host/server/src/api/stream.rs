@@ -2,8 +2,9 @@
 //! every state change (rendered from the event's record when it carries one) and progress
 //! report, closed after a terminal state; a deleted job
 //! gets `data: {"status": "deleted"}` and the stream closes. An already finished job
-//! yields exactly one event. A stream that hears nothing for 5 s reads the record anyway,
-//! so a lost notification (replicas) cannot leave it hanging.
+//! yields exactly one event. Events lost between replicas are caught up from the store:
+//! when a replica listens again after its notification connection dropped, and after 5 s
+//! of silence in any case, so a lost notification cannot leave a stream hanging.
 
 use super::body::path_id;
 use super::jobs::render;
@@ -23,12 +24,16 @@ const RESYNC: std::time::Duration = std::time::Duration::from_secs(5);
 
 pub async fn stream(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
     let id = path_id(&id)?.to_owned();
+    let slot = state.streams.clone().try_acquire_owned().map_err(|_| {
+        ApiError::unavailable("too many event streams are open: try again later, or poll GET /api/v1/jobs/{id}", 5)
+    })?;
     // Subscribe before the first read, so no change between the two is missed.
     let mut events = state.service.events().subscribe();
     let first = state.service.job(&id).await?;
     let first = first.ok_or_else(|| ApiError::not_found(format!("Job with id {id} not found")))?;
     let (sender, receiver) = mpsc::channel::<Value>(64);
     tokio::spawn(async move {
+        let _slot = slot; // held for as long as the stream is followed
         let mut terminal = first.status.is_terminal();
         let mut last = render(&first);
         let mut resync_at = tokio::time::Instant::now() + RESYNC;
@@ -44,7 +49,7 @@ pub async fn stream(State(state): State<AppState>, Path(id): Path<String>) -> Re
                 () = tokio::time::sleep_until(resync_at) => Err(RecvError::Lagged(0)),
                 event = events.recv() => event,
             };
-            if matches!(&event, Ok(event) if event.job_id() != id) {
+            if matches!(&event, Ok(event) if event.job_id().is_some_and(|of| of != id)) {
                 continue;
             }
             resync_at = tokio::time::Instant::now() + RESYNC;
@@ -66,8 +71,9 @@ pub async fn stream(State(state): State<AppState>, Path(id): Path<String>) -> Re
                     terminal = job.status.is_terminal();
                     render(&job)
                 }
-                // A change, or missed events (lagged): the record in the store is the truth.
-                Ok(JobEvent::Changed { job: None, .. }) | Err(RecvError::Lagged(_)) => {
+                // A change, or missed events (lagged here, or lost between replicas): the
+                // record in the store is the truth.
+                Ok(JobEvent::Changed { job: None, .. } | JobEvent::Missed) | Err(RecvError::Lagged(_)) => {
                     match state.service.job(&id).await {
                         Ok(Some(job)) => {
                             terminal = job.status.is_terminal();

@@ -1,0 +1,69 @@
+//! `chapwasm serve`'s access flags: where API keys come from, which operations need one,
+//! and the per-caller rate limit. Keys are read here and handed on as digests; they are
+//! never printed, and errors name their source, not the key.
+
+use anyhow::Context;
+use chapwasm_server::security::SecuritySettings;
+use chapwasm_server::security::keys::{ApiKeys, Scope};
+use chapwasm_server::security::policy::AuthMode;
+use chapwasm_server::security::rate_limit::RateLimit;
+use clap::{Args, ValueEnum};
+use std::num::NonZeroU32;
+use std::path::PathBuf;
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Mode {
+    /// No request needs a key (only sensible on loopback).
+    Open,
+    /// Only admin operations (components, deletes) need an admin key; chap-core, which
+    /// sends no key, keeps training and predicting.
+    AdminOnly,
+    /// Every request but /health and /api/v1/info needs a key.
+    Required,
+}
+
+#[derive(Args)]
+pub struct AccessArgs {
+    /// A file of API keys, one per line: `admin:KEY`, `user:KEY`, or a bare `KEY` (admin).
+    /// Keys are also read from CHAPWASM_API_KEYS (same form, comma-separated) and from
+    /// chapkit's SERVICEKIT_API_KEYS (comma-separated; every key there is an admin key).
+    #[arg(long)]
+    api_keys_file: Option<PathBuf>,
+    /// Which requests need a key (default: `required` when keys are configured, else
+    /// `open`).
+    #[arg(long, value_enum)]
+    auth: Option<Mode>,
+    /// Requests per second each caller (a key, or an address without one) may make on
+    /// average; 0 turns the limit off.
+    #[arg(long, default_value_t = 0)]
+    rate_limit_per_sec: u32,
+    /// Requests a caller may make at once above its rate (with --rate-limit-per-sec).
+    #[arg(long, default_value_t = 100)]
+    rate_limit_burst: u32,
+}
+
+impl AccessArgs {
+    pub fn settings(&self) -> anyhow::Result<SecuritySettings> {
+        let mut keys = ApiKeys::default();
+        if let Some(path) = &self.api_keys_file {
+            let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+            keys.add(&path.display().to_string(), &text, Scope::Admin)?;
+        }
+        if let Ok(text) = std::env::var("CHAPWASM_API_KEYS") {
+            keys.add("CHAPWASM_API_KEYS", &text, Scope::Admin)?;
+        }
+        if let Ok(text) = std::env::var("SERVICEKIT_API_KEYS") {
+            keys.add_chapkit("SERVICEKIT_API_KEYS", &text)?;
+        }
+        let mode = self.auth.map(|mode| match mode {
+            Mode::Open => AuthMode::Open,
+            Mode::AdminOnly => AuthMode::AdminOnly,
+            Mode::Required => AuthMode::Required,
+        });
+        let rate_limit = NonZeroU32::new(self.rate_limit_per_sec).map(|per_second| RateLimit {
+            per_second,
+            burst: NonZeroU32::new(self.rate_limit_burst).unwrap_or(NonZeroU32::MIN),
+        });
+        Ok(SecuritySettings { keys, mode, rate_limit })
+    }
+}

@@ -1,0 +1,89 @@
+//! Who may do what, and how much: API keys with scopes (`keys`), the class of every route
+//! and which classes each mode locks (`policy`), the middleware that enforces both and a
+//! per-caller rate limit (`guard`, `rate_limit`). An operator who binds a non-loopback
+//! address with nothing locked is told so loudly, at start and in `/api/v1/system`.
+
+pub mod guard;
+pub mod keys;
+pub mod policy;
+pub mod rate_limit;
+
+use keys::{ApiKeys, Scope};
+use policy::AuthMode;
+use rate_limit::{RateLimit, RateLimiter};
+use serde_json::{Value, json};
+use std::net::SocketAddr;
+use std::sync::OnceLock;
+
+/// What the operator chose: keys, the mode (`None`: `required` with keys, `open` without),
+/// and the per-caller rate limit (`None`: unlimited).
+#[derive(Debug, Clone, Default)]
+pub struct SecuritySettings {
+    pub keys: ApiKeys,
+    pub mode: Option<AuthMode>,
+    pub rate_limit: Option<RateLimit>,
+}
+
+/// Why the security settings cannot work.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SecurityError {
+    #[error("--auth required needs at least one API key (--api-keys-file, CHAPWASM_API_KEYS or SERVICEKIT_API_KEYS)")]
+    RequiredWithoutKeys,
+    #[error("--auth admin-only needs at least one admin key (`admin:KEY`, or a key in SERVICEKIT_API_KEYS)")]
+    AdminOnlyWithoutAdminKey,
+}
+
+/// The security settings in force, shared by the middleware and `/api/v1/system`.
+pub struct Security {
+    pub keys: ApiKeys,
+    pub mode: AuthMode,
+    pub rate_limiter: Option<RateLimiter>,
+    rate_limit: Option<RateLimit>,
+    /// The address served on, once known.
+    bound: OnceLock<SocketAddr>,
+}
+
+impl Security {
+    pub fn new(settings: SecuritySettings) -> Result<Self, SecurityError> {
+        let SecuritySettings { keys, mode, rate_limit } = settings;
+        let mode = mode.unwrap_or(if keys.is_empty() { AuthMode::Open } else { AuthMode::Required });
+        match mode {
+            AuthMode::Required if keys.is_empty() => return Err(SecurityError::RequiredWithoutKeys),
+            AuthMode::AdminOnly if keys.count(Scope::Admin) == 0 => {
+                return Err(SecurityError::AdminOnlyWithoutAdminKey);
+            }
+            _ => {}
+        }
+        let rate_limiter = rate_limit.map(RateLimiter::new);
+        Ok(Self { keys, mode, rate_limiter, rate_limit, bound: OnceLock::new() })
+    }
+
+    /// Records the address served on; warns if it is reachable from other machines while
+    /// anyone may change code there.
+    pub fn served_on(&self, address: SocketAddr) {
+        let _ = self.bound.set(address);
+        if let Some(warning) = self.warning() {
+            tracing::warn!(%address, "{warning}");
+        }
+    }
+
+    /// The warning for an exposed, unlocked service, if it is one.
+    fn warning(&self) -> Option<&'static str> {
+        let exposed = self.bound.get().is_some_and(|address| !address.ip().is_loopback());
+        (exposed && self.mode == AuthMode::Open).then_some(
+            "SECURITY: this service is reachable from other machines and needs no API key: anyone who reaches it \
+             can upload and run code, and read or delete every config, job and artifact. Set admin keys \
+             (--api-keys-file, CHAPWASM_API_KEYS) and --auth admin-only (chap-core keeps working) or required.",
+        )
+    }
+
+    /// What `/api/v1/system` says about access (never a key).
+    pub fn report(&self) -> Value {
+        json!({
+            "auth": self.mode.name(),
+            "api_keys": {"admin": self.keys.count(Scope::Admin), "user": self.keys.count(Scope::User)},
+            "rate_limit": self.rate_limit.map(|r| json!({"per_second": r.per_second, "burst": r.burst})),
+            "warning": self.warning(),
+        })
+    }
+}

@@ -1,0 +1,269 @@
+//! Access over real HTTP: every route class under every mode, keys in both headers,
+//! chap-core's keyless workflow in admin-only mode, what strangers may learn, limits that
+//! only tighten, and the bounds a client cannot push past (queue, rate, streams, uploads).
+
+use crate::support::app::{TestApp, plugin_bytes, spawn_app_with};
+use crate::support::server::ServerProcess;
+use chapwasm_server::security::SecuritySettings;
+use chapwasm_server::security::keys::{ApiKeys, Scope};
+use chapwasm_server::security::policy::AuthMode;
+use chapwasm_server::security::rate_limit::RateLimit;
+use chapwasm_server::settings::AppSettings;
+use reqwest::Method;
+use serde_json::{Value, json};
+use std::time::Duration;
+
+const ADMIN: &str = "admin-key-for-tests-0123";
+const USER: &str = "user-key-for-tests-01234";
+
+fn keys() -> ApiKeys {
+    ApiKeys::default().with(ADMIN, Scope::Admin).unwrap().with(USER, Scope::User).unwrap()
+}
+
+async fn app_in(mode: AuthMode) -> TestApp {
+    let security = SecuritySettings { keys: keys(), mode: Some(mode), rate_limit: None };
+    spawn_app_with(AppSettings { security, ..AppSettings::default() }).await
+}
+
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Class {
+    Public,
+    Read,
+    Write,
+    Admin,
+}
+
+/// Every route the service serves, with its class (`{id}` is any ULID).
+const ROUTES: &[(&str, &str, Class)] = &[
+    ("GET", "/health", Class::Public),
+    ("GET", "/api/v1/info", Class::Public),
+    ("GET", "/api/v1/system", Class::Read),
+    ("GET", "/api/v1/configs", Class::Read),
+    ("POST", "/api/v1/configs", Class::Write),
+    ("GET", "/api/v1/configs/$schema", Class::Read),
+    ("GET", "/api/v1/configs/$stats", Class::Read),
+    ("GET", "/api/v1/configs/{id}", Class::Read),
+    ("PUT", "/api/v1/configs/{id}", Class::Write),
+    ("DELETE", "/api/v1/configs/{id}", Class::Admin),
+    ("GET", "/api/v1/configs/{id}/$artifacts", Class::Read),
+    ("POST", "/api/v1/configs/{id}/$link-artifact", Class::Write),
+    ("POST", "/api/v1/configs/{id}/$unlink-artifact", Class::Write),
+    ("GET", "/api/v1/artifacts", Class::Read),
+    ("POST", "/api/v1/artifacts", Class::Write),
+    ("GET", "/api/v1/artifacts/{id}", Class::Read),
+    ("PUT", "/api/v1/artifacts/{id}", Class::Write),
+    ("DELETE", "/api/v1/artifacts/{id}", Class::Admin),
+    ("GET", "/api/v1/artifacts/{id}/$tree", Class::Read),
+    ("GET", "/api/v1/artifacts/{id}/$expand", Class::Read),
+    ("GET", "/api/v1/artifacts/{id}/$config", Class::Read),
+    ("GET", "/api/v1/artifacts/{id}/$metadata", Class::Read),
+    ("GET", "/api/v1/artifacts/{id}/$download", Class::Read),
+    ("GET", "/api/v1/components", Class::Read),
+    ("POST", "/api/v1/components", Class::Admin),
+    ("GET", "/api/v1/components/{id}", Class::Read),
+    ("DELETE", "/api/v1/components/{id}", Class::Admin),
+    ("GET", "/api/v1/components/{id}/$download", Class::Read),
+    ("PUT", "/api/v1/components/{id}/limits", Class::Admin),
+    ("GET", "/api/v1/components/{id}/$schema", Class::Read),
+    ("GET", "/api/v1/jobs", Class::Read),
+    ("GET", "/api/v1/jobs/{id}", Class::Read),
+    ("DELETE", "/api/v1/jobs/{id}", Class::Admin),
+    ("GET", "/api/v1/jobs/{id}/$stream", Class::Read),
+    ("POST", "/api/v1/ml/$train", Class::Write),
+    ("POST", "/api/v1/ml/$predict", Class::Write),
+    ("POST", "/api/v1/ml/$validate", Class::Write),
+];
+
+/// The status `method path` gets with `key` sent as `header` (`None`: no key).
+async fn status(app: &TestApp, method: &str, path: &str, key: Option<(&str, &str)>) -> u16 {
+    let path = path.replace("{id}", "01K0000000000000000000000A");
+    let mut request = app.client.request(Method::from_bytes(method.as_bytes()).unwrap(), format!("{}{path}", app.base));
+    if method == "POST" || method == "PUT" {
+        request = request.json(&json!({}));
+    }
+    if let Some((header, key)) = key {
+        request = request.header(header, key);
+    }
+    request.send().await.unwrap().status().as_u16()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_route_class_needs_the_scope_its_mode_says() {
+    let required = app_in(AuthMode::Required).await;
+    let admin_only = app_in(AuthMode::AdminOnly).await;
+    let user = Some(("X-API-Key", USER));
+    let bearer_admin = format!("Bearer {ADMIN}");
+    let admin = Some(("Authorization", bearer_admin.as_str()));
+    let wrong = Some(("X-API-Key", "not-a-key-of-this-service"));
+    let let_through = |status: u16| status != 401 && status != 403;
+    for &(method, path, class) in ROUTES {
+        let case = format!("{method} {path} ({class:?})");
+        let open = class == Class::Public;
+        // required: every class but public needs a key; admin routes an admin key.
+        let anonymous = status(&required, method, path, None).await;
+        assert!(if open { let_through(anonymous) } else { anonymous == 401 }, "required, no key: {case}: {anonymous}");
+        let wrong_key = status(&required, method, path, wrong).await;
+        assert!(if open { let_through(wrong_key) } else { wrong_key == 401 }, "required, wrong key: {case}");
+        let with_user = status(&required, method, path, user).await;
+        if class == Class::Admin {
+            assert_eq!(with_user, 403, "required, user key: {case}");
+        } else {
+            assert!(let_through(with_user), "required, user key: {case}: {with_user}");
+        }
+        assert!(let_through(status(&required, method, path, admin).await), "required, admin key: {case}");
+        // admin-only: only admin routes need a key (chap-core sends none).
+        let anonymous = status(&admin_only, method, path, None).await;
+        if class == Class::Admin {
+            assert_eq!(anonymous, 401, "admin-only, no key: {case}");
+            assert_eq!(status(&admin_only, method, path, user).await, 403, "admin-only, user key: {case}");
+            assert!(let_through(status(&admin_only, method, path, admin).await), "admin-only, admin key: {case}");
+        } else {
+            assert!(let_through(anonymous), "admin-only, no key: {case}: {anonymous}");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn refusals_are_problem_json_that_say_what_is_missing() {
+    let app = app_in(AuthMode::Required).await;
+    let missing = app.client.get(format!("{}/api/v1/configs", app.base)).send().await.unwrap();
+    assert_eq!(missing.status(), 401);
+    assert!(missing.headers().contains_key("www-authenticate"));
+    assert_eq!(missing.headers()["content-type"], "application/problem+json");
+    let problem: Value = missing.json().await.unwrap();
+    assert_eq!(problem["type"], "urn:servicekit:error:unauthorized");
+    assert_eq!(problem["detail"], "Missing authentication header: X-API-Key");
+    let url = format!("{}/api/v1/components", app.base);
+    let forbidden = app.client.post(url).header("X-API-Key", USER).body(vec![0u8; 8]).send().await.unwrap();
+    assert_eq!(forbidden.status(), 403);
+    let problem: Value = forbidden.json().await.unwrap();
+    assert_eq!(problem["type"], "urn:servicekit:error:forbidden");
+    assert!(problem["detail"].as_str().unwrap().contains("needs `admin`"), "{problem}");
+}
+
+/// chap-core sends no key: in admin-only mode its whole workflow runs unchanged, while a
+/// code upload without the admin key is refused.
+#[tokio::test(flavor = "multi_thread")]
+async fn chap_core_keeps_working_in_admin_only_mode() {
+    let app = app_in(AuthMode::AdminOnly).await;
+    let config_id = app.config(json!({})).await;
+    let frame = json!({"columns": ["a", "disease_cases"], "data": [[1, 2], [2, 4], [3, 6]]});
+    let (trained, job) = app.train_and_wait(&config_id, &frame).await;
+    assert_eq!(job["status"], "completed", "{job}");
+    let future = json!({"columns": ["a"], "data": [[4]]});
+    let (_, job) = app.predict_and_wait(&trained["artifact_id"], &future, &future).await;
+    assert_eq!(job["status"], "completed", "{job}");
+    assert_eq!(app.upload(plugin_bytes("mischief"), "").await.status(), 401);
+    let url = format!("{}/api/v1/components", app.base);
+    let uploaded = app.client.post(url).header("X-API-Key", ADMIN).body(plugin_bytes("mischief")).send();
+    assert_eq!(uploaded.await.unwrap().status(), 201);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn strangers_learn_no_hostname_and_admins_see_the_security_settings() {
+    let app = app_in(AuthMode::AdminOnly).await;
+    let anonymous = app.get_json("/api/v1/system").await;
+    assert_eq!(anonymous["hostname"], Value::Null, "{anonymous}");
+    assert_eq!(anonymous["security"]["auth"], "admin-only");
+    assert_eq!(anonymous["security"]["api_keys"], json!({"admin": 1, "user": 1}));
+    let url = format!("{}/api/v1/system", app.base);
+    let admin: Value = app.client.get(url).header("X-API-Key", ADMIN).send().await.unwrap().json().await.unwrap();
+    assert!(admin["hostname"].is_string(), "{admin}");
+    assert!(!admin.to_string().contains(ADMIN) && !anonymous.to_string().contains(USER));
+}
+
+/// Bound to every interface with nothing locked: a warning at start and in the system
+/// report; on loopback, none.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_exposed_open_server_says_so() {
+    let exposed = ServerProcess::start(&["--host", "0.0.0.0"]);
+    let report = exposed.client().get_json("/api/v1/system").await;
+    let warning = report["security"]["warning"].as_str().unwrap_or_default().to_owned();
+    assert!(warning.contains("reachable from other machines"), "{report}");
+    let local = ServerProcess::start(&[]);
+    assert_eq!(local.client().get_json("/api/v1/system").await["security"]["warning"], Value::Null);
+}
+
+/// Re-uploading the same bytes only tightens a component's limits; the default model
+/// takes no limits of its own.
+#[tokio::test(flavor = "multi_thread")]
+async fn limits_only_tighten_and_the_default_model_takes_none() {
+    let app = spawn_app_with(AppSettings::default()).await;
+    let first = app.upload_plugin("mischief", "time_limit_seconds=2").await;
+    assert_eq!(first["limit_overrides"], json!({"time_limit_seconds": 2.0}));
+    let looser = app.upload(plugin_bytes("mischief"), "time_limit_seconds=30&memory_bytes=67108864").await;
+    assert_eq!(looser.status(), 200);
+    let looser: Value = looser.json().await.unwrap();
+    assert_eq!(looser["limit_overrides"], json!({"time_limit_seconds": 2.0, "memory_bytes": 67108864}));
+    assert_eq!(looser["limits"]["time_limit_seconds"], 2.0, "{looser}");
+    let components = app.get_json("/api/v1/components").await;
+    let default = components.as_array().unwrap().iter().find(|c| c["name"] == "linear-regression").unwrap().clone();
+    let url = format!("{}/api/v1/components/{}/limits", app.base, default["id"].as_str().unwrap());
+    let put = app.client.put(url).json(&json!({"time_limit_seconds": 1.0})).send().await.unwrap();
+    assert_eq!(put.status(), 409);
+    let problem: Value = put.json().await.unwrap();
+    assert!(problem["detail"].as_str().unwrap().contains("operator's limits"), "{problem}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_full_queue_answers_503_with_retry_after_and_creates_nothing() {
+    let mut settings = AppSettings::default();
+    settings.queue.max_pending_jobs = 2;
+    let app = spawn_app_with(settings).await;
+    app.service.as_ref().unwrap().drain(Duration::ZERO).await; // nothing leaves the queue
+    let config_id = app.config(json!({})).await;
+    let frame = json!({"columns": ["a", "disease_cases"], "data": [[1, 2]]});
+    for _ in 0..2 {
+        app.submit_train(&config_id, &frame).await;
+    }
+    let full = app.post("/api/v1/ml/$train", &json!({"config_id": config_id, "data": frame})).await;
+    assert_eq!(full.status(), 503);
+    assert!(full.headers()["retry-after"].to_str().unwrap().parse::<u64>().unwrap() >= 1);
+    let problem: Value = full.json().await.unwrap();
+    assert!(problem["detail"].as_str().unwrap().contains("queue is full"), "{problem}");
+    assert_eq!(app.get_json("/api/v1/jobs").await.as_array().unwrap().len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn each_caller_is_rate_limited_on_its_own() {
+    let rate_limit = Some(RateLimit { per_second: 1.try_into().unwrap(), burst: 3.try_into().unwrap() });
+    let security = SecuritySettings { keys: keys(), mode: Some(AuthMode::AdminOnly), rate_limit };
+    let app = spawn_app_with(AppSettings { security, ..AppSettings::default() }).await;
+    for _ in 0..3 {
+        assert_eq!(app.get("/api/v1/configs").await.status(), 200);
+    }
+    let limited = app.get("/api/v1/configs").await;
+    assert_eq!(limited.status(), 429);
+    assert!(limited.headers().contains_key("retry-after"));
+    let url = format!("{}/api/v1/configs", app.base);
+    let keyed = app.client.get(url).header("X-API-Key", USER).send().await.unwrap();
+    assert_eq!(keyed.status(), 200, "a key has a budget of its own");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn event_streams_and_uploads_past_their_caps_answer_503() {
+    use tokio::io::AsyncWriteExt;
+    let settings = AppSettings { max_streams: 1, max_uploads: 1, ..AppSettings::default() };
+    let app = spawn_app_with(settings).await;
+    app.service.as_ref().unwrap().drain(Duration::ZERO).await; // the job stays pending
+    let config_id = app.config(json!({})).await;
+    let job_id = app.submit_train(&config_id, &json!({"columns": ["a", "disease_cases"], "data": [[1, 2]]})).await;
+    let stream_url = format!("{}/api/v1/jobs/{job_id}/$stream", app.base);
+    let first = app.client.get(&stream_url).send().await.unwrap();
+    assert_eq!(first.status(), 200);
+    let second = app.client.get(&stream_url).send().await.unwrap();
+    assert_eq!(second.status(), 503);
+    drop(first);
+
+    // An upload whose body is still arriving holds the only upload slot.
+    let address = app.base.trim_start_matches("http://").to_owned();
+    let mut slow = tokio::net::TcpStream::connect(address).await.unwrap();
+    let head = "POST /api/v1/components HTTP/1.1\r\nhost: test\r\ncontent-length: 1000000\r\n\r\n";
+    slow.write_all(head.as_bytes()).await.unwrap();
+    slow.write_all(&[0u8; 1000]).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let busy = app.upload(plugin_bytes("mischief"), "").await;
+    assert_eq!(busy.status(), 503);
+    assert!(busy.headers().contains_key("retry-after"));
+    drop(slow);
+}
