@@ -15,6 +15,7 @@ mod http_components;
 mod http_configs;
 mod http_input_bounds;
 mod http_jobs;
+mod http_observability;
 mod http_rejections;
 mod http_security;
 mod http_workflow;

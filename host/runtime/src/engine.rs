@@ -59,7 +59,7 @@ impl Default for RuntimeSettings {
 }
 
 /// How components were made ready since start.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
 pub struct CompileStats {
     /// Compilations (of accepted and rejected components).
     pub compiled: usize,
@@ -67,6 +67,8 @@ pub struct CompileStats {
     pub loaded_precompiled: usize,
     /// Uploads answered with a remembered rejection, without compiling.
     pub rejections_remembered: usize,
+    /// Seconds spent compiling, in all.
+    pub compile_seconds: f64,
 }
 
 /// A loaded component, and the digest of precompiled code this load wrote to the disk
@@ -196,8 +198,13 @@ impl Runtime {
                 (component, None)
             }
             None => {
-                self.stats.lock().expect("stats lock").compiled += 1;
-                self.compile(wasm).await?
+                let started = std::time::Instant::now();
+                let compiled = self.compile(wasm).await;
+                let mut stats = self.stats.lock().expect("stats lock");
+                stats.compiled += 1;
+                stats.compile_seconds += started.elapsed().as_secs_f64();
+                drop(stats);
+                compiled?
             }
         };
         let limits = self.settings.limits;

@@ -6,6 +6,7 @@
 use crate::api::{self, AppState, Parts};
 use crate::app::{App, AppError};
 use crate::info::ServiceInfo;
+use crate::monitoring::{Metrics, MetricsAccess};
 use crate::security::{Security, SecuritySettings};
 use chapwasm_service::{Generation, LeasePolicy, MlService, QueuePolicy, Retention, RuntimeSettings, ServiceSettings};
 use std::sync::Arc;
@@ -36,6 +37,7 @@ pub struct ServiceBuilder {
     max_streams: usize,
     max_uploads: usize,
     idle_timeout: std::time::Duration,
+    monitoring: Option<MetricsAccess>,
 }
 
 impl ServiceBuilder {
@@ -55,7 +57,19 @@ impl ServiceBuilder {
             max_streams: DEFAULT_MAX_STREAMS,
             max_uploads: DEFAULT_MAX_UPLOADS,
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
+            monitoring: None,
         }
+    }
+
+    /// `/metrics` in Prometheus text, open to anyone who reaches the port (as chapkit).
+    pub fn with_monitoring(self) -> Self {
+        self.with_monitoring_access(MetricsAccess::Open)
+    }
+
+    /// `/metrics`, scraped by anyone (`Open`) or only with an admin key (`Admin`).
+    pub fn with_monitoring_access(mut self, access: MetricsAccess) -> Self {
+        self.monitoring = Some(access);
+        self
     }
 
     /// The longest a connection may take to send a request's head, or wait idle between
@@ -168,8 +182,19 @@ impl ServiceBuilder {
             queue: self.queue,
         })
         .await?;
-        let security = Arc::new(Security::new(self.security).map_err(|e| AppError::Setup(e.to_string()))?);
-        let info = Arc::new(self.info.render(service.model_description()));
+        let metrics_need_admin = self.monitoring == Some(MetricsAccess::Admin);
+        let security =
+            Arc::new(Security::new(self.security, metrics_need_admin).map_err(|e| AppError::Setup(e.to_string()))?);
+        let metrics = match self.monitoring {
+            None => None,
+            Some(_) => {
+                let metrics = Metrics::new(service.replica()).map_err(|e| AppError::Setup(e.to_string()))?;
+                let metrics = Arc::new(metrics);
+                tokio::spawn(crate::monitoring::follow_jobs(service.clone(), metrics.clone()));
+                Some(metrics)
+            }
+        };
+        let info = Arc::new(self.info.render(service.model_description(), service.model_sha256()));
         let config_schema = Arc::new(api::config_schema(service.model_description()));
         let state = AppState {
             service: service.clone(),
@@ -180,6 +205,7 @@ impl ServiceBuilder {
             security: security.clone(),
             streams: Arc::new(tokio::sync::Semaphore::new(self.max_streams)),
             uploads: Arc::new(tokio::sync::Semaphore::new(self.max_uploads)),
+            metrics,
         };
         let router = api::router(state, self.parts, self.body_limit, self.request_timeout);
         Ok(App { router, service, security, idle_timeout: self.idle_timeout })
@@ -194,7 +220,7 @@ pub struct MlServiceBuilder {
 impl MlServiceBuilder {
     /// A service for the model in `component` (a `.wasm` model component).
     pub fn new(info: ServiceInfo, component: impl Into<Vec<u8>>) -> Self {
-        let inner = ServiceBuilder::new(info).with_health().with_config(component).with_artifacts();
+        let inner = ServiceBuilder::new(info).with_health().with_config(component).with_artifacts().with_monitoring();
         let max_concurrency = inner.max_concurrency;
         Self { inner: inner.with_jobs(max_concurrency).with_ml() }
     }
@@ -233,6 +259,12 @@ impl MlServiceBuilder {
     /// Most event streams and uploads at once (see `ServiceBuilder::with_connection_caps`).
     pub fn connection_caps(mut self, max_streams: usize, max_uploads: usize) -> Self {
         self.inner = self.inner.with_connection_caps(max_streams, max_uploads);
+        self
+    }
+
+    /// Who may scrape `/metrics` (`None`: no `/metrics`); default open, as chapkit.
+    pub fn monitoring(mut self, access: Option<MetricsAccess>) -> Self {
+        self.inner.monitoring = access;
         self
     }
 

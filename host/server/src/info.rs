@@ -57,17 +57,26 @@ impl ServiceInfo {
         Self { display_name: Some(display_name.to_owned()), ..Self::default() }
     }
 
-    /// The `/api/v1/info` document.
-    pub fn render(&self, model: &ModelDescription) -> Value {
+    /// The `/api/v1/info` document. chap-core stores a model template only with a 7–40
+    /// hex digit `git_revision`: without one given (here or in `GIT_REVISION`), it is the
+    /// first 40 hex digits of the model component's SHA-256, which changes exactly when
+    /// the model does.
+    pub fn render(&self, model: &ModelDescription, component_sha256: &str) -> Value {
+        let git_revision = self
+            .git_revision
+            .clone()
+            .or_else(|| std::env::var("GIT_REVISION").ok().filter(|r| !r.is_empty()))
+            .unwrap_or_else(|| component_sha256.chars().take(40).collect());
         json!({
             "id": self.id.clone().unwrap_or_else(|| model.name.clone()),
             "display_name": self.display_name.clone().unwrap_or_else(|| model.name.clone()),
             "version": self.version.clone().unwrap_or_else(|| model.version.clone()),
             "description": self.description.clone().unwrap_or_else(|| model.description.clone()),
             "model_metadata": self.model_metadata,
-            "git_revision": self.git_revision,
-            "chapkit_version": null,
-            "servicekit_version": null,
+            "git_revision": git_revision,
+            // chap-core shows these; chapwasm speaks chapkit's API, at our own version.
+            "chapkit_version": env!("CARGO_PKG_VERSION"),
+            "servicekit_version": env!("CARGO_PKG_VERSION"),
             "chapwasm_version": env!("CARGO_PKG_VERSION"),
             "period_type": self.period_type.unwrap_or(model.period_type),
             "min_prediction_periods": self.min_prediction_periods.unwrap_or(model.min_prediction_periods),

@@ -6,6 +6,7 @@ use crate::app::{App, AppError};
 use crate::builder::MlServiceBuilder;
 use crate::bundled::LINEAR_REGRESSION;
 use crate::info::ServiceInfo;
+use crate::monitoring::MetricsAccess;
 use crate::security::SecuritySettings;
 use chapwasm_service::{Compiler, DescribeLimits, Generation, QueuePolicy, RuntimeSettings, SandboxLimits};
 
@@ -46,6 +47,8 @@ pub struct AppSettings {
     pub max_uploads: usize,
     /// The longest a connection may wait for a request's head, idle included.
     pub idle_timeout: std::time::Duration,
+    /// Who may scrape `/metrics` (`None`: not served).
+    pub metrics: Option<MetricsAccess>,
 }
 
 impl Default for AppSettings {
@@ -68,6 +71,7 @@ impl Default for AppSettings {
             max_streams: crate::builder::DEFAULT_MAX_STREAMS,
             max_uploads: crate::builder::DEFAULT_MAX_UPLOADS,
             idle_timeout: crate::builder::DEFAULT_IDLE_TIMEOUT,
+            metrics: Some(MetricsAccess::Open),
         }
     }
 }
@@ -97,6 +101,7 @@ impl AppSettings {
             .security(settings.security)
             .connection_caps(settings.max_streams, settings.max_uploads)
             .idle_timeout(settings.idle_timeout)
+            .monitoring(settings.metrics)
             .build()
             .await
     }

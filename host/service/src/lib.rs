@@ -211,6 +211,11 @@ impl MlService {
         self.model.description()
     }
 
+    /// The SHA-256 (hex) of the default model component.
+    pub fn model_sha256(&self) -> &str {
+        self.model.sha256()
+    }
+
     /// The service's sandbox limits (ceilings of every component's).
     pub fn limits(&self) -> &SandboxLimits {
         self.runtime.limits()
@@ -222,6 +227,21 @@ impl MlService {
 
     pub fn compiler(&self) -> &Compiler {
         self.runtime.compiler()
+    }
+
+    /// How many jobs wait to run, across replicas.
+    pub async fn queue_depth(&self) -> Result<i64, StoreError> {
+        self.store.count_pending_jobs().await
+    }
+
+    /// How many jobs run in this process now.
+    pub fn running_here(&self) -> usize {
+        self.running.lock().expect("running lock").len()
+    }
+
+    /// This process's name on leases (a ULID per start).
+    pub fn replica(&self) -> &str {
+        &self.replica
     }
 
     pub fn compile_stats(&self) -> CompileStats {

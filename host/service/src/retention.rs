@@ -1,7 +1,6 @@
 //! How long finished work is kept. A sweeper on every replica deletes finished jobs (with
-//! their stored inputs) and prediction artifacts past their time, and the idempotency keys
-//! of jobs that are gone; on a SQLite file it then truncates the write-ahead log. Models
-//! are kept: they stay while anything may predict with them.
+//! their stored inputs and idempotency keys) and prediction artifacts past their time.
+//! Models are kept: they stay while anything may predict with them.
 
 use super::MlService;
 use chrono::Utc;
@@ -40,7 +39,6 @@ impl MlService {
         let Some(interval) = self.retention.interval() else { return };
         let mut every = tokio::time::interval(interval);
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let mut truncated_at: Option<tokio::time::Instant> = None;
         loop {
             every.tick().await;
             let now = Utc::now();
@@ -53,13 +51,6 @@ impl MlService {
                 Ok(swept) if swept != Default::default() => tracing::info!(?swept, "retention: swept expired records"),
                 Ok(_) => {}
                 Err(error) => tracing::warn!(%error, "retention: cannot sweep"),
-            }
-            // At most once a minute: truncating waits for the database's other users.
-            if truncated_at.is_none_or(|at| at.elapsed() >= Duration::from_secs(60)) {
-                truncated_at = Some(tokio::time::Instant::now());
-                if let Err(error) = self.store.truncate_log().await {
-                    tracing::warn!(%error, "retention: cannot truncate the write-ahead log");
-                }
             }
         }
     }

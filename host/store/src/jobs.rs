@@ -128,6 +128,12 @@ impl Store {
         Ok(())
     }
 
+    /// How many jobs wait to run (all replicas).
+    pub async fn count_pending_jobs(&self) -> Result<i64, StoreError> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM jobs WHERE status = 'pending'").fetch_one(&self.pool).await?;
+        Ok(row.try_get("n")?)
+    }
+
     /// Whether at least `count` jobs wait to run (reads no further than `count` of them).
     pub async fn pending_at_least(&self, count: usize) -> Result<bool, StoreError> {
         let found: i64 =

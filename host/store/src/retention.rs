@@ -3,7 +3,7 @@
 //! statement is idempotent, so any number of replicas may sweep the same database.
 //! Trained models are never swept: they stay while anything may predict with them.
 
-use super::{Backend, Store, StoreError};
+use super::{Store, StoreError};
 
 /// What one sweep removed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -43,13 +43,5 @@ impl Store {
             swept.predictions = deleted.rows_affected();
         }
         Ok(swept)
-    }
-
-    /// Gives a SQLite file's write-ahead log back to the file system (a no-op elsewhere).
-    pub async fn truncate_log(&self) -> Result<(), StoreError> {
-        if self.backend == Backend::Sqlite {
-            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.pool).await?;
-        }
-        Ok(())
     }
 }

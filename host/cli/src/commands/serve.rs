@@ -2,10 +2,21 @@
 
 use anyhow::Context;
 use chapwasm_runtime::{CompileLimits, Compiler, DescribeLimits, SandboxLimits};
+use chapwasm_server::monitoring::MetricsAccess;
 use chapwasm_server::settings::AppSettings;
 use chapwasm_service::{Generation, LeasePolicy, QueuePolicy, Retention};
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
+
+#[derive(Clone, Copy, ValueEnum)]
+enum MetricsFlag {
+    /// Anyone who reaches the port may scrape (as chapkit).
+    Open,
+    /// Only callers with an admin key.
+    Admin,
+    /// No /metrics.
+    Off,
+}
 
 #[derive(Clone, Copy, ValueEnum)]
 enum WireGeneration {
@@ -120,6 +131,9 @@ pub struct ServeArgs {
     /// models are always kept. Default: a week.
     #[arg(long, default_value_t = 604_800)]
     retain_predictions_secs: u64,
+    /// Who may scrape /metrics (Prometheus text).
+    #[arg(long, value_enum, default_value = "open")]
+    metrics: MetricsFlag,
     /// Most job event streams (SSE) open at once; beyond it, 503.
     #[arg(long, default_value_t = chapwasm_server::builder::DEFAULT_MAX_STREAMS)]
     max_streams: usize,
@@ -172,6 +186,11 @@ pub async fn execute(args: ServeArgs) -> anyhow::Result<()> {
         max_streams: args.max_streams,
         max_uploads: args.max_uploads,
         idle_timeout: seconds(args.idle_timeout_secs, "--idle-timeout-secs")?,
+        metrics: match args.metrics {
+            MetricsFlag::Open => Some(MetricsAccess::Open),
+            MetricsFlag::Admin => Some(MetricsAccess::Admin),
+            MetricsFlag::Off => None,
+        },
         cache_dir,
         describe_limits,
         cache_max_bytes: args.cache_max_mib << 20,

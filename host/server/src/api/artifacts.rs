@@ -73,6 +73,11 @@ pub async fn update(State(state): State<AppState>, Path(id): Path<String>, body:
     offload_json(&state, StatusCode::OK, vec![], move || artifact(&row, true)).await
 }
 
+/// `$stats`: how many artifacts there are (as configs' `$stats`).
+pub async fn stats(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+    Ok(Json(json!({"total": state.service.count_artifacts().await?})))
+}
+
 pub async fn delete(State(state): State<AppState>, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
     let id = path_id(&id)?;
     if state.service.delete_artifact(id).await? {

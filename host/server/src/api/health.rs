@@ -1,7 +1,7 @@
 //! `/health` and `/api/v1/info`, and how the info and config schema are derived from the
 //! component's own description.
 
-use super::AppState;
+use super::{ApiError, AppState};
 use crate::security::guard::Caller;
 use axum::Extension;
 use axum::Json;
@@ -13,15 +13,54 @@ use serde_json::{Value, json};
 /// `/health`: open to all, so the database's error text (which can name hosts, users and
 /// paths) is logged and shown only to a caller with an admin key.
 pub async fn health(State(state): State<AppState>, caller: Option<Extension<Caller>>) -> (StatusCode, Json<Value>) {
+    let (status, body) = check(&state, is_admin(&caller)).await;
+    (status, Json(body))
+}
+
+/// The health document, and its status code.
+async fn check(state: &AppState, admin: bool) -> (StatusCode, Value) {
     match state.service.ping().await {
-        Ok(()) => (StatusCode::OK, Json(json!({"status": "healthy", "checks": {"database": {"state": "healthy"}}}))),
+        Ok(()) => (StatusCode::OK, json!({"status": "healthy", "checks": {"database": {"state": "healthy"}}})),
         Err(error) => {
             tracing::error!(%error, "health check: the database does not answer");
-            let message = if is_admin(&caller) { error.to_string() } else { "the database does not answer".into() };
+            let message = if admin { error.to_string() } else { "the database does not answer".into() };
             let database = json!({"state": "unhealthy", "message": message});
-            (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"status": "unhealthy", "checks": {"database": database}})))
+            (StatusCode::SERVICE_UNAVAILABLE, json!({"status": "unhealthy", "checks": {"database": database}}))
         }
     }
+}
+
+#[derive(serde::Deserialize)]
+pub struct StreamQuery {
+    poll_interval: Option<f64>,
+}
+
+/// `/health/$stream`: the health document as an SSE event every `poll_interval` seconds
+/// (0 < x ≤ 60, default 1), until the client leaves (as chapkit). Holds a stream slot.
+pub async fn stream(
+    State(state): State<AppState>,
+    caller: Option<Extension<Caller>>,
+    query: Result<axum::extract::Query<StreamQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    use axum::response::sse::{Event, Sse};
+    let axum::extract::Query(query) = query.map_err(|e| ApiError::validation(&["query"], e.body_text()))?;
+    let seconds = query.poll_interval.unwrap_or(1.0);
+    if !(seconds > 0.0 && seconds <= 60.0) {
+        return Err(ApiError::validation(&["query", "poll_interval"], "poll_interval must be > 0 and at most 60"));
+    }
+    let slot = state.streams.clone().try_acquire_owned().map_err(|_| {
+        ApiError::unavailable("too many event streams are open: try again later, or poll GET /health", 5)
+    })?;
+    let admin = is_admin(&caller);
+    let every = tokio::time::interval(std::time::Duration::from_secs_f64(seconds));
+    let events = futures_util::stream::unfold((state, every, slot), move |(state, mut every, slot)| async move {
+        every.tick().await;
+        let (_, body) = check(&state, admin).await;
+        let event = Ok::<_, std::convert::Infallible>(Event::default().data(body.to_string()));
+        Some((event, (state, every, slot)))
+    });
+    Ok(Sse::new(events).into_response())
 }
 
 fn is_admin(caller: &Option<Extension<Caller>>) -> bool {

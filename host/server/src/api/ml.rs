@@ -81,6 +81,12 @@ async fn submit(
     .await??;
     let idempotency = key.zip(sha256).map(|(key, request_sha256)| Idempotency { key, request_sha256 });
     let submitted = state.service.submit(request.map_err(submit_error)?, idempotency).await.map_err(submit_error)?;
+    if let Some(metrics) = &state.metrics
+        && !submitted.replayed
+    {
+        let accepted = if what == "Training" { &metrics.train_jobs } else { &metrics.predict_jobs };
+        accepted.inc();
+    }
     Ok(accepted(submitted, legacy, what))
 }
 

@@ -14,6 +14,7 @@ mod offload;
 mod page;
 mod problem;
 mod render;
+mod schemas;
 mod stream;
 
 pub use health::config_schema;
@@ -44,6 +45,8 @@ pub struct AppState {
     /// Slots for open event streams and for uploads being received: beyond them, 503.
     pub streams: Arc<tokio::sync::Semaphore>,
     pub uploads: Arc<tokio::sync::Semaphore>,
+    /// `/metrics` and what it counts (`None`: monitoring is off).
+    pub metrics: Option<Arc<crate::monitoring::Metrics>>,
 }
 
 /// Which groups of routes to mount (chapkit's `with_health()`, `with_config()`, ...).
@@ -79,6 +82,8 @@ pub fn router(state: AppState, parts: Parts, body_limit: usize, request_timeout:
     if parts.artifacts {
         router = router
             .route("/api/v1/artifacts", get(artifacts::list).post(artifacts::create))
+            .route("/api/v1/artifacts/$schema", get(|| async { axum::Json(schemas::artifact()) }))
+            .route("/api/v1/artifacts/$stats", get(artifacts::stats))
             .route("/api/v1/artifacts/{id}", get(artifacts::get).put(artifacts::update).delete(artifacts::delete))
             .route("/api/v1/artifacts/{id}/$tree", get(artifacts::tree))
             .route("/api/v1/artifacts/{id}/$expand", get(artifacts::expand))
@@ -97,6 +102,7 @@ pub fn router(state: AppState, parts: Parts, body_limit: usize, request_timeout:
     if parts.jobs {
         router = router
             .route("/api/v1/jobs", get(jobs::list))
+            .route("/api/v1/jobs/$schema", get(|| async { axum::Json(schemas::jobs()) }))
             .route("/api/v1/jobs/{id}", get(jobs::get).delete(jobs::delete));
     }
     if parts.ml {
@@ -109,6 +115,14 @@ pub fn router(state: AppState, parts: Parts, body_limit: usize, request_timeout:
     router = router.route_layer(axum::middleware::from_fn_with_state(request_timeout, deadline::deadline));
     if parts.jobs {
         router = router.route("/api/v1/jobs/{id}/$stream", get(stream::stream));
+    }
+    if parts.health {
+        router = router.route("/health/$stream", get(health::stream));
+    }
+    if let Some(metrics) = state.metrics.clone() {
+        router = router
+            .route("/metrics", get(crate::monitoring::metrics))
+            .route_layer(axum::middleware::from_fn_with_state(metrics, crate::monitoring::count_requests));
     }
     // Every route, streams included, behind the keys and the rate limit.
     let guard = axum::middleware::from_fn_with_state(state.security.clone(), crate::security::guard::guard);

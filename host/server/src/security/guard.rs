@@ -36,6 +36,7 @@ pub enum Identity {
 
 pub async fn guard(State(security): State<Arc<Security>>, mut request: Request, next: Next) -> Response {
     let access = match request.extensions().get::<MatchedPath>() {
+        Some(route) if route.as_str() == "/metrics" && security.metrics_need_admin => Access::Admin,
         Some(route) => Access::of(request.method(), route.as_str()),
         None => Access::Read,
     };

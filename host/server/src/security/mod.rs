@@ -38,13 +38,15 @@ pub struct Security {
     pub keys: ApiKeys,
     pub mode: AuthMode,
     pub rate_limiter: Option<RateLimiter>,
+    /// `/metrics` is an admin route (the operator's choice), not a public one.
+    pub metrics_need_admin: bool,
     rate_limit: Option<RateLimit>,
     /// The address served on, once known.
     bound: OnceLock<SocketAddr>,
 }
 
 impl Security {
-    pub fn new(settings: SecuritySettings) -> Result<Self, SecurityError> {
+    pub fn new(settings: SecuritySettings, metrics_need_admin: bool) -> Result<Self, SecurityError> {
         let SecuritySettings { keys, mode, rate_limit } = settings;
         let mode = mode.unwrap_or(if keys.is_empty() { AuthMode::Open } else { AuthMode::Required });
         match mode {
@@ -55,7 +57,7 @@ impl Security {
             _ => {}
         }
         let rate_limiter = rate_limit.map(RateLimiter::new);
-        Ok(Self { keys, mode, rate_limiter, rate_limit, bound: OnceLock::new() })
+        Ok(Self { keys, mode, rate_limiter, metrics_need_admin, rate_limit, bound: OnceLock::new() })
     }
 
     /// Records the address served on; warns if it is reachable from other machines while

@@ -32,7 +32,8 @@ impl AuthMode {
 /// The class of a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
-    /// `/health`, `/api/v1/info`: always open (as in chapkit).
+    /// `/health`, `/api/v1/info` (and `/metrics` unless the operator locks it): always
+    /// open (as in chapkit).
     Public,
     /// Every other `GET`: listings, records, downloads, streams, `/api/v1/system`.
     Read,
@@ -46,7 +47,7 @@ impl Access {
     /// The class of `method` on `route` (the router's pattern, e.g. `/api/v1/configs/{id}`).
     pub fn of(method: &Method, route: &str) -> Self {
         match (method, route) {
-            (_, "/health" | "/api/v1/info") => Access::Public,
+            (_, "/health" | "/api/v1/info" | "/metrics") => Access::Public,
             (&Method::DELETE, _) => Access::Admin,
             (&Method::GET | &Method::HEAD, _) => Access::Read,
             (_, route) if route.starts_with("/api/v1/components") => Access::Admin,

@@ -1,0 +1,111 @@
+//! What a service says about itself: `/metrics` after a real workflow (chapkit's job
+//! counters and ours), `/metrics` locked to admins on request, and an `/api/v1/info` that
+//! chap-core accepts as a modeling app (a hex `git_revision` tied to the model).
+
+use crate::support::app::{plugin_bytes, spawn_app_with};
+use chapwasm_server::monitoring::MetricsAccess;
+use chapwasm_server::security::SecuritySettings;
+use chapwasm_server::security::keys::{ApiKeys, Scope};
+use chapwasm_server::security::policy::AuthMode;
+use chapwasm_server::settings::AppSettings;
+use chapwasm_service::SandboxLimits;
+use serde_json::json;
+use std::time::Duration;
+
+/// The value of the sample `series` (its full name with labels) in a scrape.
+fn sample(scrape: &str, series: &str) -> Option<f64> {
+    scrape.lines().find_map(|line| line.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn metrics_count_a_workflow_its_failures_and_requests() {
+    let limits = SandboxLimits { time_limit: Duration::from_secs(1), ..SandboxLimits::default() };
+    let app = spawn_app_with(AppSettings { limits, ..AppSettings::default() }).await;
+    let config_id = app.config(json!({})).await;
+    let frame = json!({"columns": ["a", "disease_cases"], "data": [[1, 2], [2, 4], [3, 6]]});
+    let (trained, _) = app.train_and_wait(&config_id, &frame).await;
+    let future = json!({"columns": ["a"], "data": [[4]]});
+    app.predict_and_wait(&trained["artifact_id"], &future, &future).await;
+    let mischief = app.upload_plugin("mischief", "").await;
+    let sleeper = app.config_of(&mischief, json!({"act": "sleep"})).await;
+    let (_, failed) = app.train_and_wait(&sleeper, &frame).await;
+    assert_eq!(failed["error"], "time limit of 1 s exceeded");
+
+    let response = app.get("/metrics").await;
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/plain"));
+    let scrape = response.text().await.unwrap();
+    assert_eq!(sample(&scrape, "ml_train_jobs_total"), Some(2.0), "{scrape}");
+    assert_eq!(sample(&scrape, "ml_predict_jobs_total"), Some(1.0), "{scrape}");
+    let ended = |kind: &str, status: &str| {
+        sample(&scrape, &format!("chapwasm_jobs_ended_total{{kind=\"{kind}\",status=\"{status}\"}}"))
+    };
+    assert_eq!((ended("train", "completed"), ended("predict", "completed")), (Some(1.0), Some(1.0)), "{scrape}");
+    assert_eq!(ended("train", "failed"), Some(1.0), "{scrape}");
+    assert_eq!(sample(&scrape, "chapwasm_sandbox_limit_hits_total{limit=\"time\"}"), Some(1.0), "{scrape}");
+    let durations = "chapwasm_job_duration_seconds_count{kind=\"train\",status=\"completed\"}";
+    assert_eq!(sample(&scrape, durations), Some(1.0), "{scrape}");
+    let accepted = "chapwasm_http_requests_total{method=\"POST\",route=\"/api/v1/ml/$train\",status=\"202\"}";
+    assert_eq!(sample(&scrape, accepted), Some(2.0), "{scrape}");
+    assert_eq!(sample(&scrape, "chapwasm_queue_depth"), Some(0.0), "{scrape}");
+    assert_eq!(sample(&scrape, "chapwasm_running_jobs"), Some(0.0), "{scrape}");
+    assert!(sample(&scrape, "chapwasm_components_compiled").unwrap() >= 1.0, "{scrape}");
+    assert!(scrape.contains("chapwasm_replica_info{replica=\""), "{scrape}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn metrics_can_be_locked_to_admin_keys() {
+    let keys = ApiKeys::default().with("metrics-admin-key-0123", Scope::Admin).unwrap();
+    let security = SecuritySettings { keys, mode: Some(AuthMode::AdminOnly), rate_limit: None };
+    let settings = AppSettings { security, metrics: Some(MetricsAccess::Admin), ..AppSettings::default() };
+    let app = spawn_app_with(settings).await;
+    assert_eq!(app.get("/metrics").await.status(), 401);
+    let url = format!("{}/metrics", app.base);
+    let scraped = app.client.get(url).header("X-API-Key", "metrics-admin-key-0123").send().await.unwrap();
+    assert_eq!(scraped.status(), 200);
+    let off = spawn_app_with(AppSettings { metrics: None, ..AppSettings::default() }).await;
+    assert_eq!(off.get("/metrics").await.status(), 404);
+}
+
+/// chap-core 2.5.1 stores a modeling app only with a 7–40 hex digit `git_revision`; ours
+/// follows the model component (the first 40 hex digits of its SHA-256).
+#[tokio::test(flavor = "multi_thread")]
+async fn info_carries_a_git_revision_that_follows_the_model() {
+    let default = spawn_app_with(AppSettings::default()).await;
+    let revision = default.get_json("/api/v1/info").await["git_revision"].as_str().unwrap().to_owned();
+    assert_eq!(revision.len(), 40);
+    assert!(revision.chars().all(|c| c.is_ascii_hexdigit()), "{revision}");
+    let components = default.get_json("/api/v1/components").await;
+    let served = components.as_array().unwrap().iter().find(|c| c["name"] == "linear-regression").unwrap().clone();
+    assert!(served["sha256"].as_str().unwrap().starts_with(&revision));
+    let other = spawn_app_with(AppSettings { component: Some(plugin_bytes("mischief")), ..AppSettings::default() });
+    let other = other.await.get_json("/api/v1/info").await["git_revision"].clone();
+    assert_ne!(other, revision.as_str(), "another model, another revision");
+}
+
+/// chapkit 2.4.1's read endpoints that took `$schema`/`$stats` for an id before, and the
+/// health stream.
+#[tokio::test(flavor = "multi_thread")]
+async fn chapkit_schema_stats_and_health_stream_endpoints_answer() {
+    let app = spawn_app_with(AppSettings::default()).await;
+    app.post("/api/v1/artifacts", &json!({"data": {"note": 1}})).await;
+    assert_eq!(app.get_json("/api/v1/artifacts/$stats").await, json!({"total": 1}));
+    let artifact = app.get_json("/api/v1/artifacts/$schema").await;
+    assert_eq!(artifact["type"], "object");
+    assert!(artifact["properties"]["parent_id"].is_object(), "{artifact}");
+    let jobs = app.get_json("/api/v1/jobs/$schema").await;
+    assert_eq!((jobs["type"].clone(), jobs["items"]["title"].clone()), (json!("array"), json!("JobRecord")));
+    let compiled = jsonschema::validator_for(&jobs).unwrap();
+    assert!(compiled.is_valid(&app.get_json("/api/v1/jobs").await));
+
+    assert_eq!(app.get("/health/$stream?poll_interval=0").await.status(), 422);
+    let url = format!("{}/health/%24stream?poll_interval=0.1", app.base);
+    let mut stream = app.client.get(url).send().await.unwrap();
+    assert_eq!(stream.status(), 200);
+    let mut text = String::new();
+    while text.matches("data:").count() < 2 {
+        let chunk = tokio::time::timeout(Duration::from_secs(5), stream.chunk()).await.unwrap().unwrap().unwrap();
+        text.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    assert!(text.contains(r#""status":"healthy""#), "{text}");
+}
