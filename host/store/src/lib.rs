@@ -109,7 +109,7 @@ impl Store {
             while !pool.is_closed() {
                 every.tick().await;
                 ticks += 1;
-                let mode = if ticks % 10 == 0 { "TRUNCATE" } else { "PASSIVE" };
+                let mode = if ticks.is_multiple_of(10) { "TRUNCATE" } else { "PASSIVE" };
                 let checkpoint = sqlx::AssertSqlSafe(format!("PRAGMA wal_checkpoint({mode})"));
                 if let Err(error) = sqlx::query(checkpoint).execute(&pool).await {
                     tracing::warn!(%error, mode, "WAL checkpoint failed");
