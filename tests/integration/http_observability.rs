@@ -56,7 +56,7 @@ async fn metrics_count_a_workflow_its_failures_and_requests() {
 #[tokio::test(flavor = "multi_thread")]
 async fn metrics_can_be_locked_to_admin_keys() {
     let keys = ApiKeys::default().with("metrics-admin-key-0123", Scope::Admin).unwrap();
-    let security = SecuritySettings { keys, mode: Some(AuthMode::AdminOnly), rate_limit: None };
+    let security = SecuritySettings { keys, mode: Some(AuthMode::ChapCore), ..SecuritySettings::default() };
     let settings = AppSettings { security, metrics: Some(MetricsAccess::Admin), ..AppSettings::default() };
     let app = spawn_app_with(settings).await;
     assert_eq!(app.get("/metrics").await.status(), 401);

@@ -132,5 +132,10 @@ async fn validate_is_a_dry_run_with_diagnostics() {
     assert_eq!(app.get_json("/api/v1/jobs").await, json!([]));
     let unknown_route = app.get("/api/v1/nothing-here").await;
     assert_eq!(unknown_route.status(), 404);
-    assert_eq!(unknown_route.json::<Value>().await.unwrap(), json!({"detail": "Not Found"}));
+    assert_eq!(unknown_route.headers()["content-type"], "application/problem+json");
+    let problem = unknown_route.json::<Value>().await.unwrap();
+    assert_eq!(
+        (problem["detail"].clone(), problem["type"].clone()),
+        (json!("Not Found"), json!("urn:servicekit:error:not-found"))
+    );
 }

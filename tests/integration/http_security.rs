@@ -1,5 +1,5 @@
 //! Access over real HTTP: every route class under every mode, keys in both headers,
-//! chap-core's keyless workflow in admin-only mode, what strangers may learn, limits that
+//! chap-core's keyless workflow in chap-core mode, what strangers may learn, limits that
 //! only tighten, and the bounds a client cannot push past (queue, rate, streams, uploads).
 
 use crate::support::app::{TestApp, plugin_bytes, spawn_app_with};
@@ -21,7 +21,7 @@ fn keys() -> ApiKeys {
 }
 
 async fn app_in(mode: AuthMode) -> TestApp {
-    let security = SecuritySettings { keys: keys(), mode: Some(mode), rate_limit: None };
+    let security = SecuritySettings { keys: keys(), mode: Some(mode), ..SecuritySettings::default() };
     spawn_app_with(AppSettings { security, ..AppSettings::default() }).await
 }
 
@@ -29,7 +29,8 @@ async fn app_in(mode: AuthMode) -> TestApp {
 enum Class {
     Public,
     Read,
-    Write,
+    Submit,
+    Manage,
     Admin,
 }
 
@@ -39,44 +40,44 @@ const ROUTES: &[(&str, &str, Class)] = &[
     ("GET", "/api/v1/info", Class::Public),
     ("GET", "/api/v1/system", Class::Read),
     ("GET", "/health/$stream?poll_interval=60", Class::Read),
-    ("GET", "/metrics", Class::Public),
+    ("GET", "/metrics", Class::Read),
     ("GET", "/api/v1/artifacts/$schema", Class::Read),
     ("GET", "/api/v1/artifacts/$stats", Class::Read),
     ("GET", "/api/v1/jobs/$schema", Class::Read),
     ("GET", "/api/v1/configs", Class::Read),
-    ("POST", "/api/v1/configs", Class::Write),
+    ("POST", "/api/v1/configs", Class::Submit),
     ("GET", "/api/v1/configs/$schema", Class::Read),
     ("GET", "/api/v1/configs/$stats", Class::Read),
     ("GET", "/api/v1/configs/{id}", Class::Read),
-    ("PUT", "/api/v1/configs/{id}", Class::Write),
+    ("PUT", "/api/v1/configs/{id}", Class::Manage),
     ("DELETE", "/api/v1/configs/{id}", Class::Admin),
     ("GET", "/api/v1/configs/{id}/$artifacts", Class::Read),
-    ("POST", "/api/v1/configs/{id}/$link-artifact", Class::Write),
-    ("POST", "/api/v1/configs/{id}/$unlink-artifact", Class::Write),
+    ("POST", "/api/v1/configs/{id}/$link-artifact", Class::Manage),
+    ("POST", "/api/v1/configs/{id}/$unlink-artifact", Class::Manage),
     ("GET", "/api/v1/artifacts", Class::Read),
-    ("POST", "/api/v1/artifacts", Class::Write),
+    ("POST", "/api/v1/artifacts", Class::Manage),
     ("GET", "/api/v1/artifacts/{id}", Class::Read),
-    ("PUT", "/api/v1/artifacts/{id}", Class::Write),
+    ("PUT", "/api/v1/artifacts/{id}", Class::Manage),
     ("DELETE", "/api/v1/artifacts/{id}", Class::Admin),
     ("GET", "/api/v1/artifacts/{id}/$tree", Class::Read),
     ("GET", "/api/v1/artifacts/{id}/$expand", Class::Read),
     ("GET", "/api/v1/artifacts/{id}/$config", Class::Read),
     ("GET", "/api/v1/artifacts/{id}/$metadata", Class::Read),
-    ("GET", "/api/v1/artifacts/{id}/$download", Class::Read),
+    ("GET", "/api/v1/artifacts/{id}/$download", Class::Manage),
     ("GET", "/api/v1/components", Class::Read),
     ("POST", "/api/v1/components", Class::Admin),
     ("GET", "/api/v1/components/{id}", Class::Read),
     ("DELETE", "/api/v1/components/{id}", Class::Admin),
-    ("GET", "/api/v1/components/{id}/$download", Class::Read),
+    ("GET", "/api/v1/components/{id}/$download", Class::Manage),
     ("PUT", "/api/v1/components/{id}/limits", Class::Admin),
     ("GET", "/api/v1/components/{id}/$schema", Class::Read),
     ("GET", "/api/v1/jobs", Class::Read),
     ("GET", "/api/v1/jobs/{id}", Class::Read),
     ("DELETE", "/api/v1/jobs/{id}", Class::Admin),
     ("GET", "/api/v1/jobs/{id}/$stream", Class::Read),
-    ("POST", "/api/v1/ml/$train", Class::Write),
-    ("POST", "/api/v1/ml/$predict", Class::Write),
-    ("POST", "/api/v1/ml/$validate", Class::Write),
+    ("POST", "/api/v1/ml/$train", Class::Submit),
+    ("POST", "/api/v1/ml/$predict", Class::Submit),
+    ("POST", "/api/v1/ml/$validate", Class::Submit),
 ];
 
 /// The status `method path` gets with `key` sent as `header` (`None`: no key).
@@ -95,7 +96,7 @@ async fn status(app: &TestApp, method: &str, path: &str, key: Option<(&str, &str
 #[tokio::test(flavor = "multi_thread")]
 async fn every_route_class_needs_the_scope_its_mode_says() {
     let required = app_in(AuthMode::Required).await;
-    let admin_only = app_in(AuthMode::AdminOnly).await;
+    let chap_core = app_in(AuthMode::ChapCore).await;
     let user = Some(("X-API-Key", USER));
     let bearer_admin = format!("Bearer {ADMIN}");
     let admin = Some(("Authorization", bearer_admin.as_str()));
@@ -116,15 +117,23 @@ async fn every_route_class_needs_the_scope_its_mode_says() {
             assert!(let_through(with_user), "required, user key: {case}: {with_user}");
         }
         assert!(let_through(status(&required, method, path, admin).await), "required, admin key: {case}");
-        // admin-only: only admin routes need a key (chap-core sends none).
-        let anonymous = status(&admin_only, method, path, None).await;
-        if class == Class::Admin {
-            assert_eq!(anonymous, 401, "admin-only, no key: {case}");
-            assert_eq!(status(&admin_only, method, path, user).await, 403, "admin-only, user key: {case}");
-            assert!(let_through(status(&admin_only, method, path, admin).await), "admin-only, admin key: {case}");
-        } else {
-            assert!(let_through(anonymous), "admin-only, no key: {case}: {anonymous}");
+        // chap-core: what chap-core does stays open (it sends no key); the rest is locked.
+        let anonymous = status(&chap_core, method, path, None).await;
+        let with_user = status(&chap_core, method, path, user).await;
+        match class {
+            Class::Public | Class::Read | Class::Submit => {
+                assert!(let_through(anonymous), "chap-core, no key: {case}: {anonymous}")
+            }
+            Class::Manage => {
+                assert_eq!(anonymous, 401, "chap-core, no key: {case}");
+                assert!(let_through(with_user), "chap-core, user key: {case}: {with_user}");
+            }
+            Class::Admin => {
+                assert_eq!(anonymous, 401, "chap-core, no key: {case}");
+                assert_eq!(with_user, 403, "chap-core, user key: {case}");
+            }
         }
+        assert!(let_through(status(&chap_core, method, path, admin).await), "chap-core, admin key: {case}");
     }
 }
 
@@ -146,11 +155,12 @@ async fn refusals_are_problem_json_that_say_what_is_missing() {
     assert!(problem["detail"].as_str().unwrap().contains("needs `admin`"), "{problem}");
 }
 
-/// chap-core sends no key: in admin-only mode its whole workflow runs unchanged, while a
-/// code upload without the admin key is refused.
+/// chap-core sends no key: in chap-core mode its whole workflow runs unchanged, while a
+/// code upload without the admin key, and a change to its config without any key, are
+/// refused.
 #[tokio::test(flavor = "multi_thread")]
-async fn chap_core_keeps_working_in_admin_only_mode() {
-    let app = app_in(AuthMode::AdminOnly).await;
+async fn chap_core_keeps_working_in_chap_core_mode() {
+    let app = app_in(AuthMode::ChapCore).await;
     let config_id = app.config(json!({})).await;
     let frame = json!({"columns": ["a", "disease_cases"], "data": [[1, 2], [2, 4], [3, 6]]});
     let (trained, job) = app.train_and_wait(&config_id, &frame).await;
@@ -159,6 +169,9 @@ async fn chap_core_keeps_working_in_admin_only_mode() {
     let (_, job) = app.predict_and_wait(&trained["artifact_id"], &future, &future).await;
     assert_eq!(job["status"], "completed", "{job}");
     assert_eq!(app.upload(plugin_bytes("mischief"), "").await.status(), 401);
+    let url = format!("{}/api/v1/configs/{config_id}", app.base);
+    let rewritten = app.client.put(url).json(&json!({"name": "taken", "data": {}})).send().await.unwrap();
+    assert_eq!(rewritten.status(), 401);
     let url = format!("{}/api/v1/components", app.base);
     let uploaded = app.client.post(url).header("X-API-Key", ADMIN).body(plugin_bytes("mischief")).send();
     assert_eq!(uploaded.await.unwrap().status(), 201);
@@ -166,10 +179,10 @@ async fn chap_core_keeps_working_in_admin_only_mode() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn strangers_learn_no_hostname_and_admins_see_the_security_settings() {
-    let app = app_in(AuthMode::AdminOnly).await;
+    let app = app_in(AuthMode::ChapCore).await;
     let anonymous = app.get_json("/api/v1/system").await;
     assert_eq!(anonymous["hostname"], Value::Null, "{anonymous}");
-    assert_eq!(anonymous["security"]["auth"], "admin-only");
+    assert_eq!(anonymous["security"]["auth"], "chap-core");
     assert_eq!(anonymous["security"]["api_keys"], json!({"admin": 1, "user": 1}));
     let url = format!("{}/api/v1/system", app.base);
     let admin: Value = app.client.get(url).header("X-API-Key", ADMIN).send().await.unwrap().json().await.unwrap();
@@ -232,7 +245,8 @@ async fn a_full_queue_answers_503_with_retry_after_and_creates_nothing() {
 #[tokio::test(flavor = "multi_thread")]
 async fn each_caller_is_rate_limited_on_its_own() {
     let rate_limit = Some(RateLimit { per_second: 1.try_into().unwrap(), burst: 3.try_into().unwrap() });
-    let security = SecuritySettings { keys: keys(), mode: Some(AuthMode::AdminOnly), rate_limit };
+    let security =
+        SecuritySettings { keys: keys(), mode: Some(AuthMode::ChapCore), rate_limit, ..SecuritySettings::default() };
     let app = spawn_app_with(AppSettings { security, ..AppSettings::default() }).await;
     for _ in 0..3 {
         assert_eq!(app.get("/api/v1/configs").await.status(), 200);
@@ -271,4 +285,88 @@ async fn event_streams_and_uploads_past_their_caps_answer_503() {
     assert_eq!(busy.status(), 503);
     assert!(busy.headers().contains_key("retry-after"));
     drop(slow);
+}
+
+/// Large bodies are held whole in memory, so only so many are received at once: a client
+/// that trickles one holds the only slot, and the next large body is a 503 (small bodies
+/// still pass).
+#[tokio::test(flavor = "multi_thread")]
+async fn large_bodies_past_their_cap_answer_503_and_small_ones_pass() {
+    use tokio::io::AsyncWriteExt;
+    let security = SecuritySettings { max_large_bodies: Some(1), ..SecuritySettings::default() };
+    let app = spawn_app_with(AppSettings { security, ..AppSettings::default() }).await;
+    let address = app.base.trim_start_matches("http://").to_owned();
+    let mut slow = tokio::net::TcpStream::connect(address).await.unwrap();
+    let head = "POST /api/v1/artifacts HTTP/1.1\r\nhost: test\r\ncontent-length: 50000000\r\n\r\n{\"data\": [";
+    slow.write_all(head.as_bytes()).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let large = json!({"data": vec![0.5; 300_000]});
+    let refused = app.post("/api/v1/artifacts", &large).await;
+    assert_eq!(refused.status(), 503);
+    assert!(refused.headers().contains_key("retry-after"));
+    assert_eq!(app.post("/api/v1/artifacts", &json!({"data": 1})).await.status(), 201);
+    drop(slow);
+}
+
+/// Refused keys spend their address's rate limit: guessing keys is throttled too.
+#[tokio::test(flavor = "multi_thread")]
+async fn refused_keys_are_rate_limited_too() {
+    let rate_limit = Some(RateLimit { per_second: 1.try_into().unwrap(), burst: 3.try_into().unwrap() });
+    let security =
+        SecuritySettings { keys: keys(), mode: Some(AuthMode::Required), rate_limit, ..SecuritySettings::default() };
+    let app = spawn_app_with(AppSettings { security, ..AppSettings::default() }).await;
+    let url = format!("{}/api/v1/configs", app.base);
+    let mut statuses = Vec::new();
+    for guess in 0..5 {
+        let guessed = app.client.get(&url).header("X-API-Key", format!("guess-number-{guess}-of-many"));
+        statuses.push(guessed.send().await.unwrap().status().as_u16());
+    }
+    assert_eq!(statuses, [401, 401, 401, 429, 429]);
+}
+
+/// At the connection cap, a new connection waits until one closes (here: a silent one,
+/// closed at the idle timeout), rather than the server taking connections without end.
+#[tokio::test(flavor = "multi_thread")]
+async fn connections_past_the_cap_wait_for_one_to_close() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let idle_timeout = Duration::from_millis(800);
+    let app = spawn_app_with(AppSettings { max_connections: 1, idle_timeout, ..AppSettings::default() }).await;
+    let address = app.base.trim_start_matches("http://").to_owned();
+    let _silent = tokio::net::TcpStream::connect(&address).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let started = std::time::Instant::now();
+    let mut waiting = tokio::net::TcpStream::connect(&address).await.unwrap();
+    waiting.write_all(b"GET /health HTTP/1.1\r\nhost: test\r\nconnection: close\r\n\r\n").await.unwrap();
+    let mut answer = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), waiting.read_to_end(&mut answer)).await.unwrap().unwrap();
+    assert!(String::from_utf8_lossy(&answer).starts_with("HTTP/1.1 200"));
+    assert!(started.elapsed() >= Duration::from_millis(500), "served only once the silent connection was closed");
+}
+
+/// A database failure reaches clients as a sentence without the database's own text
+/// (which can name tables, hosts and paths), in a response and in a job's error.
+#[tokio::test(flavor = "multi_thread")]
+async fn database_errors_do_not_reach_callers() {
+    use sqlx::Connection;
+    let file = std::env::temp_dir().join(format!("chapwasm-fault-{}.db", chapwasm_service::clock::new_id()));
+    let app =
+        spawn_app_with(AppSettings { database_url: file.to_str().unwrap().to_owned(), ..Default::default() }).await;
+    let config_id = app.config(json!({})).await;
+    let mut db = sqlx::SqliteConnection::connect(&format!("sqlite://{}", file.display())).await.unwrap();
+    sqlx::query("ALTER TABLE components RENAME TO components_gone").execute(&mut db).await.unwrap();
+    let refused = app.post("/api/v1/configs", &json!({"name": "x", "data": {}})).await;
+    assert_eq!(refused.status(), 500);
+    let text = refused.text().await.unwrap();
+    assert!(!text.contains("components") && !text.contains("table"), "{text}");
+    let frame = json!({"columns": ["a", "disease_cases"], "data": [[1, 2], [2, 4]]});
+    let submitted = app.post("/api/v1/ml/$train", &json!({"config_id": config_id, "data": frame})).await;
+    if submitted.status() == 202 {
+        let job_id = submitted.json::<Value>().await.unwrap()["job_id"].as_str().unwrap().to_owned();
+        let job = app.wait_for_job(&job_id).await;
+        let error = job["error"].as_str().unwrap_or_default();
+        assert!(!error.contains("components") && !error.contains("table"), "{job}");
+    } else {
+        let text = submitted.text().await.unwrap();
+        assert!(!text.contains("components") && !text.contains("table"), "{text}");
+    }
 }

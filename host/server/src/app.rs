@@ -26,6 +26,8 @@ pub struct App {
     pub security: Arc<crate::security::Security>,
     /// The longest a connection may wait for a request's head (idle keep-alive included).
     pub idle_timeout: std::time::Duration,
+    /// Most connections served at once.
+    pub max_connections: usize,
 }
 
 impl App {
@@ -56,12 +58,20 @@ impl App {
         self.security.served_on(listener.local_addr()?);
         let app = MapRequestLayer::new(api::decode_dollar::<axum::body::Body>).layer(self.router);
         let idle_timeout = self.idle_timeout;
+        let connections = Arc::new(tokio::sync::Semaphore::new(self.max_connections.max(1)));
+        let mut warned_at: Option<std::time::Instant> = None;
         loop {
+            // At the cap, new connections wait in the kernel's backlog until one closes.
+            let slot = connections.clone().acquire_owned().await.expect("the connection semaphore is never closed");
             let (tcp, peer) = match listener.accept().await {
                 Ok(accepted) => accepted,
                 Err(error) => {
-                    // Out of file descriptors, typically: wait for connections to close.
-                    tracing::warn!(%error, "cannot accept a connection");
+                    // Out of file descriptors, typically: wait for connections to close,
+                    // and say so at most once a minute.
+                    if warned_at.is_none_or(|at| at.elapsed() >= std::time::Duration::from_secs(60)) {
+                        warned_at = Some(std::time::Instant::now());
+                        tracing::warn!(%error, "cannot accept a connection");
+                    }
                     tokio::time::sleep(std::time::Duration::from_millis(50)).await;
                     continue;
                 }
@@ -73,6 +83,7 @@ impl App {
             }
             let app = app.clone();
             tokio::spawn(async move {
+                let _slot = slot;
                 // The peer's address reaches the rate limit of callers without a key.
                 let service = hyper::service::service_fn(move |mut request: Request<hyper::body::Incoming>| {
                     request.extensions_mut().insert(ConnectInfo(peer));

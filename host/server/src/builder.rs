@@ -15,6 +15,9 @@ use std::sync::Arc;
 pub const DEFAULT_MAX_STREAMS: usize = 1024;
 pub const DEFAULT_MAX_UPLOADS: usize = 4;
 
+/// Most connections served at once by default (well under the usual 1024 open files).
+pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
+
 /// How long a connection may wait for a request's head by default.
 pub const DEFAULT_IDLE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
@@ -37,6 +40,7 @@ pub struct ServiceBuilder {
     max_streams: usize,
     max_uploads: usize,
     idle_timeout: std::time::Duration,
+    max_connections: usize,
     monitoring: Option<MetricsAccess>,
 }
 
@@ -57,6 +61,7 @@ impl ServiceBuilder {
             max_streams: DEFAULT_MAX_STREAMS,
             max_uploads: DEFAULT_MAX_UPLOADS,
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
             monitoring: None,
         }
     }
@@ -76,6 +81,12 @@ impl ServiceBuilder {
     /// requests (default 30 s); then it is closed.
     pub fn with_idle_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.idle_timeout = timeout;
+        self
+    }
+
+    /// Most connections served at once (default 512); more wait to be accepted.
+    pub fn with_max_connections(mut self, connections: usize) -> Self {
+        self.max_connections = connections;
         self
     }
 
@@ -208,7 +219,7 @@ impl ServiceBuilder {
             metrics,
         };
         let router = api::router(state, self.parts, self.body_limit, self.request_timeout);
-        Ok(App { router, service, security, idle_timeout: self.idle_timeout })
+        Ok(App { router, service, security, idle_timeout: self.idle_timeout, max_connections: self.max_connections })
     }
 }
 
@@ -271,6 +282,12 @@ impl MlServiceBuilder {
     /// How long a connection may wait for a request's head (see `ServiceBuilder`).
     pub fn idle_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.inner.idle_timeout = timeout;
+        self
+    }
+
+    /// Most connections served at once (see `ServiceBuilder`).
+    pub fn max_connections(mut self, connections: usize) -> Self {
+        self.inner.max_connections = connections;
         self
     }
 

@@ -47,6 +47,8 @@ pub struct AppSettings {
     pub max_uploads: usize,
     /// The longest a connection may wait for a request's head, idle included.
     pub idle_timeout: std::time::Duration,
+    /// Most connections served at once.
+    pub max_connections: usize,
     /// Who may scrape `/metrics` (`None`: not served).
     pub metrics: Option<MetricsAccess>,
 }
@@ -71,6 +73,7 @@ impl Default for AppSettings {
             max_streams: crate::builder::DEFAULT_MAX_STREAMS,
             max_uploads: crate::builder::DEFAULT_MAX_UPLOADS,
             idle_timeout: crate::builder::DEFAULT_IDLE_TIMEOUT,
+            max_connections: crate::builder::DEFAULT_MAX_CONNECTIONS,
             metrics: Some(MetricsAccess::Open),
         }
     }
@@ -101,6 +104,7 @@ impl AppSettings {
             .security(settings.security)
             .connection_caps(settings.max_streams, settings.max_uploads)
             .idle_timeout(settings.idle_timeout)
+            .max_connections(settings.max_connections)
             .monitoring(settings.metrics)
             .build()
             .await

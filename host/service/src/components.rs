@@ -37,7 +37,9 @@ pub enum RegisterError {
     Default(String),
     #[error(transparent)]
     Limits(#[from] LimitError),
-    #[error(transparent)]
+    /// Shown to clients, who may be anyone: the database's own text (which can name hosts,
+    /// users and paths) stays in the server log.
+    #[error("the service's database failed (the server log has the details)")]
     Store(#[from] StoreError),
 }
 

@@ -31,7 +31,8 @@ pub enum ConfigError {
     /// The component could not be loaded or its schema used (a server-side problem).
     #[error("{0}")]
     Internal(String),
-    #[error(transparent)]
+    /// The database's own text stays in the server log (clients may be anyone).
+    #[error("the service's database failed (the server log has the details)")]
     Store(#[from] StoreError),
 }
 

@@ -130,7 +130,7 @@ impl MlService {
                 // happened to the config since.
                 let model = match self.component_by_sha(&pinned.component_sha256).await {
                     Ok(model) => model,
-                    Err(e) => return Outcome::Failed(e.to_string()),
+                    Err(e) => return failed_to_load(job_id, e),
                 };
                 let data_sha256 = sha256_hex(&[&frame_codec::encode(&data)]);
                 let config = pinned.config_data;
@@ -149,11 +149,14 @@ impl MlService {
             JobRequest::Predict { model_artifact_id, historic, future, geo, generation, .. } => {
                 let (record, bytes) = match self.trained_model(&model_artifact_id).await {
                     Ok(found) => found,
-                    Err(e) => return Outcome::Failed(e.to_string()),
+                    Err(e) => {
+                        tracing::warn!(job = %job_id, error = ?e, "cannot read the model to predict with");
+                        return Outcome::Failed(e.to_string());
+                    }
                 };
                 let model = match self.component_by_sha(&pinned.component_sha256).await {
                     Ok(model) => model,
-                    Err(e) => return Outcome::Failed(e.to_string()),
+                    Err(e) => return failed_to_load(job_id, e),
                 };
                 let data_sha256 = sha256_hex(&[&frame_codec::encode(&historic), &frame_codec::encode(&future)]);
                 let config = pinned.config_data;
@@ -182,6 +185,13 @@ impl MlService {
 }
 
 /// Turns a finished guest call into what to store.
+/// A job whose component cannot be loaded fails with a message fit for anyone; the whole
+/// error goes to the log.
+fn failed_to_load(job_id: &str, error: super::RegisterError) -> Outcome {
+    tracing::warn!(job = %job_id, error = ?error, "cannot load the job's component");
+    Outcome::Failed(error.to_string())
+}
+
 fn outcome<T>(
     model: &ModelComponent,
     call: Call<T>,

@@ -80,7 +80,8 @@ pub enum SubmitError {
     /// Storing the job's inputs failed on the host (not the request's fault).
     #[error("cannot store the job's inputs: {0}")]
     Encode(String),
-    #[error(transparent)]
+    /// The database's own text stays in the server log (clients may be anyone).
+    #[error("the service's database failed (the server log has the details)")]
     Store(#[from] StoreError),
 }
 

@@ -15,9 +15,10 @@ use std::path::PathBuf;
 enum Mode {
     /// No request needs a key (only sensible on loopback).
     Open,
-    /// Only admin operations (components, deletes) need an admin key; chap-core, which
-    /// sends no key, keeps training and predicting.
-    AdminOnly,
+    /// What chap-core does (reads, new configs, $train/$predict/$validate) stays open;
+    /// changing others' data and downloading model bytes or code need a key, components
+    /// and deletes an admin key. chap-core, which sends no key, keeps working.
+    ChapCore,
     /// Every request but /health and /api/v1/info needs a key.
     Required,
 }
@@ -40,6 +41,10 @@ pub struct AccessArgs {
     /// Requests a caller may make at once above its rate (with --rate-limit-per-sec).
     #[arg(long, default_value_t = 100)]
     rate_limit_burst: u32,
+    /// Requests with a body over 1 MiB received at once (each is held whole in memory, up
+    /// to --body-limit-mib); beyond it, 503.
+    #[arg(long, default_value_t = chapwasm_server::security::DEFAULT_MAX_LARGE_BODIES)]
+    max_large_bodies: usize,
 }
 
 impl AccessArgs {
@@ -57,13 +62,13 @@ impl AccessArgs {
         }
         let mode = self.auth.map(|mode| match mode {
             Mode::Open => AuthMode::Open,
-            Mode::AdminOnly => AuthMode::AdminOnly,
+            Mode::ChapCore => AuthMode::ChapCore,
             Mode::Required => AuthMode::Required,
         });
         let rate_limit = NonZeroU32::new(self.rate_limit_per_sec).map(|per_second| RateLimit {
             per_second,
             burst: NonZeroU32::new(self.rate_limit_burst).unwrap_or(NonZeroU32::MIN),
         });
-        Ok(SecuritySettings { keys, mode, rate_limit })
+        Ok(SecuritySettings { keys, mode, rate_limit, max_large_bodies: Some(self.max_large_bodies) })
     }
 }

@@ -108,6 +108,9 @@ pub struct ServeArgs {
     /// requests, in seconds; then it is closed.
     #[arg(long, default_value_t = 30.0)]
     idle_timeout_secs: f64,
+    /// Most connections served at once; more wait to be accepted.
+    #[arg(long, default_value_t = chapwasm_server::builder::DEFAULT_MAX_CONNECTIONS)]
+    max_connections: usize,
     /// How long a job's claim holds without a heartbeat; after that another replica may
     /// take the job over (replicas sharing a PostgreSQL database).
     #[arg(long, default_value_t = 30.0)]
@@ -186,6 +189,7 @@ pub async fn execute(args: ServeArgs) -> anyhow::Result<()> {
         max_streams: args.max_streams,
         max_uploads: args.max_uploads,
         idle_timeout: seconds(args.idle_timeout_secs, "--idle-timeout-secs")?,
+        max_connections: args.max_connections,
         metrics: match args.metrics {
             MetricsFlag::Open => Some(MetricsAccess::Open),
             MetricsFlag::Admin => Some(MetricsAccess::Admin),

@@ -128,9 +128,7 @@ pub fn router(state: AppState, parts: Parts, body_limit: usize, request_timeout:
     let guard = axum::middleware::from_fn_with_state(state.security.clone(), crate::security::guard::guard);
     router
         .route_layer(guard)
-        .fallback(|| async {
-            (axum::http::StatusCode::NOT_FOUND, axum::Json(serde_json::json!({"detail": "Not Found"})))
-        })
+        .fallback(|| async { ApiError::not_found("Not Found") })
         .layer(DefaultBodyLimit::max(body_limit))
         .with_state(state)
 }

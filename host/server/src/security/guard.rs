@@ -1,7 +1,8 @@
 //! The middleware in front of every route: identifies the caller (a key, or the peer's
-//! address), refuses what the mode says needs a key it lacks (401 without a valid key,
-//! 403 with one whose scope is too small), then spends one token of the caller's rate
-//! limit. Handlers see the caller as a [`Caller`] extension.
+//! address), spends one token of the caller's rate limit, refuses what the mode says
+//! needs a key it lacks (401 without a valid key, 403 with one whose scope is too small),
+//! and holds a large-body slot while a large body is received and handled. Handlers see
+//! the caller as a [`Caller`] extension.
 
 use super::Security;
 use super::keys::Scope;
@@ -27,11 +28,25 @@ impl Caller {
     }
 }
 
-/// Whose share of the rate limit a request spends: its key's, or its address's.
+/// Whose share of the rate limit a request spends: its key's, or its address's (an IPv6
+/// caller's /64 network, which one host usually holds whole).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Identity {
     Key(usize),
     Address(IpAddr),
+}
+
+impl Identity {
+    pub fn of_address(address: IpAddr) -> Self {
+        match address {
+            IpAddr::V6(v6) if v6.to_ipv4_mapped().is_none() => {
+                let network = u128::from(v6) & !((1u128 << 64) - 1);
+                Identity::Address(IpAddr::V6(network.into()))
+            }
+            IpAddr::V6(v6) => Identity::Address(IpAddr::V4(v6.to_ipv4_mapped().expect("checked"))),
+            v4 => Identity::Address(v4),
+        }
+    }
 }
 
 pub async fn guard(State(security): State<Arc<Security>>, mut request: Request, next: Next) -> Response {
@@ -42,6 +57,19 @@ pub async fn guard(State(security): State<Arc<Security>>, mut request: Request, 
     };
     let presented = presented_key(request.headers());
     let found = presented.as_ref().and_then(|key| key.as_deref().and_then(|key| security.keys.find(key)));
+    // The rate limit comes first, so refused keys are throttled too (by address).
+    if let Some(limiter) = &security.rate_limiter {
+        let identity = match (found, request.extensions().get::<ConnectInfo<SocketAddr>>()) {
+            (Some((index, _)), _) => Some(Identity::Key(index)),
+            (None, Some(ConnectInfo(peer))) => Some(Identity::of_address(peer.ip())),
+            (None, None) => None,
+        };
+        if let Some(identity) = identity
+            && let Err(wait) = limiter.check(identity)
+        {
+            return ApiError::too_many_requests(wait).into_response();
+        }
+    }
     if let Some(needed) = access.needs(security.mode) {
         let refusal = match (&presented, found) {
             (None, _) => Some(ApiError::unauthorized("Missing authentication header: X-API-Key")),
@@ -57,20 +85,32 @@ pub async fn guard(State(security): State<Arc<Security>>, mut request: Request, 
             return refusal.into_response();
         }
     }
-    if let Some(limiter) = &security.rate_limiter {
-        let identity = match (found, request.extensions().get::<ConnectInfo<SocketAddr>>()) {
-            (Some((index, _)), _) => Some(Identity::Key(index)),
-            (None, Some(ConnectInfo(peer))) => Some(Identity::Address(peer.ip())),
-            (None, None) => None,
-        };
-        if let Some(identity) = identity
-            && let Err(wait) = limiter.check(identity)
-        {
-            return ApiError::too_many_requests(wait).into_response();
+    // A body beyond a small size is held whole in memory: at most so many at once.
+    let _body_slot = if carries_large_body(request.headers()) {
+        match security.large_bodies.clone().try_acquire_owned() {
+            Ok(slot) => Some(slot),
+            Err(_) => {
+                let detail = "too many large request bodies are being received: try again shortly";
+                return ApiError::unavailable(detail, 5).into_response();
+            }
         }
-    }
+    } else {
+        None
+    };
     request.extensions_mut().insert(Caller { scope: found.map(|(_, scope)| scope) });
     next.run(request).await
+}
+
+/// Bodies up to this size are not counted against the large-body slots.
+const SMALL_BODY: u64 = 1 << 20;
+
+/// Whether a request announces a body over [`SMALL_BODY`], or one of unknown length.
+fn carries_large_body(headers: &HeaderMap) -> bool {
+    match headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).map(str::parse::<u64>) {
+        Some(Ok(length)) => length > SMALL_BODY,
+        Some(Err(_)) => true,
+        None => headers.contains_key(header::TRANSFER_ENCODING),
+    }
 }
 
 /// The key a request carries: `X-API-Key` (chapkit's header), else `Authorization: Bearer`.
@@ -80,6 +120,35 @@ fn presented_key(headers: &HeaderMap) -> Option<Option<String>> {
         return Some(value.to_str().ok().map(str::to_owned));
     }
     let value = headers.get(header::AUTHORIZATION)?;
-    let token = value.to_str().ok().and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")));
-    Some(token.map(|t| t.trim().to_owned()))
+    // The scheme is case-insensitive (RFC 9110).
+    let token = value.to_str().ok().and_then(|v| {
+        let (scheme, token) = v.split_once(' ')?;
+        scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned())
+    });
+    Some(token)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ipv6_callers_share_their_network_and_mapped_ipv4_is_ipv4() {
+        let one: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let other: IpAddr = "2001:db8:1:2:bbbb::9".parse().unwrap();
+        assert_eq!(Identity::of_address(one), Identity::of_address(other));
+        let elsewhere: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert_ne!(Identity::of_address(one), Identity::of_address(elsewhere));
+        let mapped: IpAddr = "::ffff:10.0.0.1".parse().unwrap();
+        assert_eq!(Identity::of_address(mapped), Identity::Address("10.0.0.1".parse().unwrap()));
+    }
+
+    #[test]
+    fn bearer_is_read_in_any_case_and_x_api_key_wins() {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::AUTHORIZATION, "BEARER secret-token".parse().unwrap());
+        assert_eq!(presented_key(&headers), Some(Some("secret-token".into())));
+        headers.insert("x-api-key", "from-header".parse().unwrap());
+        assert_eq!(presented_key(&headers), Some(Some("from-header".into())));
+    }
 }

@@ -13,7 +13,8 @@ use policy::AuthMode;
 use rate_limit::{RateLimit, RateLimiter};
 use serde_json::{Value, json};
 use std::net::SocketAddr;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
+use tokio::sync::Semaphore;
 
 /// What the operator chose: keys, the mode (`None`: `required` with keys, `open` without),
 /// and the per-caller rate limit (`None`: unlimited).
@@ -22,15 +23,21 @@ pub struct SecuritySettings {
     pub keys: ApiKeys,
     pub mode: Option<AuthMode>,
     pub rate_limit: Option<RateLimit>,
+    /// Requests with a body over 1 MiB at once (`None`: [`DEFAULT_MAX_LARGE_BODIES`]);
+    /// each is held whole in memory, up to the body limit.
+    pub max_large_bodies: Option<usize>,
 }
+
+/// Requests with a body over 1 MiB received at once, by default.
+pub const DEFAULT_MAX_LARGE_BODIES: usize = 4;
 
 /// Why the security settings cannot work.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum SecurityError {
     #[error("--auth required needs at least one API key (--api-keys-file, CHAPWASM_API_KEYS or SERVICEKIT_API_KEYS)")]
     RequiredWithoutKeys,
-    #[error("--auth admin-only needs at least one admin key (`admin:KEY`, or a key in SERVICEKIT_API_KEYS)")]
-    AdminOnlyWithoutAdminKey,
+    #[error("--auth chap-core needs at least one API key (`admin:KEY` to manage components, `user:KEY` for clients)")]
+    ChapCoreWithoutKeys,
 }
 
 /// The security settings in force, shared by the middleware and `/api/v1/system`.
@@ -38,8 +45,10 @@ pub struct Security {
     pub keys: ApiKeys,
     pub mode: AuthMode,
     pub rate_limiter: Option<RateLimiter>,
-    /// `/metrics` is an admin route (the operator's choice), not a public one.
+    /// `/metrics` is an admin route (the operator's choice), not a read.
     pub metrics_need_admin: bool,
+    /// Requests with a body over 1 MiB being received and handled at once (`guard.rs`).
+    pub large_bodies: Arc<Semaphore>,
     rate_limit: Option<RateLimit>,
     /// The address served on, once known.
     bound: OnceLock<SocketAddr>,
@@ -47,17 +56,16 @@ pub struct Security {
 
 impl Security {
     pub fn new(settings: SecuritySettings, metrics_need_admin: bool) -> Result<Self, SecurityError> {
-        let SecuritySettings { keys, mode, rate_limit } = settings;
+        let SecuritySettings { keys, mode, rate_limit, max_large_bodies } = settings;
+        let large_bodies = Arc::new(Semaphore::new(max_large_bodies.unwrap_or(DEFAULT_MAX_LARGE_BODIES).max(1)));
         let mode = mode.unwrap_or(if keys.is_empty() { AuthMode::Open } else { AuthMode::Required });
         match mode {
             AuthMode::Required if keys.is_empty() => return Err(SecurityError::RequiredWithoutKeys),
-            AuthMode::AdminOnly if keys.count(Scope::Admin) == 0 => {
-                return Err(SecurityError::AdminOnlyWithoutAdminKey);
-            }
+            AuthMode::ChapCore if keys.is_empty() => return Err(SecurityError::ChapCoreWithoutKeys),
             _ => {}
         }
         let rate_limiter = rate_limit.map(RateLimiter::new);
-        Ok(Self { keys, mode, rate_limiter, metrics_need_admin, rate_limit, bound: OnceLock::new() })
+        Ok(Self { keys, mode, rate_limiter, metrics_need_admin, large_bodies, rate_limit, bound: OnceLock::new() })
     }
 
     /// Records the address served on; warns if it is reachable from other machines while
@@ -74,8 +82,8 @@ impl Security {
         let exposed = self.bound.get().is_some_and(|address| !address.ip().is_loopback());
         (exposed && self.mode == AuthMode::Open).then_some(
             "SECURITY: this service is reachable from other machines and needs no API key: anyone who reaches it \
-             can upload and run code, and read or delete every config, job and artifact. Set admin keys \
-             (--api-keys-file, CHAPWASM_API_KEYS) and --auth admin-only (chap-core keeps working) or required.",
+             can upload and run code, and read or delete every config, job and artifact. Set keys \
+             (--api-keys-file, CHAPWASM_API_KEYS) and --auth chap-core (chap-core keeps working) or required.",
         )
     }
 

@@ -1,7 +1,8 @@
-//! Who may call what: every route belongs to one class (public, read, write, admin), and
-//! the operator's mode says which classes need a key. The classes follow chapkit's split
-//! (health and info stay open) and what chap-core needs: it sends no key, so a deployment
-//! it talks to can leave reads and writes open while code and deletes stay locked.
+//! Who may call what: every route belongs to one class (public, read, submit, manage,
+//! admin), and the operator's mode says which classes need a key. The classes follow what
+//! chap-core needs: it sends no key, so a deployment it talks to can leave open exactly
+//! what chap-core does (reads, new configs, `$train`/`$predict`) while changes to others'
+//! data, downloads of model bytes and code, and every admin operation stay locked.
 
 use super::keys::Scope;
 use axum::http::Method;
@@ -13,8 +14,10 @@ pub enum AuthMode {
     /// No request needs a key (the default without keys; meant for loopback).
     #[default]
     Open,
-    /// Only admin operations need an (admin) key: chap-core keeps working unchanged.
-    AdminOnly,
+    /// What chap-core does stays open (reads, creating configs, `$train`, `$predict`,
+    /// `$validate`); changing or downloading what others made needs a key, and admin
+    /// operations an admin key. chap-core, which sends no key, keeps working unchanged.
+    ChapCore,
     /// Every request but the public ones needs a key (the default with keys).
     Required,
 }
@@ -23,7 +26,7 @@ impl AuthMode {
     pub fn name(self) -> &'static str {
         match self {
             AuthMode::Open => "open",
-            AuthMode::AdminOnly => "admin-only",
+            AuthMode::ChapCore => "chap-core",
             AuthMode::Required => "required",
         }
     }
@@ -32,13 +35,15 @@ impl AuthMode {
 /// The class of a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
-    /// `/health`, `/api/v1/info` (and `/metrics` unless the operator locks it): always
-    /// open (as in chapkit).
+    /// `/health`, `/api/v1/info`: always open (chap-core probes them).
     Public,
-    /// Every other `GET`: listings, records, downloads, streams, `/api/v1/system`.
+    /// `GET`s other than downloads: listings, records, schemas, streams, `/metrics`.
     Read,
-    /// Configs, artifacts and links written; `$train`, `$predict`, `$validate`.
-    Write,
+    /// What chap-core sends: a new config, `$train`, `$predict`, `$validate`.
+    Submit,
+    /// Changes to existing configs and artifacts, links, client-made artifacts, and the
+    /// downloads of model bytes and component code.
+    Manage,
     /// Components uploaded or limited; anything deleted.
     Admin,
 }
@@ -46,12 +51,15 @@ pub enum Access {
 impl Access {
     /// The class of `method` on `route` (the router's pattern, e.g. `/api/v1/configs/{id}`).
     pub fn of(method: &Method, route: &str) -> Self {
-        match (method, route) {
-            (_, "/health" | "/api/v1/info" | "/metrics") => Access::Public,
-            (&Method::DELETE, _) => Access::Admin,
-            (&Method::GET | &Method::HEAD, _) => Access::Read,
-            (_, route) if route.starts_with("/api/v1/components") => Access::Admin,
-            _ => Access::Write,
+        let read = method == Method::GET || method == Method::HEAD;
+        match route {
+            "/health" | "/api/v1/info" => Access::Public,
+            _ if method == Method::DELETE => Access::Admin,
+            "/api/v1/artifacts/{id}/$download" | "/api/v1/components/{id}/$download" => Access::Manage,
+            _ if read => Access::Read,
+            "/api/v1/configs" | "/api/v1/ml/$train" | "/api/v1/ml/$predict" | "/api/v1/ml/$validate" => Access::Submit,
+            _ if route.starts_with("/api/v1/components") => Access::Admin,
+            _ => Access::Manage,
         }
     }
 
@@ -60,8 +68,8 @@ impl Access {
         match (mode, self) {
             (_, Access::Public) | (AuthMode::Open, _) => None,
             (_, Access::Admin) => Some(Scope::Admin),
-            (AuthMode::AdminOnly, _) => None,
-            (AuthMode::Required, Access::Read | Access::Write) => Some(Scope::User),
+            (AuthMode::ChapCore, Access::Read | Access::Submit) => None,
+            (AuthMode::ChapCore | AuthMode::Required, _) => Some(Scope::User),
         }
     }
 }
@@ -72,20 +80,24 @@ mod tests {
 
     #[test]
     fn each_mode_locks_what_it_says() {
-        let classes = [Access::Public, Access::Read, Access::Write, Access::Admin];
+        let classes = [Access::Public, Access::Read, Access::Submit, Access::Manage, Access::Admin];
         let needs = |mode| classes.map(|class| class.needs(mode));
-        assert_eq!(needs(AuthMode::Open), [None, None, None, None]);
-        assert_eq!(needs(AuthMode::AdminOnly), [None, None, None, Some(Scope::Admin)]);
-        assert_eq!(needs(AuthMode::Required), [None, Some(Scope::User), Some(Scope::User), Some(Scope::Admin)]);
+        let (user, admin) = (Some(Scope::User), Some(Scope::Admin));
+        assert_eq!(needs(AuthMode::Open), [None, None, None, None, None]);
+        assert_eq!(needs(AuthMode::ChapCore), [None, None, None, user, admin]);
+        assert_eq!(needs(AuthMode::Required), [None, user, user, user, admin]);
     }
 
     #[test]
     fn routes_fall_in_their_classes() {
         assert_eq!(Access::of(&Method::GET, "/health"), Access::Public);
-        assert_eq!(Access::of(&Method::GET, "/api/v1/components/{id}/$download"), Access::Read);
+        assert_eq!(Access::of(&Method::GET, "/api/v1/components/{id}/$download"), Access::Manage);
+        assert_eq!(Access::of(&Method::GET, "/api/v1/components/{id}"), Access::Read);
+        assert_eq!(Access::of(&Method::PUT, "/api/v1/configs/{id}"), Access::Manage);
+        assert_eq!(Access::of(&Method::POST, "/api/v1/configs"), Access::Submit);
         assert_eq!(Access::of(&Method::POST, "/api/v1/components"), Access::Admin);
         assert_eq!(Access::of(&Method::PUT, "/api/v1/components/{id}/limits"), Access::Admin);
         assert_eq!(Access::of(&Method::DELETE, "/api/v1/jobs/{id}"), Access::Admin);
-        assert_eq!(Access::of(&Method::POST, "/api/v1/ml/$train"), Access::Write);
+        assert_eq!(Access::of(&Method::POST, "/api/v1/ml/$train"), Access::Submit);
     }
 }
