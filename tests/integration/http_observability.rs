@@ -109,3 +109,32 @@ async fn chapkit_schema_stats_and_health_stream_endpoints_answer() {
     }
     assert!(text.contains(r#""status":"healthy""#), "{text}");
 }
+
+/// Every answer names its request (`X-Request-Id`), every problem+json carries it as
+/// `trace_id`, and with `--log-format json` the request's log lines carry it too.
+#[tokio::test(flavor = "multi_thread")]
+async fn trace_ids_lead_from_an_error_to_its_log_lines() {
+    use crate::support::server::ServerProcess;
+    let server = ServerProcess::start_logging(&["--log-format", "json"], "warn,chapwasm_server=debug");
+    let app = server.client();
+    let missing = app.get("/api/v1/jobs/01K0000000000000000000000A").await;
+    assert_eq!(missing.status(), 404);
+    let request_id = missing.headers()["x-request-id"].to_str().unwrap().to_owned();
+    let problem: serde_json::Value = missing.json().await.unwrap();
+    assert_eq!(problem["trace_id"], request_id.as_str());
+    assert!(chapwasm_service::clock::is_ulid(&request_id), "{request_id}");
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let logs = server.logs.lock().unwrap().clone();
+        let ours = logs
+            .iter()
+            .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+            .find(|line| line["span"]["trace_id"] == request_id.as_str() && line["fields"]["message"] == "answered");
+        if let Some(line) = ours {
+            assert_eq!(line["fields"]["status"], 404, "{line}");
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "a JSON log line of the request: {logs:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

@@ -9,15 +9,22 @@ use std::time::{Duration, Instant};
 pub struct ServerProcess {
     pub child: Child,
     pub base: String,
+    /// Its stderr lines after the address (the first 10 000).
+    pub logs: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl ServerProcess {
     /// `chapwasm serve --port 0 <args>`, once it announces its address.
     pub fn start(args: &[&str]) -> ServerProcess {
+        Self::start_logging(args, "warn")
+    }
+
+    /// The same, logging what `rust_log` (a `RUST_LOG` filter) lets through.
+    pub fn start_logging(args: &[&str], rust_log: &str) -> ServerProcess {
         let mut child = Command::new(env!("CARGO_BIN_EXE_chapwasm"))
             .args(["serve", "--port", "0"])
             .args(args)
-            .env("RUST_LOG", "warn")
+            .env("RUST_LOG", rust_log)
             .stderr(Stdio::piped())
             .spawn()
             .expect("start chapwasm serve");
@@ -29,8 +36,17 @@ impl ServerProcess {
             }
         };
         // Keep draining its stderr so it never blocks on a full pipe.
-        std::thread::spawn(move || lines.for_each(drop));
-        ServerProcess { child, base }
+        let logs = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let kept = logs.clone();
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                let mut kept = kept.lock().unwrap();
+                if kept.len() < 10_000 {
+                    kept.push(line);
+                }
+            }
+        });
+        ServerProcess { child, base, logs }
     }
 
     pub fn client(&self) -> TestApp {

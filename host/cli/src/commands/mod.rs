@@ -43,12 +43,12 @@ impl Cli {
             Command::Run(command) => tokio::runtime::Runtime::new()?.block_on(command.execute()),
             Command::CompileWorker { fuel } => chapwasm_runtime::run_compile_worker(fuel).map_err(anyhow::Error::msg),
             Command::Serve(args) => {
-                tracing_subscriber::fmt()
-                    .with_env_filter(
-                        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-                    )
-                    .with_writer(std::io::stderr)
-                    .init();
+                let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+                let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+                match args.log_format {
+                    serve::LogFormat::Text => logs.init(),
+                    serve::LogFormat::Json => logs.json().init(),
+                }
                 tokio::runtime::Runtime::new()?.block_on(serve::execute(*args))
             }
         }

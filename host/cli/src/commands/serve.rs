@@ -8,6 +8,16 @@ use chapwasm_service::{Generation, LeasePolicy, QueuePolicy, Retention};
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 
+/// How log lines are written (to stderr).
+#[derive(Clone, Copy, PartialEq, ValueEnum)]
+pub(super) enum LogFormat {
+    /// For people.
+    Text,
+    /// One JSON object per line, for log collectors (each request's lines carry its
+    /// `trace_id`).
+    Json,
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum MetricsFlag {
     /// Anyone who reaches the port may scrape (as chapkit).
@@ -134,6 +144,9 @@ pub struct ServeArgs {
     /// models are always kept. Default: a week.
     #[arg(long, default_value_t = 604_800)]
     retain_predictions_secs: u64,
+    /// How log lines are written to stderr.
+    #[arg(long, value_enum, default_value = "text")]
+    pub(super) log_format: LogFormat,
     /// Who may scrape /metrics (Prometheus text).
     #[arg(long, value_enum, default_value = "open")]
     metrics: MetricsFlag,

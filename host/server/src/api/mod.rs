@@ -16,6 +16,7 @@ mod problem;
 mod render;
 mod schemas;
 mod stream;
+mod trace;
 
 pub use health::config_schema;
 pub use offload::heavy_work_slots;
@@ -130,6 +131,7 @@ pub fn router(state: AppState, parts: Parts, body_limit: usize, request_timeout:
         .route_layer(guard)
         .fallback(|| async { ApiError::not_found("Not Found") })
         .layer(DefaultBodyLimit::max(body_limit))
+        .layer(axum::middleware::from_fn(trace::trace))
         .with_state(state)
 }
 

@@ -1,5 +1,6 @@
 //! The one API error type, rendered as RFC 9457 `application/problem+json` with
-//! servicekit's `type` URNs, so clients see the same errors as from chapkit.
+//! servicekit's `type` URNs and the request's `trace_id`, so clients see the same errors
+//! as from chapkit.
 
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -112,6 +113,9 @@ impl IntoResponse for ApiError {
         });
         if let Some(errors) = self.errors {
             body["errors"] = errors;
+        }
+        if let Some(trace_id) = super::trace::current() {
+            body["trace_id"] = trace_id.into();
         }
         let mut response =
             (self.status, [(header::CONTENT_TYPE, "application/problem+json")], body.to_string()).into_response();
