@@ -22,6 +22,7 @@ mod http_workflow;
 mod leases;
 mod limits;
 mod quickstart;
+mod registration;
 mod regression;
 mod replicas;
 mod retention;

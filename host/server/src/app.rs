@@ -28,22 +28,34 @@ pub struct App {
     pub idle_timeout: std::time::Duration,
     /// Most connections served at once.
     pub max_connections: usize,
+    /// `/api/v1/info`, as registered with chap-core.
+    pub info: Arc<serde_json::Value>,
+    /// Where `serve_until` registers the service (chap-core's orchestrator), if anywhere.
+    pub registration: Option<crate::registration::Registration>,
 }
 
 impl App {
-    /// Serves until `stop` resolves, then drains: claims no more jobs, gives running ones
-    /// up to `grace` to finish, hands the rest back to the queue (for another replica), and
-    /// returns. Requests keep being answered while it drains.
+    /// Serves (registered with chap-core, if so configured) until `stop` resolves, then
+    /// deregisters and drains: claims no more jobs, gives running ones up to `grace` to
+    /// finish, hands the rest back to the queue (for another replica), and returns.
+    /// Requests keep being answered while it drains.
     pub async fn serve_until(
-        self,
+        mut self,
         listener: TcpListener,
         stop: impl std::future::Future<Output = ()>,
         grace: std::time::Duration,
     ) -> Result<(), AppError> {
         let service = self.service.clone();
+        let registrar = self.registration.take().map(|r| crate::registration::Registrar::start(r, self.info.clone()));
         tokio::select! {
             served = self.serve(listener) => served,
-            handed_back = async { stop.await; service.drain(grace).await } => {
+            handed_back = async {
+                stop.await;
+                if let Some(registrar) = registrar {
+                    registrar.leave().await;
+                }
+                service.drain(grace).await
+            } => {
                 tracing::info!(handed_back, "drained: running jobs finished or were handed back");
                 Ok(())
             }

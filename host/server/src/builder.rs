@@ -7,6 +7,7 @@ use crate::api::{self, AppState, Parts};
 use crate::app::{App, AppError};
 use crate::info::ServiceInfo;
 use crate::monitoring::{Metrics, MetricsAccess};
+use crate::registration::Registration;
 use crate::security::{Security, SecuritySettings};
 use chapwasm_service::{Generation, LeasePolicy, MlService, QueuePolicy, Retention, RuntimeSettings, ServiceSettings};
 use std::sync::Arc;
@@ -42,6 +43,7 @@ pub struct ServiceBuilder {
     idle_timeout: std::time::Duration,
     max_connections: usize,
     monitoring: Option<MetricsAccess>,
+    registration: Option<Registration>,
 }
 
 impl ServiceBuilder {
@@ -63,7 +65,15 @@ impl ServiceBuilder {
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
             max_connections: DEFAULT_MAX_CONNECTIONS,
             monitoring: None,
+            registration: None,
         }
+    }
+
+    /// Registers the service with chap-core's orchestrator while `App::serve_until` runs
+    /// (chapkit's `with_registration()`).
+    pub fn with_registration(mut self, registration: Registration) -> Self {
+        self.registration = Some(registration);
+        self
     }
 
     /// `/metrics` in Prometheus text, open to anyone who reaches the port (as chapkit).
@@ -206,6 +216,7 @@ impl ServiceBuilder {
             }
         };
         let info = Arc::new(self.info.render(service.model_description(), service.model_sha256()));
+        let registered_info = info.clone();
         let config_schema = Arc::new(api::config_schema(service.model_description()));
         let state = AppState {
             service: service.clone(),
@@ -219,7 +230,15 @@ impl ServiceBuilder {
             metrics,
         };
         let router = api::router(state, self.parts, self.body_limit, self.request_timeout);
-        Ok(App { router, service, security, idle_timeout: self.idle_timeout, max_connections: self.max_connections })
+        Ok(App {
+            router,
+            service,
+            security,
+            idle_timeout: self.idle_timeout,
+            max_connections: self.max_connections,
+            info: registered_info,
+            registration: self.registration,
+        })
     }
 }
 
@@ -270,6 +289,12 @@ impl MlServiceBuilder {
     /// Most event streams and uploads at once (see `ServiceBuilder::with_connection_caps`).
     pub fn connection_caps(mut self, max_streams: usize, max_uploads: usize) -> Self {
         self.inner = self.inner.with_connection_caps(max_streams, max_uploads);
+        self
+    }
+
+    /// Registration with chap-core's orchestrator (see `ServiceBuilder::with_registration`).
+    pub fn registration(mut self, registration: Option<Registration>) -> Self {
+        self.inner.registration = registration;
         self
     }
 

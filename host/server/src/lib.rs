@@ -5,7 +5,7 @@
 //! router (the spec's `MlServiceBuilder`/`ServiceBuilder`), `settings` does the same from
 //! one value, and `app` serves the result; `info` renders
 //! `/api/v1/info`; `security` decides who may call what (keys, scopes, rate limits);
-//! `monitoring` serves `/metrics`;
+//! `monitoring` serves `/metrics`; `registration` announces the service to chap-core;
 //! `bundled` embeds the default model, built from `plugins/` by this
 //! crate's build script. Handlers reach the database only through the service: this
 //! crate does not depend on the store crate, the runtime crate or sqlx.
@@ -16,6 +16,7 @@ pub mod builder;
 pub mod bundled;
 pub mod info;
 pub mod monitoring;
+pub mod registration;
 pub mod security;
 pub mod settings;
 

@@ -51,6 +51,8 @@ pub struct AppSettings {
     pub max_connections: usize,
     /// Who may scrape `/metrics` (`None`: not served).
     pub metrics: Option<MetricsAccess>,
+    /// Registration with chap-core's orchestrator (`None`: none).
+    pub registration: Option<crate::registration::Registration>,
 }
 
 impl Default for AppSettings {
@@ -75,6 +77,7 @@ impl Default for AppSettings {
             idle_timeout: crate::builder::DEFAULT_IDLE_TIMEOUT,
             max_connections: crate::builder::DEFAULT_MAX_CONNECTIONS,
             metrics: Some(MetricsAccess::Open),
+            registration: None,
         }
     }
 }
@@ -106,6 +109,7 @@ impl AppSettings {
             .idle_timeout(settings.idle_timeout)
             .max_connections(settings.max_connections)
             .monitoring(settings.metrics)
+            .registration(settings.registration)
             .build()
             .await
     }

@@ -2,6 +2,7 @@
 
 mod access;
 mod describe;
+mod register;
 mod run;
 mod serve;
 

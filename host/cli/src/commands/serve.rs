@@ -158,6 +158,8 @@ pub struct ServeArgs {
     max_uploads: usize,
     #[command(flatten)]
     access: super::access::AccessArgs,
+    #[command(flatten)]
+    register: super::register::RegisterArgs,
 }
 
 pub async fn execute(args: ServeArgs) -> anyhow::Result<()> {
@@ -197,7 +199,10 @@ pub async fn execute(args: ServeArgs) -> anyhow::Result<()> {
             memory_bytes: args.compile_memory_limit_mib << 20,
         },
     };
+    // Bound first: the registration names the port.
+    let listener = tokio::net::TcpListener::bind((args.host.as_str(), args.port)).await?;
     let settings = AppSettings {
+        registration: args.register.registration(listener.local_addr()?.port()),
         security: args.access.settings()?,
         max_streams: args.max_streams,
         max_uploads: args.max_uploads,
@@ -237,7 +242,6 @@ pub async fn execute(args: ServeArgs) -> anyhow::Result<()> {
     };
     let grace = seconds(args.shutdown_grace_secs, "--shutdown-grace-secs")?;
     let app = settings.build().await?;
-    let listener = tokio::net::TcpListener::bind((args.host.as_str(), args.port)).await?;
     tracing::info!(address = %listener.local_addr()?, "chapwasm serving");
     eprintln!("chapwasm listening on http://{}", listener.local_addr()?);
     app.serve_until(listener, stop_signal(), grace).await?;
