@@ -138,3 +138,37 @@ async fn trace_ids_lead_from_an_error_to_its_log_lines() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// `$generate-sample-data` gives bodies that `$train` and `$predict` accept as they are
+/// (the predict body's `artifact_id` filled in), the same for the same seed.
+#[tokio::test(flavor = "multi_thread")]
+async fn generated_sample_data_trains_and_predicts() {
+    let app = spawn_app_with(AppSettings::default()).await;
+    let config_id = app.config(json!({})).await;
+    let query = format!(
+        "/api/v1/ml/$generate-sample-data?config_id={config_id}&num_locations=3&num_periods=24&seed=7&include_geo=true"
+    );
+    let train = app.get_json(&query).await;
+    assert_eq!(train, app.get_json(&query).await, "the same seed, the same body");
+    assert_eq!(train["data"]["data"].as_array().unwrap().len(), 3 * 24);
+    assert_eq!(train["geo"]["features"].as_array().unwrap().len(), 3);
+    let trained = app.post("/api/v1/ml/$train", &train).await;
+    assert_eq!(trained.status(), 202);
+    let trained: serde_json::Value = trained.json().await.unwrap();
+    let job = app.wait_for_job(trained["job_id"].as_str().unwrap()).await;
+    assert_eq!(job["status"], "completed", "{job}");
+
+    let mut predict =
+        app.get_json("/api/v1/ml/$generate-sample-data?kind=predict&num_locations=3&seed=7&period_type=weekly").await;
+    assert!(predict["future"]["data"][0][0].as_str().unwrap().contains("-W"), "{}", predict["future"]);
+    predict["artifact_id"] = trained["artifact_id"].clone();
+    let predicted = app.post("/api/v1/ml/$predict", &predict).await;
+    assert_eq!(predicted.status(), 202);
+    let predicted: serde_json::Value = predicted.json().await.unwrap();
+    let job = app.wait_for_job(predicted["job_id"].as_str().unwrap()).await;
+    assert_eq!(job["status"], "completed", "{job}");
+
+    assert_eq!(app.get("/api/v1/ml/$generate-sample-data?num_locations=0").await.status(), 422);
+    let unknown = "/api/v1/ml/$generate-sample-data?config_id=01K0000000000000000000000A";
+    assert_eq!(app.get(unknown).await.status(), 404);
+}

@@ -78,6 +78,7 @@ const ROUTES: &[(&str, &str, Class)] = &[
     ("POST", "/api/v1/ml/$train", Class::Submit),
     ("POST", "/api/v1/ml/$predict", Class::Submit),
     ("POST", "/api/v1/ml/$validate", Class::Submit),
+    ("GET", "/api/v1/ml/$generate-sample-data", Class::Read),
 ];
 
 /// The status `method path` gets with `key` sent as `header` (`None`: no key).

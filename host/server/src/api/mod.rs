@@ -14,6 +14,7 @@ mod offload;
 mod page;
 mod problem;
 mod render;
+mod sample_data;
 mod schemas;
 mod stream;
 mod trace;
@@ -110,7 +111,8 @@ pub fn router(state: AppState, parts: Parts, body_limit: usize, request_timeout:
         router = router
             .route("/api/v1/ml/$train", post(ml::train))
             .route("/api/v1/ml/$predict", post(ml::predict))
-            .route("/api/v1/ml/$validate", post(ml::validate));
+            .route("/api/v1/ml/$validate", post(ml::validate))
+            .route("/api/v1/ml/$generate-sample-data", get(sample_data::generate));
     }
     // The deadline covers the routes above; a stream lasts as long as its job.
     router = router.route_layer(axum::middleware::from_fn_with_state(request_timeout, deadline::deadline));
