@@ -102,3 +102,14 @@ fn a_failing_model_exits_non_zero_with_the_models_message() {
     assert!(stderr.contains("Error: model panicked: panicked at"), "{stderr}");
     std::fs::remove_dir_all(dir).ok();
 }
+
+/// An https orchestrator is refused at start with the reason (this build has no TLS
+/// client), rather than retried for ever.
+#[test]
+fn serve_refuses_an_https_orchestrator_at_start() {
+    let dir = temp_dir("https-orchestrator");
+    let output = chapwasm(&["serve", "--port", "0", "--register-with", "https://chap.example:8000"], &dir);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("must be plain http://"), "{stderr}");
+}

@@ -177,3 +177,20 @@ async fn idle_connections_are_closed_at_the_idle_timeout() {
     let answered = closed_within(kept_alive).await;
     assert!(String::from_utf8_lossy(&answered).starts_with("HTTP/1.1 200"), "answered first, then closed");
 }
+
+/// A body over the limit is a 413 problem+json with the request's trace id, on every route
+/// that takes a body.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_body_over_the_limit_is_a_413_problem() {
+    let settings = chapwasm_server::settings::AppSettings { body_limit: 1 << 20, ..Default::default() };
+    let app = crate::support::app::spawn_app_with(settings).await;
+    for path in ["/api/v1/ml/$train", "/api/v1/configs", "/api/v1/artifacts"] {
+        let url = format!("{}{path}", app.base);
+        let response = app.client.post(url).body(vec![b' '; 2 << 20]).send().await.unwrap();
+        assert_eq!(response.status(), 413, "{path}");
+        assert_eq!(response.headers()["content-type"], "application/problem+json", "{path}");
+        let trace_id = response.headers()["x-request-id"].to_str().unwrap().to_owned();
+        let problem: Value = response.json().await.unwrap();
+        assert_eq!(problem["trace_id"], trace_id.as_str(), "{problem}");
+    }
+}

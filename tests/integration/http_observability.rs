@@ -49,8 +49,17 @@ async fn metrics_count_a_workflow_its_failures_and_requests() {
     assert_eq!(sample(&scrape, accepted), Some(2.0), "{scrape}");
     assert_eq!(sample(&scrape, "chapwasm_queue_depth"), Some(0.0), "{scrape}");
     assert_eq!(sample(&scrape, "chapwasm_running_jobs"), Some(0.0), "{scrape}");
-    assert!(sample(&scrape, "chapwasm_components_compiled").unwrap() >= 1.0, "{scrape}");
+    assert!(sample(&scrape, "chapwasm_components_compiled_total").unwrap() >= 1.0, "{scrape}");
     assert!(scrape.contains("chapwasm_replica_info{replica=\""), "{scrape}");
+    // Unknown paths and framework refusals count too, as problem+json.
+    let unknown = app.get("/no/such/route").await;
+    assert_eq!(unknown.status(), 404);
+    let not_allowed = app.client.patch(format!("{}/health", app.base)).send().await.unwrap();
+    assert_eq!(not_allowed.status(), 405);
+    assert_eq!(not_allowed.headers()["content-type"], "application/problem+json");
+    let scrape = app.get("/metrics").await.text().await.unwrap();
+    let unmatched = "chapwasm_http_requests_total{method=\"GET\",route=\"unmatched\",status=\"404\"}";
+    assert_eq!(sample(&scrape, unmatched), Some(1.0), "{scrape}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -99,6 +108,7 @@ async fn chapkit_schema_stats_and_health_stream_endpoints_answer() {
     assert!(compiled.is_valid(&app.get_json("/api/v1/jobs").await));
 
     assert_eq!(app.get("/health/$stream?poll_interval=0").await.status(), 422);
+    assert_eq!(app.get("/health/$stream?poll_interval=0.001").await.status(), 422, "a stream cannot spin");
     let url = format!("{}/health/%24stream?poll_interval=0.1", app.base);
     let mut stream = app.client.get(url).send().await.unwrap();
     assert_eq!(stream.status(), 200);
@@ -132,6 +142,9 @@ async fn trace_ids_lead_from_an_error_to_its_log_lines() {
             .find(|line| line["span"]["trace_id"] == request_id.as_str() && line["fields"]["message"] == "answered");
         if let Some(line) = ours {
             assert_eq!(line["fields"]["status"], 404, "{line}");
+            let plain: Vec<&String> =
+                logs.iter().filter(|l| serde_json::from_str::<serde_json::Value>(l).is_err()).collect();
+            assert!(plain.is_empty(), "every line is a JSON object: {plain:?}");
             break;
         }
         assert!(std::time::Instant::now() < deadline, "a JSON log line of the request: {logs:?}");
@@ -171,4 +184,14 @@ async fn generated_sample_data_trains_and_predicts() {
     assert_eq!(app.get("/api/v1/ml/$generate-sample-data?num_locations=0").await.status(), 422);
     let unknown = "/api/v1/ml/$generate-sample-data?config_id=01K0000000000000000000000A";
     assert_eq!(app.get(unknown).await.status(), 404);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sample_data_beyond_a_million_cells_is_refused() {
+    let app = spawn_app_with(AppSettings::default()).await;
+    let huge = "/api/v1/ml/$generate-sample-data?num_locations=1000&num_periods=1000&num_features=50";
+    let refused = app.get(huge).await;
+    assert_eq!(refused.status(), 422);
+    let problem: serde_json::Value = refused.json().await.unwrap();
+    assert!(problem["detail"].as_str().unwrap().contains("at most 1000000"), "{problem}");
 }

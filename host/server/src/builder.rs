@@ -13,7 +13,7 @@ use chapwasm_service::{Generation, LeasePolicy, MlService, QueuePolicy, Retentio
 use std::sync::Arc;
 
 /// Most event streams open at once, and uploads received at once, by default.
-pub const DEFAULT_MAX_STREAMS: usize = 1024;
+pub const DEFAULT_MAX_STREAMS: usize = 256;
 pub const DEFAULT_MAX_UPLOADS: usize = 4;
 
 /// Most connections served at once by default (well under the usual 1024 open files).
@@ -100,7 +100,8 @@ impl ServiceBuilder {
         self
     }
 
-    /// Most event streams open at once (default 1024) and uploads received at once
+    /// Most event streams open at once (default 256, well under the connection cap, which
+    /// streams also count against) and uploads received at once
     /// (default 4); beyond them, 503 with `Retry-After`.
     pub fn with_connection_caps(mut self, max_streams: usize, max_uploads: usize) -> Self {
         self.max_streams = max_streams;

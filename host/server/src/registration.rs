@@ -12,7 +12,9 @@ use std::time::Duration;
 /// Where to register, and as what.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Registration {
-    /// chap-core's base URL, e.g. `http://chap:8000`.
+    /// chap-core's base URL (`http://chap:8000`), or its register URL itself
+    /// (`http://chap:8000/v2/services/$register`, as chapkit's `SERVICEKIT_ORCHESTRATOR_URL`
+    /// is written).
     pub orchestrator: String,
     /// How chap-core reaches this service, e.g. `http://model:8000`.
     pub service_url: String,
@@ -20,6 +22,24 @@ pub struct Registration {
     pub key: Option<String>,
     /// How often to ping (at most a third of the TTL the orchestrator announces).
     pub keepalive: Duration,
+}
+
+impl Registration {
+    /// Where to `POST` a registration.
+    pub fn register_url(&self) -> String {
+        let given = self.orchestrator.trim_end_matches('/');
+        if given.ends_with("/$register") || given.ends_with("/%24register") {
+            given.to_owned()
+        } else {
+            format!("{given}/v2/services/$register")
+        }
+    }
+
+    /// Where registrations live (`DELETE {services}/{id}`): the register URL's parent.
+    pub fn services_url(&self) -> String {
+        let register = self.register_url();
+        register.rsplit_once('/').map_or(register.clone(), |(parent, _)| parent.to_owned())
+    }
 }
 
 /// chap-core forgets a service it has not heard from for this long, unless it says otherwise.
@@ -47,7 +67,12 @@ pub struct Registrar {
 impl Registrar {
     /// Starts registering `info` (the `/api/v1/info` document) on the current runtime.
     pub fn start(registration: Registration, info: Arc<Value>) -> Self {
-        let client = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().expect("an HTTP client");
+        // No redirects: the registration key must not follow one to another host.
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("an HTTP client");
         let (registration, current) = (Arc::new(registration), Arc::new(Mutex::new(None)));
         let task = tokio::spawn(keep_registered(client.clone(), registration.clone(), info, current.clone()));
         Self { task, current, registration, client }
@@ -58,7 +83,7 @@ impl Registrar {
         self.task.abort();
         let registered = self.current.lock().expect("registration lock").take();
         let Some(registered) = registered else { return };
-        let url = format!("{}/v2/services/{}", self.registration.orchestrator.trim_end_matches('/'), registered.id);
+        let url = format!("{}/{}", self.registration.services_url(), registered.id);
         let request = with_key(self.client.delete(&url), &self.registration).timeout(Duration::from_secs(5));
         match request.send().await {
             Ok(response) => tracing::info!(status = %response.status(), "deregistered from chap-core"),
@@ -116,9 +141,8 @@ async fn keep_registered(
 }
 
 async fn register(client: &reqwest::Client, registration: &Registration, info: &Value) -> Result<Registered, String> {
-    let base = registration.orchestrator.trim_end_matches('/');
     let body = json!({"id": info["id"], "url": registration.service_url, "info": info});
-    let request = with_key(client.post(format!("{base}/v2/services/$register")), registration).json(&body);
+    let request = with_key(client.post(registration.register_url()), registration).json(&body);
     let response = request.send().await.map_err(|e| e.to_string())?;
     let status = response.status();
     if !status.is_success() {
@@ -128,8 +152,29 @@ async fn register(client: &reqwest::Client, registration: &Registration, info: &
     let id = answer["id"].as_str().ok_or("the answer has no `id`")?.to_owned();
     let ping_url = match answer["ping_url"].as_str() {
         Some(url) => url.to_owned(),
-        None => format!("{base}/v2/services/{id}/$ping"),
+        None => format!("{}/{id}/$ping", registration.services_url()),
     };
-    let ttl = answer["ttl_seconds"].as_f64().filter(|s| *s > 0.0).map_or(DEFAULT_TTL, Duration::from_secs_f64);
-    Ok(Registered { id, ping_url, keepalive: registration.keepalive.min(ttl / 3) })
+    // Whatever the orchestrator says, a keepalive every 1 s to 20 min.
+    let ttl = answer["ttl_seconds"].as_f64().and_then(|s| Duration::try_from_secs_f64(s).ok()).unwrap_or(DEFAULT_TTL);
+    let keepalive = registration.keepalive.min(ttl / 3).clamp(Duration::from_secs(1), Duration::from_secs(1200));
+    Ok(Registered { id, ping_url, keepalive })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Registration;
+    use std::time::Duration;
+
+    fn at(orchestrator: &str) -> Registration {
+        let (service_url, keepalive) = ("http://model:8000".into(), Duration::from_secs(10));
+        Registration { orchestrator: orchestrator.into(), service_url, key: None, keepalive }
+    }
+
+    #[test]
+    fn a_base_url_and_chapkits_register_url_name_the_same_endpoints() {
+        for given in ["http://chap:8000", "http://chap:8000/", "http://chap:8000/v2/services/$register"] {
+            assert_eq!(at(given).register_url(), "http://chap:8000/v2/services/$register", "{given}");
+            assert_eq!(at(given).services_url(), "http://chap:8000/v2/services", "{given}");
+        }
+    }
 }

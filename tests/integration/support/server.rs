@@ -31,8 +31,9 @@ impl ServerProcess {
         let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
         let base = loop {
             let line = lines.next().expect("the server announces its address").unwrap();
-            if let Some(address) = line.strip_prefix("chapwasm listening on ") {
-                break address.trim().to_owned();
+            // A line of its own, or the message of a JSON line (`--log-format json`).
+            if let Some((_, address)) = line.split_once("chapwasm listening on ") {
+                break address.trim().trim_end_matches("\"}").to_owned();
             }
         };
         // Keep draining its stderr so it never blocks on a full pipe.

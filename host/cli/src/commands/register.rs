@@ -8,8 +8,9 @@ use std::time::Duration;
 
 #[derive(Args)]
 pub struct RegisterArgs {
-    /// Register with chap-core's orchestrator at this base URL and keep the registration
-    /// alive (default: SERVICEKIT_ORCHESTRATOR_URL; neither: no registration).
+    /// Register with chap-core's orchestrator (its base URL, or its `/v2/services/$register`
+    /// URL) and keep the registration alive (default: SERVICEKIT_ORCHESTRATOR_URL; neither:
+    /// no registration). Plain http:// only.
     #[arg(long)]
     register_with: Option<String>,
     /// The URL chap-core reaches this service at (default:
@@ -23,8 +24,16 @@ pub struct RegisterArgs {
 
 impl RegisterArgs {
     /// The registration to keep, given the port the service is bound to.
-    pub fn registration(&self, bound_port: u16) -> Option<Registration> {
-        let orchestrator = self.register_with.clone().or_else(|| env("SERVICEKIT_ORCHESTRATOR_URL"))?;
+    pub fn registration(&self, bound_port: u16) -> anyhow::Result<Option<Registration>> {
+        let Some(orchestrator) = self.register_with.clone().or_else(|| env("SERVICEKIT_ORCHESTRATOR_URL")) else {
+            return Ok(None);
+        };
+        if !orchestrator.starts_with("http://") {
+            anyhow::bail!(
+                "the orchestrator URL must be plain http:// (this build has no TLS client; put chap-core's \
+                 orchestrator on an internal network or behind a local proxy): {orchestrator}"
+            );
+        }
         let service_url = self.public_url.clone().unwrap_or_else(|| {
             let host = env("SERVICEKIT_HOST").unwrap_or_else(|| {
                 std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_owned()).unwrap_or("localhost".into())
@@ -33,12 +42,8 @@ impl RegisterArgs {
             format!("http://{host}:{port}")
         });
         let key = env("SERVICEKIT_REGISTRATION_KEY");
-        Some(Registration {
-            orchestrator,
-            service_url,
-            key,
-            keepalive: Duration::from_secs(self.keepalive_secs.max(1)),
-        })
+        let keepalive = Duration::from_secs(self.keepalive_secs.max(1));
+        Ok(Some(Registration { orchestrator, service_url, key, keepalive }))
     }
 }
 

@@ -20,7 +20,7 @@ pub(super) enum LogFormat {
 
 #[derive(Clone, Copy, ValueEnum)]
 enum MetricsFlag {
-    /// Anyone who reaches the port may scrape (as chapkit).
+    /// A read like any other: open unless --auth required.
     Open,
     /// Only callers with an admin key.
     Admin,
@@ -202,7 +202,7 @@ pub async fn execute(args: ServeArgs) -> anyhow::Result<()> {
     // Bound first: the registration names the port.
     let listener = tokio::net::TcpListener::bind((args.host.as_str(), args.port)).await?;
     let settings = AppSettings {
-        registration: args.register.registration(listener.local_addr()?.port()),
+        registration: args.register.registration(listener.local_addr()?.port())?,
         security: args.access.settings()?,
         max_streams: args.max_streams,
         max_uploads: args.max_uploads,
@@ -243,7 +243,12 @@ pub async fn execute(args: ServeArgs) -> anyhow::Result<()> {
     let grace = seconds(args.shutdown_grace_secs, "--shutdown-grace-secs")?;
     let app = settings.build().await?;
     tracing::info!(address = %listener.local_addr()?, "chapwasm serving");
-    eprintln!("chapwasm listening on http://{}", listener.local_addr()?);
+    let announcement = format!("chapwasm listening on http://{}", listener.local_addr()?);
+    match args.log_format {
+        LogFormat::Text => eprintln!("{announcement}"),
+        // Every line a JSON object, this one too.
+        LogFormat::Json => eprintln!("{}", serde_json::json!({"message": announcement})),
+    }
     app.serve_until(listener, stop_signal(), grace).await?;
     Ok(())
 }

@@ -36,7 +36,8 @@ pub struct StreamQuery {
 }
 
 /// `/health/$stream`: the health document as an SSE event every `poll_interval` seconds
-/// (0 < x ≤ 60, default 1), until the client leaves (as chapkit). Holds a stream slot.
+/// (0.1 ≤ x ≤ 60, default 1), until the client leaves (as chapkit, which allows any
+/// positive interval; ours has a floor so a stream cannot spin). Holds a stream slot.
 pub async fn stream(
     State(state): State<AppState>,
     caller: Option<Extension<Caller>>,
@@ -46,8 +47,8 @@ pub async fn stream(
     use axum::response::sse::{Event, Sse};
     let axum::extract::Query(query) = query.map_err(|e| ApiError::validation(&["query"], e.body_text()))?;
     let seconds = query.poll_interval.unwrap_or(1.0);
-    if !(seconds > 0.0 && seconds <= 60.0) {
-        return Err(ApiError::validation(&["query", "poll_interval"], "poll_interval must be > 0 and at most 60"));
+    if !(0.1..=60.0).contains(&seconds) {
+        return Err(ApiError::validation(&["query", "poll_interval"], "poll_interval must be 0.1 to 60 seconds"));
     }
     let slot = state.streams.clone().try_acquire_owned().map_err(|_| {
         ApiError::unavailable("too many event streams are open: try again later, or poll GET /health", 5)

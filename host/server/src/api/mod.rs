@@ -122,19 +122,20 @@ pub fn router(state: AppState, parts: Parts, body_limit: usize, request_timeout:
     if parts.health {
         router = router.route("/health/$stream", get(health::stream));
     }
-    if let Some(metrics) = state.metrics.clone() {
-        router = router
-            .route("/metrics", get(crate::monitoring::metrics))
-            .route_layer(axum::middleware::from_fn_with_state(metrics, crate::monitoring::count_requests));
+    if state.metrics.is_some() {
+        router = router.route("/metrics", get(crate::monitoring::metrics));
     }
     // Every route, streams included, behind the keys and the rate limit.
     let guard = axum::middleware::from_fn_with_state(state.security.clone(), crate::security::guard::guard);
-    router
-        .route_layer(guard)
-        .fallback(|| async { ApiError::not_found("Not Found") })
-        .layer(DefaultBodyLimit::max(body_limit))
-        .layer(axum::middleware::from_fn(trace::trace))
-        .with_state(state)
+    router = router.route_layer(guard).fallback(|| async { ApiError::not_found("Not Found") });
+    // Requests are counted outside the guard (its refusals count) and the fallback (so do
+    // unknown paths); the route pattern reaches the count through the response.
+    if let Some(metrics) = state.metrics.clone() {
+        router = router
+            .route_layer(axum::middleware::from_fn(crate::monitoring::tag_route))
+            .layer(axum::middleware::from_fn_with_state(metrics, crate::monitoring::count_requests));
+    }
+    router.layer(DefaultBodyLimit::max(body_limit)).layer(axum::middleware::from_fn(trace::trace)).with_state(state)
 }
 
 /// Clients may send `$` as `%24` (`/api/v1/ml/%24train`); routes are written with `$`.

@@ -39,6 +39,11 @@ impl ApiError {
         Self::new(StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large", "Payload Too Large", detail)
     }
 
+    pub fn method_not_allowed() -> Self {
+        let detail = "this route does not take that method (the Allow header lists those it takes)";
+        Self::new(StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed", "Method Not Allowed", detail)
+    }
+
     pub fn conflict(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::CONFLICT, "conflict", "Resource Conflict", detail)
     }

@@ -4,20 +4,24 @@
 //! Sizes are capped so the answer stays small.
 
 use super::body::ulid_field;
+use super::offload::offload_json;
 use super::{ApiError, AppState};
-use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
 use chrono::{Datelike, Duration, NaiveDate};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-/// At most this many locations, periods and features.
+/// At most this many locations, periods and features, and cells in all (about 20 MB of
+/// JSON at most).
 const MAX_LOCATIONS: usize = 1000;
 const MAX_PERIODS: usize = 1000;
 const MAX_FEATURES: usize = 50;
+const MAX_CELLS: usize = 1_000_000;
 
 #[derive(Deserialize)]
 pub struct SampleQuery {
@@ -35,7 +39,7 @@ pub struct SampleQuery {
 pub async fn generate(
     State(state): State<AppState>,
     query: Result<Query<SampleQuery>, QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let Query(query) = query.map_err(|e| ApiError::validation(&["query"], e.body_text()))?;
     let invalid = |name: &str, message: String| ApiError::validation(&["query", name], message);
     let bounded = |name: &str, value: Option<usize>, default: usize, (low, high): (usize, usize)| {
@@ -49,6 +53,10 @@ pub async fn generate(
     let locations = bounded("num_locations", query.num_locations, 5, (1, MAX_LOCATIONS))?;
     let periods = bounded("num_periods", query.num_periods, 50, (2, MAX_PERIODS))?;
     let features = bounded("num_features", query.num_features, 3, (0, MAX_FEATURES))?;
+    if locations * periods * (features + 3) > MAX_CELLS {
+        let message = format!("num_locations x num_periods x (num_features + 3) must be at most {MAX_CELLS}");
+        return Err(invalid("num_periods", message));
+    }
     let predict = match query.kind.as_deref() {
         None | Some("train") => false,
         Some("predict") => true,
@@ -76,18 +84,23 @@ pub async fn generate(
         }
     };
     let seed = query.seed.filter(|s| *s >= 0).map_or_else(rand::random, |s| s as u64);
-    let mut random = StdRng::seed_from_u64(seed);
-    let names: Vec<String> = (1..=locations).map(|i| format!("location_{i}")).collect();
     let horizon = horizon(&state.info);
-    let historic = frame(&mut random, &names, periods, features, weekly, 0, true);
-    let geo = query.include_geo.unwrap_or(false).then(|| geo(&mut random, &names, polygons));
-    let body = if predict {
-        let future = frame(&mut random, &names, horizon, features, weekly, periods, false);
-        json!({"artifact_id": null, "historic": historic, "future": future, "geo": geo, "run_info": {"prediction_periods": horizon}})
-    } else {
-        json!({"config_id": config_id, "data": historic, "geo": geo})
-    };
-    Ok(Json(body))
+    let include_geo = query.include_geo.unwrap_or(false);
+    // Up to a million cells: built and serialised off the reactor.
+    offload_json(&state, StatusCode::OK, vec![], move || {
+        let mut random = StdRng::seed_from_u64(seed);
+        let names: Vec<String> = (1..=locations).map(|i| format!("location_{i}")).collect();
+        let historic = frame(&mut random, &names, periods, features, weekly, 0, true);
+        let geo = include_geo.then(|| geo(&mut random, &names, polygons));
+        if predict {
+            let future = frame(&mut random, &names, horizon, features, weekly, periods, false);
+            let run_info = json!({"prediction_periods": horizon});
+            json!({"artifact_id": null, "historic": historic, "future": future, "geo": geo, "run_info": run_info})
+        } else {
+            json!({"config_id": config_id, "data": historic, "geo": geo})
+        }
+    })
+    .await
 }
 
 /// Three periods ahead, within the service's `[min, max]` prediction periods.

@@ -3,10 +3,11 @@
 //! on every log line written while the request is handled, so a client's error report leads
 //! to the server's log lines.
 
+use super::ApiError;
 use axum::extract::Request;
-use axum::http::HeaderValue;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use tracing::Instrument;
 
 tokio::task_local! {
@@ -18,12 +19,31 @@ pub fn current() -> Option<String> {
     TRACE_ID.try_with(Clone::clone).ok()
 }
 
+/// The framework's own refusals (a body over the limit, a method a route does not take)
+/// come as plain text or nothing: they become problem+json like every other error.
+fn as_problem(response: Response) -> Response {
+    let plain = response.headers().get(header::CONTENT_TYPE).is_none_or(|t| !t.as_bytes().starts_with(b"application/"));
+    let problem = match response.status() {
+        StatusCode::PAYLOAD_TOO_LARGE if plain => {
+            ApiError::too_large("the request body is larger than the server's body limit (--body-limit-mib)")
+        }
+        StatusCode::METHOD_NOT_ALLOWED if plain => ApiError::method_not_allowed(),
+        _ => return response,
+    };
+    let allow = response.headers().get(header::ALLOW).cloned();
+    let mut replaced = problem.into_response();
+    if let Some(allow) = allow {
+        replaced.headers_mut().insert(header::ALLOW, allow);
+    }
+    replaced
+}
+
 pub async fn trace(request: Request, next: Next) -> Response {
     let id = chapwasm_service::clock::new_id();
     let span = tracing::info_span!("request", trace_id = %id, method = %request.method(), path = %request.uri().path());
     let started = std::time::Instant::now();
     let handled = async move {
-        let response = next.run(request).await;
+        let response = as_problem(next.run(request).await);
         tracing::debug!(status = response.status().as_u16(), micros = started.elapsed().as_micros() as u64, "answered");
         response
     };

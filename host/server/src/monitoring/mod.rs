@@ -8,7 +8,7 @@
 mod http;
 mod jobs;
 
-pub use http::count_requests;
+pub use http::{count_requests, tag_route};
 pub use jobs::follow_jobs;
 
 use crate::api::AppState;
@@ -16,14 +16,14 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use prometheus::{
-    Encoder, Gauge, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry,
+    Counter, Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry,
     TextEncoder,
 };
 
 /// Who may scrape `/metrics`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum MetricsAccess {
-    /// Anyone who reaches the port (as chapkit; the default).
+    /// A read like any other: open unless `--auth required` (the default).
     #[default]
     Open,
     /// Only a caller with an admin key (when keys are configured).
@@ -42,9 +42,9 @@ pub struct Metrics {
     pub events_missed: IntCounter,
     queue_depth: IntGauge,
     running: IntGauge,
-    compiled: IntGauge,
-    loaded_precompiled: IntGauge,
-    compile_seconds: Gauge,
+    compiled: IntCounter,
+    loaded_precompiled: IntCounter,
+    compile_seconds: Counter,
 }
 
 impl Metrics {
@@ -78,12 +78,12 @@ impl Metrics {
             )?,
             queue_depth: IntGauge::new("chapwasm_queue_depth", "Jobs waiting to run, all replicas")?,
             running: IntGauge::new("chapwasm_running_jobs", "Jobs running in this replica")?,
-            compiled: IntGauge::new("chapwasm_components_compiled", "Components compiled since start")?,
-            loaded_precompiled: IntGauge::new(
-                "chapwasm_components_loaded_precompiled",
-                "Components loaded from verified precompiled code (disk cache hits) since start",
+            compiled: IntCounter::new("chapwasm_components_compiled_total", "Components compiled")?,
+            loaded_precompiled: IntCounter::new(
+                "chapwasm_components_loaded_precompiled_total",
+                "Components loaded from verified precompiled code (disk cache hits)",
             )?,
-            compile_seconds: Gauge::new("chapwasm_compile_seconds", "Seconds spent compiling components since start")?,
+            compile_seconds: Counter::new("chapwasm_compile_seconds_total", "Seconds spent compiling components")?,
             registry: registry.clone(),
         };
         for collector in [
@@ -118,10 +118,13 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
         Err(error) => tracing::warn!(%error, "metrics: cannot read the queue depth"),
     }
     metrics.running.set(state.service.running_here() as i64);
+    // The runtime keeps the totals; the counters catch up with them at each scrape.
     let compile = state.service.compile_stats();
-    metrics.compiled.set(compile.compiled as i64);
-    metrics.loaded_precompiled.set(compile.loaded_precompiled as i64);
-    metrics.compile_seconds.set(compile.compile_seconds);
+    metrics.compiled.inc_by((compile.compiled as u64).saturating_sub(metrics.compiled.get()));
+    metrics
+        .loaded_precompiled
+        .inc_by((compile.loaded_precompiled as u64).saturating_sub(metrics.loaded_precompiled.get()));
+    metrics.compile_seconds.inc_by((compile.compile_seconds - metrics.compile_seconds.get()).max(0.0));
     let mut text = Vec::new();
     if let Err(error) = TextEncoder::new().encode(&metrics.registry.gather(), &mut text) {
         tracing::error!(%error, "metrics: cannot encode");
