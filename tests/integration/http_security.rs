@@ -151,6 +151,8 @@ async fn refusals_are_problem_json_that_say_what_is_missing() {
     let url = format!("{}/api/v1/components", app.base);
     let forbidden = app.client.post(url).header("X-API-Key", USER).body(vec![0u8; 8]).send().await.unwrap();
     assert_eq!(forbidden.status(), 403);
+    // Refused before its body was read: the connection is closed, so no client reuses it.
+    assert_eq!(forbidden.headers()["connection"], "close");
     let problem: Value = forbidden.json().await.unwrap();
     assert_eq!(problem["type"], "urn:servicekit:error:forbidden");
     assert!(problem["detail"].as_str().unwrap().contains("needs `admin`"), "{problem}");

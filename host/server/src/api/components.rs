@@ -52,10 +52,10 @@ pub async fn upload(
 ) -> Result<Response, ApiError> {
     let Query(overrides) = overrides.map_err(|e| ApiError::validation(&["query"], e.body_text()))?;
     // Taken before the body is read: each upload being received holds up to the body limit.
-    let _slot =
-        state.uploads.clone().try_acquire_owned().map_err(|_| {
-            ApiError::unavailable("too many components are being uploaded at once: try again shortly", 5)
-        })?;
+    let Ok(_slot) = state.uploads.clone().try_acquire_owned() else {
+        let busy = ApiError::unavailable("too many components are being uploaded at once: try again shortly", 5);
+        return Ok(crate::security::guard::refuse(busy, request.headers()));
+    };
     let wasm = component_bytes(request, &state).await?;
     let (component, created) = state.service.register_component(&wasm, &overrides).await.map_err(rejection)?;
     let status = if created { StatusCode::CREATED } else { StatusCode::OK };

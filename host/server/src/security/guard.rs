@@ -67,7 +67,7 @@ pub async fn guard(State(security): State<Arc<Security>>, mut request: Request, 
         if let Some(identity) = identity
             && let Err(wait) = limiter.check(identity)
         {
-            return ApiError::too_many_requests(wait).into_response();
+            return refuse(ApiError::too_many_requests(wait), request.headers());
         }
     }
     if let Some(needed) = access.needs(security.mode) {
@@ -82,7 +82,7 @@ pub async fn guard(State(security): State<Arc<Security>>, mut request: Request, 
             _ => None,
         };
         if let Some(refusal) = refusal {
-            return refusal.into_response();
+            return refuse(refusal, request.headers());
         }
     }
     // A body beyond a small size is held whole in memory: at most so many at once.
@@ -91,7 +91,7 @@ pub async fn guard(State(security): State<Arc<Security>>, mut request: Request, 
             Ok(slot) => Some(slot),
             Err(_) => {
                 let detail = "too many large request bodies are being received: try again shortly";
-                return ApiError::unavailable(detail, 5).into_response();
+                return refuse(ApiError::unavailable(detail, 5), request.headers());
             }
         }
     } else {
@@ -99,6 +99,17 @@ pub async fn guard(State(security): State<Arc<Security>>, mut request: Request, 
     };
     request.extensions_mut().insert(Caller { scope: found.map(|(_, scope)| scope) });
     next.run(request).await
+}
+
+/// A refusal sent before the request's body was read. With a body on the wire, the
+/// connection cannot serve another request, so the answer says `Connection: close` and a
+/// client does not send its next request down a connection about to close.
+pub fn refuse(error: ApiError, headers: &HeaderMap) -> Response {
+    let mut response = error.into_response();
+    if headers.contains_key(header::CONTENT_LENGTH) || headers.contains_key(header::TRANSFER_ENCODING) {
+        response.headers_mut().insert(header::CONNECTION, axum::http::HeaderValue::from_static("close"));
+    }
+    response
 }
 
 /// Bodies up to this size are not counted against the large-body slots.
