@@ -373,3 +373,21 @@ async fn database_errors_do_not_reach_callers() {
         assert!(!text.contains("components") && !text.contains("table"), "{text}");
     }
 }
+
+/// Each caller gets a quarter of the stream slots: one client cannot lock the others out.
+#[tokio::test(flavor = "multi_thread")]
+async fn one_client_cannot_hold_every_stream_slot() {
+    let security = SecuritySettings { keys: keys(), mode: Some(AuthMode::Open), ..SecuritySettings::default() };
+    let app = spawn_app_with(AppSettings { security, max_streams: 8, ..AppSettings::default() }).await;
+    let url = format!("{}/health/$stream?poll_interval=60", app.base);
+    let first = app.client.get(&url).send().await.unwrap();
+    let second = app.client.get(&url).send().await.unwrap();
+    assert_eq!((first.status().as_u16(), second.status().as_u16()), (200, 200));
+    let third = app.client.get(&url).send().await.unwrap();
+    assert_eq!(third.status(), 503);
+    let problem: Value = third.json().await.unwrap();
+    assert!(problem["detail"].as_str().unwrap().contains("this client has 2 event streams open"), "{problem}");
+    let other = app.client.get(&url).header("X-API-Key", USER).send().await.unwrap();
+    assert_eq!(other.status(), 200, "another caller still gets a slot");
+    drop(first);
+}

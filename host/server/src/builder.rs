@@ -226,7 +226,7 @@ impl ServiceBuilder {
             config_schema,
             forced_generation: self.forced_generation,
             security: security.clone(),
-            streams: Arc::new(tokio::sync::Semaphore::new(self.max_streams)),
+            streams: Arc::new(api::StreamSlots::new(self.max_streams)),
             uploads: Arc::new(tokio::sync::Semaphore::new(self.max_uploads)),
             metrics,
         };

@@ -50,9 +50,7 @@ pub async fn stream(
     if !(0.1..=60.0).contains(&seconds) {
         return Err(ApiError::validation(&["query", "poll_interval"], "poll_interval must be 0.1 to 60 seconds"));
     }
-    let slot = state.streams.clone().try_acquire_owned().map_err(|_| {
-        ApiError::unavailable("too many event streams are open: try again later, or poll GET /health", 5)
-    })?;
+    let slot = state.streams.take(caller.as_ref().map(|Extension(c)| c), "poll GET /health")?;
     let admin = is_admin(&caller);
     let every = tokio::time::interval(std::time::Duration::from_secs_f64(seconds));
     let events = futures_util::stream::unfold((state, every, slot), move |(state, mut every, slot)| async move {

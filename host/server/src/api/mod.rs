@@ -17,11 +17,13 @@ mod render;
 mod sample_data;
 mod schemas;
 mod stream;
+mod stream_slots;
 mod trace;
 
 pub use health::config_schema;
 pub use offload::heavy_work_slots;
 pub use problem::ApiError;
+pub use stream_slots::StreamSlots;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -45,7 +47,7 @@ pub struct AppState {
     /// Keys, mode and rate limit, enforced in front of every route (`security/guard.rs`).
     pub security: Arc<crate::security::Security>,
     /// Slots for open event streams and for uploads being received: beyond them, 503.
-    pub streams: Arc<tokio::sync::Semaphore>,
+    pub streams: Arc<stream_slots::StreamSlots>,
     pub uploads: Arc<tokio::sync::Semaphore>,
     /// `/metrics` and what it counts (`None`: monitoring is off).
     pub metrics: Option<Arc<crate::monitoring::Metrics>>,

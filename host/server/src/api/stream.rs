@@ -22,11 +22,13 @@ use tokio::sync::mpsc;
 /// The longest a stream goes without reading its job's record.
 const RESYNC: std::time::Duration = std::time::Duration::from_secs(5);
 
-pub async fn stream(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
+pub async fn stream(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    caller: Option<axum::Extension<crate::security::guard::Caller>>,
+) -> Result<Response, ApiError> {
     let id = path_id(&id)?.to_owned();
-    let slot = state.streams.clone().try_acquire_owned().map_err(|_| {
-        ApiError::unavailable("too many event streams are open: try again later, or poll GET /api/v1/jobs/{id}", 5)
-    })?;
+    let slot = state.streams.take(caller.as_ref().map(|axum::Extension(c)| c), "poll GET /api/v1/jobs/{id}")?;
     // Subscribe before the first read, so no change between the two is missed.
     let mut events = state.service.events().subscribe();
     let first = state.service.job(&id).await?;

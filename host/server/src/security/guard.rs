@@ -20,6 +20,8 @@ use std::sync::Arc;
 pub struct Caller {
     /// The scope of the valid key the request carries, if any.
     pub scope: Option<Scope>,
+    /// Whose shares (rate, streams) the request spends: its key, or its address.
+    pub identity: Option<Identity>,
 }
 
 impl Caller {
@@ -57,18 +59,17 @@ pub async fn guard(State(security): State<Arc<Security>>, mut request: Request, 
     };
     let presented = presented_key(request.headers());
     let found = presented.as_ref().and_then(|key| key.as_deref().and_then(|key| security.keys.find(key)));
+    let identity = match (found, request.extensions().get::<ConnectInfo<SocketAddr>>()) {
+        (Some((index, _)), _) => Some(Identity::Key(index)),
+        (None, Some(ConnectInfo(peer))) => Some(Identity::of_address(peer.ip())),
+        (None, None) => None,
+    };
     // The rate limit comes first, so refused keys are throttled too (by address).
-    if let Some(limiter) = &security.rate_limiter {
-        let identity = match (found, request.extensions().get::<ConnectInfo<SocketAddr>>()) {
-            (Some((index, _)), _) => Some(Identity::Key(index)),
-            (None, Some(ConnectInfo(peer))) => Some(Identity::of_address(peer.ip())),
-            (None, None) => None,
-        };
-        if let Some(identity) = identity
-            && let Err(wait) = limiter.check(identity)
-        {
-            return refuse(ApiError::too_many_requests(wait), request.headers());
-        }
+    if let Some(limiter) = &security.rate_limiter
+        && let Some(identity) = identity
+        && let Err(wait) = limiter.check(identity)
+    {
+        return refuse(ApiError::too_many_requests(wait), request.headers());
     }
     if let Some(needed) = access.needs(security.mode) {
         let refusal = match (&presented, found) {
@@ -97,7 +98,7 @@ pub async fn guard(State(security): State<Arc<Security>>, mut request: Request, 
     } else {
         None
     };
-    request.extensions_mut().insert(Caller { scope: found.map(|(_, scope)| scope) });
+    request.extensions_mut().insert(Caller { scope: found.map(|(_, scope)| scope), identity });
     next.run(request).await
 }
 
