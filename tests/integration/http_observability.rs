@@ -184,6 +184,10 @@ async fn generated_sample_data_trains_and_predicts() {
     assert_eq!(app.get("/api/v1/ml/$generate-sample-data?num_locations=0").await.status(), 422);
     let unknown = "/api/v1/ml/$generate-sample-data?config_id=01K0000000000000000000000A";
     assert_eq!(app.get(unknown).await.status(), 404);
+    let malformed = app.get("/api/v1/ml/$generate-sample-data?config_id=nope").await;
+    assert_eq!(malformed.status(), 422);
+    let problem: serde_json::Value = malformed.json().await.unwrap();
+    assert_eq!(problem["errors"][0]["loc"], json!(["query", "config_id"]), "{problem}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

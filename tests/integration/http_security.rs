@@ -391,3 +391,28 @@ async fn one_client_cannot_hold_every_stream_slot() {
     assert_eq!(other.status(), 200, "another caller still gets a slot");
     drop(first);
 }
+
+/// `chapwasm serve` reads keys from all three sources: a file (`user:` here), chapwasm's
+/// variable and chapkit's (every scope); with keys and no `--auth`, the mode is `required`.
+#[tokio::test(flavor = "multi_thread")]
+async fn serve_reads_keys_from_a_file_and_both_variables() {
+    let file = std::env::temp_dir().join(format!("chapwasm-keys-{}", chapwasm_service::clock::new_id()));
+    std::fs::write(&file, "# clients\nuser:from-the-file-0123456789\n").unwrap();
+    let env =
+        [("CHAPWASM_API_KEYS", "admin:from-chapwasm-0123456789"), ("SERVICEKIT_API_KEYS", "from-chapkit-0123456789")];
+    let server = ServerProcess::start_with_env(&["--api-keys-file", file.to_str().unwrap()], &env);
+    let app = server.client();
+    assert_eq!(app.get("/api/v1/system").await.status(), 401, "with keys, a read needs one");
+    let as_key = |method: Method, path: &str, key: &str| {
+        app.client.request(method, format!("{}{path}", app.base)).header("X-API-Key", key.to_owned()).send()
+    };
+    let system: Value =
+        as_key(Method::GET, "/api/v1/system", "from-the-file-0123456789").await.unwrap().json().await.unwrap();
+    assert_eq!(system["security"]["auth"], "required");
+    assert_eq!(system["security"]["api_keys"], json!({"admin": 2, "user": 1}));
+    let delete = "/api/v1/jobs/01K0000000000000000000000A";
+    assert_eq!(as_key(Method::DELETE, delete, "from-the-file-0123456789").await.unwrap().status(), 403);
+    for admin in ["from-chapwasm-0123456789", "from-chapkit-0123456789"] {
+        assert_eq!(as_key(Method::DELETE, delete, admin).await.unwrap().status(), 404, "{admin} is an admin key");
+    }
+}

@@ -23,9 +23,6 @@ impl Default for Retention {
 }
 
 impl Retention {
-    /// For ever: nothing is swept.
-    pub const FOREVER: Retention = Retention { finished_jobs: None, predictions: None };
-
     /// How often to sweep: a quarter of the shortest time kept, between 0.1 s and a minute.
     fn interval(&self) -> Option<Duration> {
         let shortest = [self.finished_jobs, self.predictions].into_iter().flatten().min()?;

@@ -21,9 +21,19 @@ impl ServerProcess {
 
     /// The same, logging what `rust_log` (a `RUST_LOG` filter) lets through.
     pub fn start_logging(args: &[&str], rust_log: &str) -> ServerProcess {
+        Self::start_with(args, rust_log, &[])
+    }
+
+    /// The same, with these environment variables set.
+    pub fn start_with_env(args: &[&str], env: &[(&str, &str)]) -> ServerProcess {
+        Self::start_with(args, "warn", env)
+    }
+
+    fn start_with(args: &[&str], rust_log: &str, env: &[(&str, &str)]) -> ServerProcess {
         let mut child = Command::new(env!("CARGO_BIN_EXE_chapwasm"))
             .args(["serve", "--port", "0"])
             .args(args)
+            .envs(env.iter().copied())
             .env("RUST_LOG", rust_log)
             .stderr(Stdio::piped())
             .spawn()

@@ -3,13 +3,13 @@
 //! before they have data of their own. With a `seed` the same query gives the same body.
 //! Sizes are capped so the answer stays small.
 
-use super::body::ulid_field;
 use super::offload::offload_json;
 use super::{ApiError, AppState};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use chapwasm_service::clock::is_ulid;
 use chrono::{Datelike, Duration, NaiveDate};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
@@ -76,11 +76,13 @@ pub async fn generate(
     let config_id = match &query.config_id {
         None => None,
         Some(id) => {
-            let id = ulid_field(&serde_json::Map::from_iter([("config_id".into(), json!(id))]), "config_id")?;
-            if state.service.config(&id).await?.is_none() {
+            if !is_ulid(id) {
+                return Err(invalid("config_id", format!("config_id must be a ULID (26 characters), got {id}")));
+            }
+            if state.service.config(id).await?.is_none() {
                 return Err(ApiError::not_found(format!("Config {id} not found")));
             }
-            Some(id)
+            Some(id.clone())
         }
     };
     let seed = query.seed.filter(|s| *s >= 0).map_or_else(rand::random, |s| s as u64);
