@@ -26,7 +26,7 @@ async fn app_in(mode: AuthMode) -> TestApp {
 }
 
 #[derive(Clone, Copy, PartialEq, Debug)]
-enum Class {
+pub enum Class {
     Public,
     Read,
     Submit,
@@ -35,7 +35,10 @@ enum Class {
 }
 
 /// Every route the service serves, with its class (`{id}` is any ULID).
-const ROUTES: &[(&str, &str, Class)] = &[
+pub const ROUTES: &[(&str, &str, Class)] = &[
+    ("GET", "/", Class::Public),
+    ("GET", "/docs", Class::Public),
+    ("GET", "/openapi.json", Class::Public),
     ("GET", "/health", Class::Public),
     ("GET", "/api/v1/info", Class::Public),
     ("GET", "/api/v1/system", Class::Read),

@@ -13,6 +13,7 @@ mod http_artifacts;
 mod http_builder;
 mod http_components;
 mod http_configs;
+mod http_docs;
 mod http_input_bounds;
 mod http_jobs;
 mod http_observability;

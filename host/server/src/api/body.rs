@@ -1,10 +1,18 @@
 //! JSON request bodies and path ids, with problem+json for everything malformed.
 
 use super::ApiError;
+use axum::extract::Query;
+use axum::extract::rejection::QueryRejection;
 use chapwasm_service::clock::is_ulid;
 use serde_json::Value;
 use serde_json::value::RawValue;
 use std::collections::HashMap;
+
+/// A query string, or a 422 that says what in it could not be read (as chapkit, rather
+/// than the framework's plain-text 400).
+pub fn query<T>(parsed: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
+    parsed.map(|Query(query)| query).map_err(|e| ApiError::validation(&["query"], e.body_text()))
+}
 
 /// The body as a JSON object, or a 422 that says what is wrong with it. The content type
 /// is not checked: the spec's own curl examples send JSON without one.

@@ -3,6 +3,8 @@
 //! components are 4xx with what is wrong.
 
 use super::body::path_id;
+use super::openapi::{ById, Common, Conflicts, Id, Limits, UploadForm, WithBody};
+use super::wire::Component;
 use super::{ApiError, AppState};
 use axum::Json;
 use axum::body::Bytes;
@@ -15,22 +17,22 @@ use chapwasm_service::LimitOverrides;
 use chapwasm_service::{MlService, RegisterError};
 use serde_json::{Value, json};
 
-fn render(component: &ComponentRow, service: &MlService) -> Value {
+fn render(component: &ComponentRow, service: &MlService) -> Component {
     let limits = match service.limits_of(component) {
         Ok(limits) => limits.report(),
         Err(e) => json!({ "error": e.to_string() }),
     };
-    json!({
-        "id": component.id,
-        "sha256": component.sha256,
-        "name": component.name,
-        "version": component.version,
-        "size_bytes": component.size_bytes,
-        "model": serde_json::from_str::<Value>(&component.description).unwrap_or(Value::Null),
-        "limits": limits,
-        "limit_overrides": serde_json::from_str::<Value>(&component.limits).unwrap_or(Value::Null),
-        "created_at": component.created_at,
-    })
+    Component {
+        id: component.id.clone(),
+        sha256: component.sha256.clone(),
+        name: component.name.clone(),
+        version: component.version.clone(),
+        size_bytes: component.size_bytes,
+        model: serde_json::from_str::<Value>(&component.description).unwrap_or(Value::Null),
+        limits,
+        limit_overrides: serde_json::from_str::<Value>(&component.limits).unwrap_or(Value::Null),
+        created_at: component.created_at.clone(),
+    }
 }
 
 fn rejection(error: RegisterError) -> ApiError {
@@ -45,12 +47,22 @@ fn rejection(error: RegisterError) -> ApiError {
     }
 }
 
+/// Registers a component: compiled, described by its own `describe`, tried in the sandbox.
+#[utoipa::path(post, path = "/api/v1/components", tag = "components", operation_id = "upload_component",
+    params(Limits),
+    request_body(description = "The component: raw bytes (`application/wasm` or any type), or a form's file",
+                 content((String = "application/octet-stream"), (UploadForm = "multipart/form-data"))),
+    responses((status = 201, description = "Registered", body = Component,
+               headers(("Location" = String, description = "The component's URL"))),
+              (status = 200, description = "Already registered (same bytes)", body = Component,
+               headers(("Location" = String, description = "The component's URL"))),
+              ById, Conflicts, WithBody, Common))]
 pub async fn upload(
     State(state): State<AppState>,
     overrides: Result<Query<LimitOverrides>, QueryRejection>,
     request: Request,
 ) -> Result<Response, ApiError> {
-    let Query(overrides) = overrides.map_err(|e| ApiError::validation(&["query"], e.body_text()))?;
+    let overrides = super::body::query(overrides)?;
     // Taken before the body is read: each upload being received holds up to the body limit.
     let Ok(_slot) = state.uploads.clone().try_acquire_owned() else {
         let busy = ApiError::unavailable("too many components are being uploaded at once: try again shortly", 5);
@@ -89,20 +101,26 @@ async fn component_bytes(request: Request, state: &AppState) -> Result<Bytes, Ap
 }
 
 /// `PUT /api/v1/components/{id}/limits`: replaces the component's limit overrides.
+#[utoipa::path(put, path = "/api/v1/components/{id}/limits", tag = "components", operation_id = "set_component_limits",
+    params(Id), request_body = Limits,
+    responses((status = 200, description = "The component, under its new limits", body = Component),
+              ById, Conflicts, WithBody, Common))]
 pub async fn set_limits(
     State(state): State<AppState>,
     Path(id): Path<String>,
     overrides: Result<Json<LimitOverrides>, axum::extract::rejection::JsonRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Component>, ApiError> {
     let component = find(&state, &id).await?;
     let Json(overrides) = overrides.map_err(|e| ApiError::validation(&["body"], e.body_text()))?;
     let updated = state.service.set_component_limits(&component.id, &overrides).await.map_err(rejection)?;
     Ok(Json(render(&updated, &state.service)))
 }
 
-pub async fn list(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+#[utoipa::path(get, path = "/api/v1/components", tag = "components", operation_id = "list_components",
+    responses((status = 200, description = "Every registered component", body = Vec<Component>), Common))]
+pub async fn list(State(state): State<AppState>) -> Result<Json<Vec<Component>>, ApiError> {
     let components = state.service.components().await?;
-    Ok(Json(Value::Array(components.iter().map(|c| render(c, &state.service)).collect())))
+    Ok(Json(components.iter().map(|c| render(c, &state.service)).collect()))
 }
 
 async fn find(state: &AppState, id: &str) -> Result<ComponentRow, ApiError> {
@@ -111,10 +129,16 @@ async fn find(state: &AppState, id: &str) -> Result<ComponentRow, ApiError> {
     found.ok_or_else(|| ApiError::not_found(format!("Component with id {id} not found")))
 }
 
-pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+#[utoipa::path(get, path = "/api/v1/components/{id}", tag = "components", operation_id = "get_component", params(Id),
+    responses((status = 200, description = "The component", body = Component), ById, Common))]
+pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Component>, ApiError> {
     Ok(Json(render(&find(&state, &id).await?, &state.service)))
 }
 
+#[utoipa::path(get, path = "/api/v1/components/{id}/$download", tag = "components",
+    operation_id = "download_component", params(Id),
+    responses((status = 200, description = "The component's bytes", content_type = "application/wasm", body = String),
+              ById, Common))]
 pub async fn download(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
     let component = find(&state, &id).await?;
     let wasm = state.service.component_wasm(&component.id).await?;
@@ -124,6 +148,8 @@ pub async fn download(State(state): State<AppState>, Path(id): Path<String>) -> 
         .into_response())
 }
 
+#[utoipa::path(delete, path = "/api/v1/components/{id}", tag = "components", operation_id = "delete_component",
+    params(Id), responses((status = 204, description = "Deleted"), ById, Conflicts, Common))]
 pub async fn delete(State(state): State<AppState>, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
     let component = find(&state, &id).await?;
     state.service.delete_component(&component.id).await.map_err(rejection)?;
@@ -131,6 +157,9 @@ pub async fn delete(State(state): State<AppState>, Path(id): Path<String>) -> Re
 }
 
 /// The config schema of one component (`/api/v1/configs/$schema` is the default's).
+#[utoipa::path(get, path = "/api/v1/components/{id}/$schema", tag = "components",
+    operation_id = "component_config_schema", params(Id),
+    responses((status = 200, description = "A JSON Schema", body = Object), ById, Common))]
 pub async fn schema(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
     let component = find(&state, &id).await?;
     let model =

@@ -2,31 +2,29 @@
 
 use super::body::{object, path_id, required, tags};
 use super::offload::{offload, offload_json};
+use super::openapi::{ById, Common, Conflicts, Id, WithBody};
 use super::page::Page;
+use super::wire::{self, Listing, Stats};
 use super::{ApiError, AppState};
 use axum::Json;
 use axum::body::Bytes;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::Response;
 use chapwasm_service::{ConfigError, ConfigInput, ConfigRow, LinkError, MAX_LISTED};
 use serde_json::{Value, json};
 
+/// The default model's config schema, with chapkit's reserved fields.
+#[utoipa::path(get, path = "/api/v1/configs/$schema", tag = "configs", operation_id = "config_schema",
+    responses((status = 200, description = "A JSON Schema", body = Object), Common))]
 pub async fn schema(State(state): State<AppState>) -> Json<Value> {
     Json((*state.config_schema).clone())
 }
 
 /// The config as clients see it.
-pub fn render(config: &ConfigRow) -> Value {
-    json!({
-        "id": config.id,
-        "created_at": config.created_at,
-        "updated_at": config.updated_at,
-        "tags": serde_json::from_str::<Value>(&config.tags).unwrap_or(json!([])),
-        "name": config.name,
-        "data": serde_json::from_str::<Value>(&config.data).unwrap_or(Value::Null),
-        "component_id": config.component_id,
-    })
+pub fn render(config: &ConfigRow) -> wire::Config {
+    wire::Config::from(config)
 }
 
 /// A create/replace body, its wire shape checked (name, tags); the service checks the
@@ -60,6 +58,11 @@ fn config_error(error: ConfigError) -> ApiError {
     }
 }
 
+#[utoipa::path(post, path = "/api/v1/configs", tag = "configs", operation_id = "create_config",
+    request_body = super::openapi::ConfigBody,
+    responses((status = 201, description = "Created", body = wire::Config,
+               headers(("Location" = String, description = "The new config's URL"))),
+              ById, WithBody, Common))]
 pub async fn create(State(state): State<AppState>, body: Bytes) -> Result<Response, ApiError> {
     let input = offload(&state, move || parse_body(&body)).await??;
     let config = state.service.create_config(input).await.map_err(config_error)?;
@@ -67,11 +70,18 @@ pub async fn create(State(state): State<AppState>, body: Bytes) -> Result<Respon
     offload_json(&state, StatusCode::CREATED, vec![(header::LOCATION, location)], move || render(&config)).await
 }
 
-pub async fn list(State(state): State<AppState>, Query(page): Query<Page>) -> Result<Response, ApiError> {
+/// The newest 1000 configs; with both `page` and `size`, one page.
+#[utoipa::path(get, path = "/api/v1/configs", tag = "configs", operation_id = "list_configs", params(Page),
+    responses((status = 200, description = "The configs", body = Listing<wire::Config>), Common))]
+pub async fn list(
+    State(state): State<AppState>,
+    page: Result<Query<Page>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let page = super::body::query(page)?;
     let Some((page, size)) = page.requested()? else {
         let configs = state.service.configs(Some((0, MAX_LISTED))).await?;
         return offload_json(&state, StatusCode::OK, vec![], move || {
-            Value::Array(configs.iter().map(render).collect())
+            Listing::All(configs.iter().map(render).collect())
         })
         .await;
     };
@@ -83,6 +93,8 @@ pub async fn list(State(state): State<AppState>, Query(page): Query<Page>) -> Re
     .await
 }
 
+#[utoipa::path(get, path = "/api/v1/configs/{id}", tag = "configs", operation_id = "get_config", params(Id),
+    responses((status = 200, description = "The config", body = wire::Config), ById, Common))]
 pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
     let id = path_id(&id)?;
     let config = state.service.config(id).await?;
@@ -90,6 +102,9 @@ pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Resul
     offload_json(&state, StatusCode::OK, vec![], move || render(&config)).await
 }
 
+#[utoipa::path(put, path = "/api/v1/configs/{id}", tag = "configs", operation_id = "replace_config", params(Id),
+    request_body = super::openapi::ConfigBody,
+    responses((status = 200, description = "Replaced", body = wire::Config), ById, WithBody, Common))]
 pub async fn update(State(state): State<AppState>, Path(id): Path<String>, body: Bytes) -> Result<Response, ApiError> {
     let id = path_id(&id)?.to_owned();
     let input = offload(&state, move || parse_body(&body)).await??;
@@ -97,6 +112,8 @@ pub async fn update(State(state): State<AppState>, Path(id): Path<String>, body:
     offload_json(&state, StatusCode::OK, vec![], move || render(&config)).await
 }
 
+#[utoipa::path(delete, path = "/api/v1/configs/{id}", tag = "configs", operation_id = "delete_config", params(Id),
+    responses((status = 204, description = "Deleted"), ById, Common))]
 pub async fn delete(State(state): State<AppState>, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
     let id = path_id(&id)?;
     if state.service.delete_config(id).await? {
@@ -106,15 +123,23 @@ pub async fn delete(State(state): State<AppState>, Path(id): Path<String>) -> Re
     }
 }
 
-pub async fn stats(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
-    Ok(Json(json!({"total": state.service.count_configs().await?})))
+#[utoipa::path(get, path = "/api/v1/configs/$stats", tag = "configs", operation_id = "config_stats",
+    responses((status = 200, description = "How many configs there are", body = Stats), Common))]
+pub async fn stats(State(state): State<AppState>) -> Result<Json<Stats>, ApiError> {
+    Ok(Json(Stats { total: state.service.count_configs().await? }))
 }
 
 /// Root artifacts linked to the config (an unknown config has none, as in chapkit).
-pub async fn artifacts(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+#[utoipa::path(get, path = "/api/v1/configs/{id}/$artifacts", tag = "configs", operation_id = "config_artifacts",
+    params(Id), responses((status = 200, description = "Linked artifacts, without content",
+                           body = Vec<wire::Artifact>), Common))]
+pub async fn artifacts(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<wire::Artifact>>, ApiError> {
     let id = path_id(&id)?;
     let linked = state.service.config_artifacts(id).await?;
-    Ok(Json(Value::Array(linked.iter().map(|a| super::render::artifact(a, false)).collect())))
+    Ok(Json(linked.iter().map(|a| super::render::artifact(a, false)).collect()))
 }
 
 /// `{artifact_id}` of a link/unlink body.
@@ -122,6 +147,9 @@ fn artifact_id(body: &[u8]) -> Result<String, ApiError> {
     super::body::ulid_field(&object(body)?, "artifact_id")
 }
 
+#[utoipa::path(post, path = "/api/v1/configs/{id}/$link-artifact", tag = "configs", operation_id = "link_artifact",
+    params(Id), request_body = super::openapi::LinkBody,
+    responses((status = 204, description = "Linked"), Conflicts, WithBody, Common))]
 pub async fn link(State(state): State<AppState>, Path(id): Path<String>, body: Bytes) -> Result<StatusCode, ApiError> {
     let id = path_id(&id)?;
     let artifact_id = artifact_id(&body)?;
@@ -133,6 +161,9 @@ pub async fn link(State(state): State<AppState>, Path(id): Path<String>, body: B
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(post, path = "/api/v1/configs/{id}/$unlink-artifact", tag = "configs",
+    operation_id = "unlink_artifact", params(Id), request_body = super::openapi::LinkBody,
+    responses((status = 204, description = "Unlinked"), ById, WithBody, Common))]
 pub async fn unlink(
     State(state): State<AppState>,
     Path(id): Path<String>,

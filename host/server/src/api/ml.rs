@@ -3,6 +3,8 @@
 
 use super::body::{FramedBody, ulid_field};
 use super::offload::offload;
+use super::openapi::{ById, Common, Conflicts, PredictBody, TrainBody, ValidateBody, WithBody};
+use super::wire::{Accepted, Diagnostic, Validation};
 use super::{ApiError, AppState};
 use axum::Json;
 use axum::body::Bytes;
@@ -12,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use chapwasm_frames::json::parse_frame_text;
 use chapwasm_sdk::DataFrame;
 use chapwasm_service::{Generation, Idempotency, JobRequest, SubmitError, Submitted};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 /// Every field a `$train`/`$predict`/`$validate` body may carry a frame in.
 const FRAME_FIELDS: [&str; 3] = ["data", "historic", "future"];
@@ -50,10 +52,24 @@ fn predict_request(body: &FramedBody, forced: Option<Generation>) -> Parsed {
     }))
 }
 
+/// Starts a training job: everything is checked first (a 4xx creates nothing).
+#[utoipa::path(post, path = "/api/v1/ml/$train", tag = "ml", operation_id = "train", request_body = TrainBody,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key and body \
+            returns the first job instead of starting another")),
+    responses((status = 202, description = "Accepted: follow the job", body = Accepted,
+               headers(("Idempotent-Replayed" = String, description = "`true` when the key named an earlier job"))),
+              ById, Conflicts, WithBody, Common))]
 pub async fn train(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
     submit(state, &headers, body, train_request, "model_artifact_id", "Training").await
 }
 
+/// Starts a prediction job with a trained model.
+#[utoipa::path(post, path = "/api/v1/ml/$predict", tag = "ml", operation_id = "predict", request_body = PredictBody,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key and body \
+            returns the first job instead of starting another")),
+    responses((status = 202, description = "Accepted: follow the job", body = Accepted,
+               headers(("Idempotent-Replayed" = String, description = "`true` when the key named an earlier job"))),
+              ById, Conflicts, WithBody, Common))]
 pub async fn predict(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
     submit(state, &headers, body, predict_request, "prediction_artifact_id", "Prediction").await
 }
@@ -120,19 +136,24 @@ fn request_sha256(route: &str, body: &[u8]) -> String {
 /// The 202 body: the artifact id under current chapkit's name and the spec's `legacy` one
 /// (a replayed idempotent request says so in `Idempotent-Replayed`).
 fn accepted(submitted: Submitted, legacy: &str, what: &str) -> Response {
-    let mut body = json!({
-        "job_id": submitted.job_id,
-        "artifact_id": submitted.artifact_id,
-        "message": format!("{what} job submitted. Job ID: {}", submitted.job_id),
-    });
-    body[legacy] = json!(submitted.artifact_id);
+    let legacy = |name: &str| (legacy == name).then(|| submitted.artifact_id.clone());
+    let body = Accepted {
+        message: format!("{what} job submitted. Job ID: {}", submitted.job_id),
+        model_artifact_id: legacy("model_artifact_id"),
+        prediction_artifact_id: legacy("prediction_artifact_id"),
+        job_id: submitted.job_id,
+        artifact_id: submitted.artifact_id,
+    };
     let replayed = if submitted.replayed { "true" } else { "false" };
     (StatusCode::ACCEPTED, [("idempotent-replayed", replayed)], Json(body)).into_response()
 }
 
 /// `$validate`: the checks of `$train`/`$predict` as a dry run, reported as chapkit's
 /// diagnostics. Malformed bodies are still a 422, as in chapkit.
-pub async fn validate(State(state): State<AppState>, body: Bytes) -> Result<Json<Value>, ApiError> {
+#[utoipa::path(post, path = "/api/v1/ml/$validate", tag = "ml", operation_id = "validate", request_body = ValidateBody,
+    responses((status = 200, description = "Whether the request would run, and if not why", body = Validation),
+              WithBody, Common))]
+pub async fn validate(State(state): State<AppState>, body: Bytes) -> Result<Json<Validation>, ApiError> {
     let forced = state.forced_generation;
     let request = offload(&state, move || {
         let body = FramedBody::parse(&body, &FRAME_FIELDS)?;
@@ -166,10 +187,11 @@ pub async fn validate(State(state): State<AppState>, body: Bytes) -> Result<Json
                     unreachable!("handled above")
                 }
             };
-            vec![json!({"severity": "error", "code": code, "message": error.to_string(), "field": field})]
+            let (code, field) = (code.to_owned(), field.to_owned());
+            vec![Diagnostic { severity: "error".into(), code, message: error.to_string(), field }]
         }
     };
-    Ok(Json(json!({"valid": diagnostics.is_empty(), "diagnostics": diagnostics})))
+    Ok(Json(Validation { valid: diagnostics.is_empty(), diagnostics }))
 }
 
 /// chap-core's requests carry `run_info` (and `artifact_id`); the spec's do not.

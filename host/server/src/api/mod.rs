@@ -11,17 +11,19 @@ mod health;
 mod jobs;
 mod ml;
 mod offload;
+mod openapi;
 mod page;
 mod problem;
 mod render;
 mod sample_data;
-mod schemas;
 mod stream;
 mod stream_slots;
 mod trace;
+mod wire;
 
 pub use health::config_schema;
 pub use offload::heavy_work_slots;
+pub(crate) use openapi::Common;
 pub use problem::ApiError;
 pub use stream_slots::StreamSlots;
 
@@ -86,7 +88,7 @@ pub fn router(state: AppState, parts: Parts, body_limit: usize, request_timeout:
     if parts.artifacts {
         router = router
             .route("/api/v1/artifacts", get(artifacts::list).post(artifacts::create))
-            .route("/api/v1/artifacts/$schema", get(|| async { axum::Json(schemas::artifact()) }))
+            .route("/api/v1/artifacts/$schema", get(artifacts::schema))
             .route("/api/v1/artifacts/$stats", get(artifacts::stats))
             .route("/api/v1/artifacts/{id}", get(artifacts::get).put(artifacts::update).delete(artifacts::delete))
             .route("/api/v1/artifacts/{id}/$tree", get(artifacts::tree))
@@ -106,7 +108,7 @@ pub fn router(state: AppState, parts: Parts, body_limit: usize, request_timeout:
     if parts.jobs {
         router = router
             .route("/api/v1/jobs", get(jobs::list))
-            .route("/api/v1/jobs/$schema", get(|| async { axum::Json(schemas::jobs()) }))
+            .route("/api/v1/jobs/$schema", get(jobs::schema))
             .route("/api/v1/jobs/{id}", get(jobs::get).delete(jobs::delete));
     }
     if parts.ml {
@@ -127,7 +129,9 @@ pub fn router(state: AppState, parts: Parts, body_limit: usize, request_timeout:
     if state.metrics.is_some() {
         router = router.route("/metrics", get(crate::monitoring::metrics));
     }
-    // Every route, streams included, behind the keys and the rate limit.
+    // The OpenAPI document of what is mounted above, and Swagger UI over it.
+    router = router.merge(openapi::routes(openapi::document(parts, state.metrics.is_some())));
+    // Every route, streams and docs included, behind the keys and the rate limit.
     let guard = axum::middleware::from_fn_with_state(state.security.clone(), crate::security::guard::guard);
     router = router.route_layer(guard).fallback(|| async { ApiError::not_found("Not Found") });
     // Requests are counted outside the guard (its refusals count) and the fallback (so do

@@ -5,7 +5,7 @@
 use super::{ApiError, AppState};
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::Value;
+use serde::Serialize;
 use std::sync::Arc;
 use tokio::sync::Semaphore;
 
@@ -31,11 +31,11 @@ pub async fn offload<T: Send + 'static>(
 
 /// A JSON response whose body is built and serialised off the reactor: for bodies that
 /// hold client data of up to the body limit (configs, artifacts).
-pub async fn offload_json(
+pub async fn offload_json<T: Serialize>(
     state: &AppState,
     status: StatusCode,
     headers: Vec<(HeaderName, String)>,
-    body: impl FnOnce() -> Value + Send + 'static,
+    body: impl FnOnce() -> T + Send + 'static,
 ) -> Result<Response, ApiError> {
     let bytes =
         offload(state, move || serde_json::to_vec(&body())).await?.map_err(|e| ApiError::internal(e.to_string()))?;

@@ -2,12 +2,16 @@
 //! into `{items, total, page, size, pages}`; one of them alone is ignored.
 
 use super::ApiError;
+use super::wire::{self, Listing};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use utoipa::ToSchema;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Page {
+    /// The page, from 1 (with `size`).
     page: Option<i64>,
+    /// Items per page, 1 to 100 (with `page`).
     size: Option<i64>,
 }
 
@@ -29,8 +33,8 @@ impl Page {
         ((page - 1) * size, size)
     }
 
-    pub fn render(items: Vec<Value>, total: i64, page: i64, size: i64) -> Value {
-        json!({"items": items, "total": total, "page": page, "size": size, "pages": (total + size - 1) / size})
+    pub fn render<T: ToSchema>(items: Vec<T>, total: i64, page: i64, size: i64) -> Listing<T> {
+        Listing::Page(wire::Page { items, total, page, size, pages: (total + size - 1) / size })
     }
 }
 

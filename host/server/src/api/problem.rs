@@ -4,7 +4,8 @@
 
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
+use serde::Serialize;
+use utoipa::ToSchema;
 
 #[derive(Debug)]
 pub struct ApiError {
@@ -12,7 +13,7 @@ pub struct ApiError {
     kind: &'static str,
     title: &'static str,
     detail: String,
-    errors: Option<Value>,
+    errors: Option<Vec<Issue>>,
     /// `Retry-After` in whole seconds (rate limits, full queues, busy slots).
     retry_after: Option<u64>,
 }
@@ -53,7 +54,8 @@ impl ApiError {
         let message = message.into();
         let mut error =
             Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation-failed", "Validation Error", message.clone());
-        error.errors = Some(json!([{"type": "value_error", "loc": loc, "msg": message}]));
+        let loc = loc.iter().map(|part| part.to_string()).collect();
+        error.errors = Some(vec![Issue { kind: "value_error".into(), loc, msg: message }]);
         error
     }
 
@@ -92,6 +94,20 @@ impl ApiError {
         Self { retry_after: Some(retry_after_secs), ..error }
     }
 
+    /// Any other refusal, in the status the framework chose; `detail` is its text.
+    pub fn refused(status: StatusCode, detail: &str) -> Self {
+        let (kind, title) = match status {
+            StatusCode::BAD_REQUEST => ("bad-request", "Bad Request"),
+            StatusCode::NOT_FOUND => ("not-found", "Resource Not Found"),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => ("unsupported-media-type", "Unsupported Media Type"),
+            StatusCode::UNPROCESSABLE_ENTITY => ("validation-failed", "Validation Error"),
+            _ if status.is_server_error() => ("internal", "Internal Server Error"),
+            _ => ("bad-request", "Bad Request"),
+        };
+        let detail = if detail.is_empty() { status.canonical_reason().unwrap_or("refused") } else { detail };
+        Self::new(status, kind, title, detail)
+    }
+
     pub fn internal(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal Server Error", detail)
     }
@@ -110,20 +126,16 @@ impl From<chapwasm_service::StoreError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut body = json!({
-            "type": format!("urn:servicekit:error:{}", self.kind),
-            "title": self.title,
-            "status": self.status.as_u16(),
-            "detail": self.detail,
-        });
-        if let Some(errors) = self.errors {
-            body["errors"] = errors;
-        }
-        if let Some(trace_id) = super::trace::current() {
-            body["trace_id"] = trace_id.into();
-        }
-        let mut response =
-            (self.status, [(header::CONTENT_TYPE, "application/problem+json")], body.to_string()).into_response();
+        let body = Problem {
+            kind: format!("urn:servicekit:error:{}", self.kind),
+            title: self.title.to_owned(),
+            status: self.status.as_u16(),
+            detail: self.detail,
+            errors: self.errors,
+            trace_id: super::trace::current(),
+        };
+        let body = serde_json::to_string(&body).unwrap_or_default();
+        let mut response = (self.status, [(header::CONTENT_TYPE, "application/problem+json")], body).into_response();
         if let Some(seconds) = self.retry_after {
             response.headers_mut().insert(header::RETRY_AFTER, seconds.into());
         }
@@ -135,4 +147,33 @@ impl IntoResponse for ApiError {
         }
         response
     }
+}
+
+/// An error, as RFC 9457 problem details (`application/problem+json`).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// `urn:servicekit:error:<kind>` (`not-found`, `validation-failed`, `invalid-ulid`, ...).
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    /// The HTTP status code, repeated.
+    pub status: u16,
+    /// What went wrong, and what to change.
+    pub detail: String,
+    /// Validation errors only: each field at fault (FastAPI's shape).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<Issue>>,
+    /// The request's id, as in its `X-Request-Id` header and the server's log lines.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trace_id: Option<String>,
+}
+
+/// One field at fault in a request.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Issue {
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Where: `["body", "data", "x"]`, `["query", "page"]`, `["header", "Idempotency-Key"]`.
+    pub loc: Vec<String>,
+    pub msg: String,
 }

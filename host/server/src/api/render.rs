@@ -3,6 +3,7 @@
 //! `{type, metadata, content, content_type, content_size}` (exactly those keys: chap-core
 //! forbids extras). Model bytes never appear inline; `$download` serves them.
 
+use super::wire::Artifact;
 use chapwasm_service::ArtifactRow;
 use chapwasm_service::{Generation, MlKind, MlRecord, MlStatus};
 use serde_json::{Value, json};
@@ -13,21 +14,13 @@ fn ml_record(row: &ArtifactRow, stored: &Value) -> Option<MlRecord> {
     row.written_by_job.then(|| serde_json::from_value::<MlRecord>(stored.clone()).ok()).flatten()
 }
 
-pub fn artifact(row: &ArtifactRow, with_content: bool) -> Value {
+pub fn artifact(row: &ArtifactRow, with_content: bool) -> Artifact {
     let stored: Value = serde_json::from_str(&row.data).unwrap_or(Value::Null);
     let data = match ml_record(row, &stored) {
         Some(record) => ml_data(row, &record, with_content),
         None => stored,
     };
-    json!({
-        "id": row.id,
-        "parent_id": row.parent_id,
-        "level": row.level,
-        "data": data,
-        "tags": serde_json::from_str::<Value>(&row.tags).unwrap_or(json!([])),
-        "created_at": row.created_at,
-        "updated_at": row.updated_at,
-    })
+    Artifact::new(row, data)
 }
 
 fn ml_data(row: &ArtifactRow, record: &MlRecord, with_content: bool) -> Value {

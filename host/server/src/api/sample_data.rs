@@ -4,6 +4,7 @@
 //! Sizes are capped so the answer stays small.
 
 use super::offload::offload_json;
+use super::openapi::{ById, Common};
 use super::{ApiError, AppState};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
@@ -23,24 +24,38 @@ const MAX_PERIODS: usize = 1000;
 const MAX_FEATURES: usize = 50;
 const MAX_CELLS: usize = 1_000_000;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SampleQuery {
+    /// `train` (default: a `$train` body) or `predict` (a `$predict` body).
     kind: Option<String>,
+    /// A config's ULID, filled into a `$train` body.
     config_id: Option<String>,
+    /// 1 to 1000 (default 5).
     num_locations: Option<usize>,
+    /// 2 to 1000 (default 50).
     num_periods: Option<usize>,
+    /// 0 to 50 (default 3).
     num_features: Option<usize>,
+    /// `weekly` or `monthly` (default: the model's).
     period_type: Option<String>,
+    /// `polygon` (default) or `point`.
     geo_type: Option<String>,
+    /// Add a GeoJSON FeatureCollection of the locations (default false).
     include_geo: Option<bool>,
+    /// The same seed gives the same body.
     seed: Option<i64>,
 }
 
+/// A `$train` or `$predict` body of made-up data, to try the service with.
+#[utoipa::path(get, path = "/api/v1/ml/$generate-sample-data", tag = "ml", operation_id = "generate_sample_data",
+    params(SampleQuery),
+    responses((status = 200, description = "A `$train` or `$predict` body", body = Object), ById, Common))]
 pub async fn generate(
     State(state): State<AppState>,
     query: Result<Query<SampleQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let Query(query) = query.map_err(|e| ApiError::validation(&["query"], e.body_text()))?;
+    let query = super::body::query(query)?;
     let invalid = |name: &str, message: String| ApiError::validation(&["query", name], message);
     let bounded = |name: &str, value: Option<usize>, default: usize, (low, high): (usize, usize)| {
         let value = value.unwrap_or(default);

@@ -7,14 +7,15 @@
 //! of silence in any case, so a lost notification cannot leave a stream hanging.
 
 use super::body::path_id;
-use super::jobs::render;
+use super::openapi::{ById, Common, Id};
+use super::wire::{Job, JobDeleted, JobProgress, JobStreamEvent, Progress, ServerSentEvent};
 use super::{ApiError, AppState};
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::sse::{Event, Sse};
 use axum::response::{IntoResponse, Response};
 use chapwasm_service::JobEvent;
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::convert::Infallible;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::mpsc;
@@ -22,6 +23,20 @@ use tokio::sync::mpsc;
 /// The longest a stream goes without reading its job's record.
 const RESYNC: std::time::Duration = std::time::Duration::from_secs(5);
 
+/// A job record (and its progress) as one event's data.
+fn render(job: &chapwasm_service::JobRow, progress: Option<Progress>) -> Value {
+    serde_json::to_value(JobStreamEvent::Job(JobProgress { job: Job::from(job), progress })).unwrap_or_default()
+}
+
+fn deleted() -> Value {
+    serde_json::to_value(JobStreamEvent::Deleted(JobDeleted { status: "deleted".into() })).unwrap_or_default()
+}
+
+/// Follows a job: an event per change, the stream ends with the job.
+#[utoipa::path(get, path = "/api/v1/jobs/{id}/$stream", tag = "jobs", operation_id = "stream_job", params(Id),
+    responses((status = 200, description = "Server-sent events, each a `Job` as `data` (with `progress` while \
+               it runs, or `{\"status\": \"deleted\"}`); ends once the job has", content_type = "text/event-stream",
+               body = ServerSentEvent), ById, Common))]
 pub async fn stream(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -37,7 +52,7 @@ pub async fn stream(
     tokio::spawn(async move {
         let _slot = slot; // held for as long as the stream is followed
         let mut terminal = first.status.is_terminal();
-        let mut last = render(&first);
+        let mut last = render(&first, None);
         let mut resync_at = tokio::time::Instant::now() + RESYNC;
         if sender.send(last.clone()).await.is_err() || terminal {
             return;
@@ -58,20 +73,16 @@ pub async fn stream(
             let payload = match event {
                 Ok(JobEvent::Deleted { .. }) => {
                     terminal = true;
-                    json!({"status": "deleted"})
+                    deleted()
                 }
                 Ok(JobEvent::Progress { fraction, message, .. }) => match state.service.job(&id).await {
-                    Ok(Some(job)) => {
-                        let mut payload = render(&job);
-                        payload["progress"] = json!({"fraction": fraction, "message": message});
-                        payload
-                    }
+                    Ok(Some(job)) => render(&job, Some(Progress { fraction, message })),
                     _ => continue,
                 },
                 // A change that carries the new record: no need to read it back.
                 Ok(JobEvent::Changed { job: Some(job), .. }) => {
                     terminal = job.status.is_terminal();
-                    render(&job)
+                    render(&job, None)
                 }
                 // A change, or missed events (lagged here, or lost between replicas): the
                 // record in the store is the truth.
@@ -79,11 +90,11 @@ pub async fn stream(
                     match state.service.job(&id).await {
                         Ok(Some(job)) => {
                             terminal = job.status.is_terminal();
-                            render(&job)
+                            render(&job, None)
                         }
                         Ok(None) => {
                             terminal = true;
-                            json!({"status": "deleted"})
+                            deleted()
                         }
                         Err(_) => continue,
                     }

@@ -19,21 +19,34 @@ pub fn current() -> Option<String> {
     TRACE_ID.try_with(Clone::clone).ok()
 }
 
-/// The framework's own refusals (a body over the limit, a method a route does not take)
-/// come as plain text or nothing: they become problem+json like every other error.
-fn as_problem(response: Response) -> Response {
+/// The longest framework refusal text kept as a problem's detail.
+const MAX_REFUSAL_TEXT: usize = 4 << 10;
+
+/// The framework's own refusals (a body over the limit, a method a route does not take, a
+/// path it cannot decode, ...) come as plain text or nothing: they become problem+json like
+/// every other error, their text kept as the detail.
+async fn as_problem(response: Response) -> Response {
+    let status = response.status();
     let plain = response.headers().get(header::CONTENT_TYPE).is_none_or(|t| !t.as_bytes().starts_with(b"application/"));
-    let problem = match response.status() {
-        StatusCode::PAYLOAD_TOO_LARGE if plain => {
+    if !plain || !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let problem = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => {
             ApiError::too_large("the request body is larger than the server's body limit (--body-limit-mib)")
         }
-        StatusCode::METHOD_NOT_ALLOWED if plain => ApiError::method_not_allowed(),
-        _ => return response,
+        StatusCode::METHOD_NOT_ALLOWED => ApiError::method_not_allowed(),
+        _ => {
+            let text = axum::body::to_bytes(body, MAX_REFUSAL_TEXT).await.unwrap_or_default();
+            ApiError::refused(status, String::from_utf8_lossy(&text).trim())
+        }
     };
-    let allow = response.headers().get(header::ALLOW).cloned();
     let mut replaced = problem.into_response();
-    if let Some(allow) = allow {
-        replaced.headers_mut().insert(header::ALLOW, allow);
+    for name in [header::ALLOW, header::RETRY_AFTER] {
+        if let Some(value) = parts.headers.get(&name) {
+            replaced.headers_mut().insert(name, value.clone());
+        }
     }
     replaced
 }
@@ -43,7 +56,7 @@ pub async fn trace(request: Request, next: Next) -> Response {
     let span = tracing::info_span!("request", trace_id = %id, method = %request.method(), path = %request.uri().path());
     let started = std::time::Instant::now();
     let handled = async move {
-        let response = as_problem(next.run(request).await);
+        let response = as_problem(next.run(request).await).await;
         tracing::debug!(status = response.status().as_u16(), micros = started.elapsed().as_micros() as u64, "answered");
         response
     };

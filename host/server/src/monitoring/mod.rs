@@ -111,6 +111,10 @@ impl Metrics {
 }
 
 /// `GET /metrics`.
+#[utoipa::path(get, path = "/metrics", tag = "monitoring", operation_id = "metrics",
+    responses((status = 200, description = "Prometheus' text format: chapkit's `ml_train_jobs_total` and \
+               `ml_predict_jobs_total`, jobs, queue, sandbox limits, compilation, HTTP requests",
+               content_type = "text/plain", body = String), crate::api::Common))]
 pub async fn metrics(State(state): State<AppState>) -> Response {
     let Some(metrics) = state.metrics.clone() else { return StatusCode::NOT_FOUND.into_response() };
     match state.service.queue_depth().await {

@@ -35,7 +35,8 @@ impl AuthMode {
 /// The class of a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
-    /// `/health`, `/api/v1/info`: always open (chap-core probes them).
+    /// `/health`, `/api/v1/info`: always open (chap-core probes them); and what a browser
+    /// needs to read the API (`/`, `/openapi.json`, Swagger UI under `/docs`).
     Public,
     /// `GET`s other than downloads: listings, records, schemas, streams, `/metrics`.
     Read,
@@ -54,6 +55,8 @@ impl Access {
         let read = method == Method::GET || method == Method::HEAD;
         match route {
             "/health" | "/api/v1/info" => Access::Public,
+            // What a browser needs to read the API: the document and Swagger UI.
+            "/" | "/openapi.json" | "/docs" | "/docs/" | "/docs/{*rest}" => Access::Public,
             _ if method == Method::DELETE => Access::Admin,
             "/api/v1/artifacts/{id}/$download" | "/api/v1/components/{id}/$download" => Access::Manage,
             _ if read => Access::Read,
@@ -91,6 +94,8 @@ mod tests {
     #[test]
     fn routes_fall_in_their_classes() {
         assert_eq!(Access::of(&Method::GET, "/health"), Access::Public);
+        assert_eq!(Access::of(&Method::GET, "/docs/{*rest}"), Access::Public);
+        assert_eq!(Access::of(&Method::GET, "/openapi.json"), Access::Public);
         assert_eq!(Access::of(&Method::GET, "/api/v1/components/{id}/$download"), Access::Manage);
         assert_eq!(Access::of(&Method::GET, "/api/v1/components/{id}"), Access::Read);
         assert_eq!(Access::of(&Method::PUT, "/api/v1/configs/{id}"), Access::Manage);
