@@ -8,15 +8,17 @@
 // prints one JSON line last: {"operations": N, "status": S, "steps": [...], "url": "..."}
 import { chromium } from "playwright-core";
 
-const [base, screenshot] = process.argv.slice(2);
-if (!base || !screenshot) {
+const [served, screenshot] = process.argv.slice(2);
+if (!served || !screenshot) {
   console.error("usage: node swagger_try_it_out.mjs <base-url> <screenshot.png>");
   process.exit(2);
 }
+const address = new URL(served);
+const base = `http://chapwasm.test:${address.port}`;
 
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-  args: ["--no-sandbox"],
+  args: ["--no-sandbox", `--host-resolver-rules=MAP chapwasm.test ${address.hostname}`],
 });
 
 /** The operation `method path` on the page, expanded, with "Try it out" pressed. */

@@ -37,6 +37,12 @@ async fn only_the_chosen_parts_are_mounted() {
     assert_eq!(app.get("/api/v1/configs").await.status(), 200);
     assert_eq!(app.post("/api/v1/ml/$train", &json!({})).await.status(), 404);
     assert_eq!(app.get("/api/v1/jobs").await.status(), 404);
+    // The OpenAPI document describes what is mounted, and only that.
+    let document = app.get_json("/openapi.json").await;
+    let paths: Vec<&String> = document["paths"].as_object().unwrap().keys().collect();
+    let mounted = ["/health", "/api/v1/info", "/api/v1/system", "/api/v1/configs"];
+    assert!(paths.iter().all(|path| mounted.iter().any(|m| path.starts_with(m))), "{paths:?}");
+    assert!(paths.contains(&&"/api/v1/configs/{id}".to_owned()) && paths.contains(&&"/health".to_owned()), "{paths:?}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

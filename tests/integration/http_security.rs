@@ -38,6 +38,7 @@ pub enum Class {
 pub const ROUTES: &[(&str, &str, Class)] = &[
     ("GET", "/", Class::Public),
     ("GET", "/docs", Class::Public),
+    ("GET", "/docs/swagger-ui.css", Class::Public),
     ("GET", "/openapi.json", Class::Public),
     ("GET", "/health", Class::Public),
     ("GET", "/api/v1/info", Class::Public),

@@ -202,7 +202,7 @@ pub async fn metadata_of(State(state): State<AppState>, Path(id): Path<String>) 
 #[utoipa::path(get, path = "/api/v1/artifacts/{id}/$download", tag = "artifacts", operation_id = "download_artifact",
     params(Id), responses((status = 200, description = "The content: a model's bytes, or a prediction as \
                            records JSON", content(
-                               (String = "application/x-chapwasm-model"),
+                               (super::openapi::Binary = "application/x-chapwasm-model"),
                                (Vec<Object> = "application/json"))), ById, Common))]
 pub async fn download(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
     let row = find(&state, &id).await?;

@@ -3,7 +3,7 @@
 //! components are 4xx with what is wrong.
 
 use super::body::path_id;
-use super::openapi::{ById, Common, Conflicts, Id, Limits, UploadForm, WithBody};
+use super::openapi::{Binary, ById, Common, Conflicts, Id, Limits, UploadForm, WithBody};
 use super::wire::Component;
 use super::{ApiError, AppState};
 use axum::Json;
@@ -51,7 +51,7 @@ fn rejection(error: RegisterError) -> ApiError {
 #[utoipa::path(post, path = "/api/v1/components", tag = "components", operation_id = "upload_component",
     params(Limits),
     request_body(description = "The component: raw bytes (`application/wasm` or any type), or a form's file",
-                 content((String = "application/octet-stream"), (UploadForm = "multipart/form-data"))),
+                 content((Binary = "application/octet-stream"), (UploadForm = "multipart/form-data"))),
     responses((status = 201, description = "Registered", body = Component,
                headers(("Location" = String, description = "The component's URL"))),
               (status = 200, description = "Already registered (same bytes)", body = Component,
@@ -137,7 +137,7 @@ pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Resul
 
 #[utoipa::path(get, path = "/api/v1/components/{id}/$download", tag = "components",
     operation_id = "download_component", params(Id),
-    responses((status = 200, description = "The component's bytes", content_type = "application/wasm", body = String),
+    responses((status = 200, description = "The component's bytes", content_type = "application/wasm", body = Binary),
               ById, Common))]
 pub async fn download(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
     let component = find(&state, &id).await?;

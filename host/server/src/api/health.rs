@@ -1,7 +1,7 @@
 //! `/health` and `/api/v1/info`, and how the info and config schema are derived from the
 //! component's own description.
 
-use super::openapi::Common;
+use super::openapi::{Common, CommonButFull};
 use super::wire::{Check, Health, HealthChecks};
 use super::{ApiError, AppState};
 use crate::security::guard::Caller;
@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 /// paths) is logged and shown only to a caller with an admin key.
 #[utoipa::path(get, path = "/health", tag = "health", operation_id = "health",
     responses((status = 200, description = "Healthy", body = Health),
-              (status = 503, description = "The database does not answer", body = Health), Common))]
+              (status = 503, description = "The database does not answer", body = Health), CommonButFull))]
 pub async fn health(State(state): State<AppState>, caller: Option<Extension<Caller>>) -> (StatusCode, Json<Health>) {
     let (status, body) = check(&state, is_admin(&caller)).await;
     (status, Json(body))

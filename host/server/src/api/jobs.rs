@@ -44,7 +44,9 @@ pub async fn list(
 #[utoipa::path(get, path = "/api/v1/jobs/$schema", tag = "jobs", operation_id = "job_schema",
     responses((status = 200, description = "A JSON Schema", body = Object), Common))]
 pub async fn schema() -> Json<Value> {
-    Json(super::openapi::schema_of::<Vec<Job>>("JobRecordList"))
+    let mut schema = super::openapi::schema_of::<Vec<Job>>("JobRecordList");
+    schema["items"]["title"] = "JobRecord".into();
+    Json(schema)
 }
 
 #[utoipa::path(get, path = "/api/v1/jobs/{id}", tag = "jobs", operation_id = "get_job", params(Id),

@@ -96,15 +96,15 @@ impl ApiError {
 
     /// Any other refusal, in the status the framework chose; `detail` is its text.
     pub fn refused(status: StatusCode, detail: &str) -> Self {
-        let (kind, title) = match status {
-            StatusCode::BAD_REQUEST => ("bad-request", "Bad Request"),
-            StatusCode::NOT_FOUND => ("not-found", "Resource Not Found"),
-            StatusCode::UNSUPPORTED_MEDIA_TYPE => ("unsupported-media-type", "Unsupported Media Type"),
-            StatusCode::UNPROCESSABLE_ENTITY => ("validation-failed", "Validation Error"),
-            _ if status.is_server_error() => ("internal", "Internal Server Error"),
-            _ => ("bad-request", "Bad Request"),
+        let kind = match status {
+            StatusCode::BAD_REQUEST => "bad-request",
+            StatusCode::NOT_FOUND => "not-found",
+            StatusCode::UNPROCESSABLE_ENTITY => "validation-failed",
+            _ if status.is_server_error() => "internal",
+            _ => "refused",
         };
-        let detail = if detail.is_empty() { status.canonical_reason().unwrap_or("refused") } else { detail };
+        let title = status.canonical_reason().unwrap_or("Refused");
+        let detail = if detail.is_empty() { title } else { detail };
         Self::new(status, kind, title, detail)
     }
 

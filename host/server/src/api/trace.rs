@@ -4,6 +4,7 @@
 //! to the server's log lines.
 
 use super::ApiError;
+use axum::body::HttpBody;
 use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
@@ -31,21 +32,33 @@ async fn as_problem(response: Response) -> Response {
     if !plain || !(status.is_client_error() || status.is_server_error()) {
         return response;
     }
-    let (parts, body) = response.into_parts();
+    let (mut parts, body) = response.into_parts();
     let problem = match status {
         StatusCode::PAYLOAD_TOO_LARGE => {
             ApiError::too_large("the request body is larger than the server's body limit (--body-limit-mib)")
         }
         StatusCode::METHOD_NOT_ALLOWED => ApiError::method_not_allowed(),
         _ => {
-            let text = axum::body::to_bytes(body, MAX_REFUSAL_TEXT).await.unwrap_or_default();
+            // Only a short body of known length is read: a stream is never waited on.
+            let short = body.size_hint().exact().is_some_and(|length| length <= MAX_REFUSAL_TEXT as u64);
+            let text = if short {
+                axum::body::to_bytes(body, MAX_REFUSAL_TEXT).await.unwrap_or_default()
+            } else {
+                Default::default()
+            };
             ApiError::refused(status, String::from_utf8_lossy(&text).trim())
         }
     };
     let mut replaced = problem.into_response();
-    for name in [header::ALLOW, header::RETRY_AFTER] {
-        if let Some(value) = parts.headers.get(&name) {
-            replaced.headers_mut().insert(name, value.clone());
+    // The refusal's own headers (Allow, Retry-After, ...) stay; the body's are the problem's.
+    parts.headers.remove(header::CONTENT_TYPE);
+    parts.headers.remove(header::CONTENT_LENGTH);
+    let own: Vec<_> = replaced.headers().keys().cloned().collect();
+    let mut current = None;
+    for (name, value) in parts.headers {
+        current = name.or(current);
+        if let Some(name) = current.as_ref().filter(|name| !own.contains(name)) {
+            replaced.headers_mut().append(name.clone(), value);
         }
     }
     replaced

@@ -1,5 +1,8 @@
 //! Follows job events to count jobs that end on this replica, by kind and status, their
-//! durations (claim to end), and the sandbox limit that failed a job, read from its error.
+//! durations (claim to end), and the sandbox limit that failed a job, read from its error:
+//! the runtime's limit errors are the whole message, while whatever a guest says comes after
+//! a fixed prefix (`model error (...)`, `model panicked: ...`), so a guest cannot pose as a
+//! limit hit.
 //! A follower that falls behind the event queue counts what it skipped as missed.
 
 use super::Metrics;
@@ -41,7 +44,8 @@ fn ended(metrics: &Metrics, job: &JobRow) {
     }
 }
 
-/// The sandbox limit an error message reports, if any (the runtime's wording).
+/// The sandbox limit an error message reports, if any (the runtime's wording, from the
+/// start of the message).
 fn limit_hit(error: &str) -> Option<&'static str> {
     const LIMITS: [(&str, &str); 8] = [
         ("memory limit of", "memory"),
@@ -53,7 +57,7 @@ fn limit_hit(error: &str) -> Option<&'static str> {
         ("stderr limit of", "output_bytes"),
         ("log limit of", "log"),
     ];
-    LIMITS.iter().find(|(words, _)| error.contains(words)).map(|(_, limit)| *limit)
+    LIMITS.iter().find(|(words, _)| error.starts_with(words)).map(|(_, limit)| *limit)
 }
 
 #[cfg(test)]
@@ -62,8 +66,15 @@ mod tests {
 
     #[test]
     fn limit_messages_name_their_limit() {
-        assert_eq!(limit_hit("sandbox error: memory limit of 512 MiB exceeded"), Some("memory"));
+        assert_eq!(limit_hit("memory limit of 512 MiB exceeded"), Some("memory"));
         assert_eq!(limit_hit("time limit of 1 s exceeded"), Some("time"));
+        assert_eq!(limit_hit("stderr limit of 1 MiB exceeded"), Some("output_bytes"));
         assert_eq!(limit_hit("model error: bad config"), None);
+    }
+
+    #[test]
+    fn a_guest_cannot_pose_as_a_limit_hit() {
+        assert_eq!(limit_hit("model error (invalid-data): time limit of 5 s exceeded"), None);
+        assert_eq!(limit_hit("model panicked: memory limit of 1 GiB exceeded"), None);
     }
 }

@@ -1,8 +1,8 @@
 //! What the API takes (bodies, path ids, limit overrides), as types for the OpenAPI
-//! document. Handlers read these bodies field
-//! by field (to name the field at fault in a 422, and to parse frames straight into
-//! columns), so these types describe the wire; `schemathesis` (tests/integration/http_docs.rs)
-//! checks that what they allow is what the handlers take.
+//! document. Handlers read bodies field by field (to name the field at fault in a 422, and
+//! to parse frames straight into columns), so these types only describe the wire;
+//! schemathesis (`tests/integration/http_docs.rs`) sends what they allow and checks the
+//! answers.
 
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
@@ -115,6 +115,12 @@ pub struct ValidateBody {
     pub run_info: Option<RunInfo>,
 }
 
+/// Raw bytes (a component, a model).
+#[derive(ToSchema)]
+#[schema(value_type = String, format = Binary)]
+#[allow(dead_code)]
+pub struct Binary(Vec<u8>);
+
 /// A component upload as a form (`curl -F file=@model.wasm`).
 #[derive(ToSchema)]
 #[allow(dead_code)]
@@ -148,4 +154,33 @@ pub struct Id {
     /// A ULID (26 characters of Crockford base 32).
     #[param(pattern = r"^[0-7][0-9A-HJKMNP-TV-Z]{25}$")]
     pub id: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Limits;
+    use chapwasm_service::LimitOverrides;
+    use utoipa::IntoParams;
+
+    /// `Limits` describes `LimitOverrides` by hand: the two must name the same fields.
+    #[test]
+    fn limits_name_every_override() {
+        let all = LimitOverrides {
+            memory_bytes: Some(1),
+            time_limit_seconds: Some(1.0),
+            fuel: Some(1),
+            model_bytes: Some(1),
+            output_frame_bytes: Some(1),
+            output_bytes: Some(1),
+            log_lines: Some(1),
+            log_bytes: Some(1),
+        };
+        let overrides = serde_json::to_value(all).unwrap();
+        let mut fields: Vec<&str> = overrides.as_object().unwrap().keys().map(String::as_str).collect();
+        let params = Limits::into_params(|| None);
+        let mut documented: Vec<&str> = params.iter().map(|p| p.name.as_str()).collect();
+        fields.sort_unstable();
+        documented.sort_unstable();
+        assert_eq!(fields, documented);
+    }
 }

@@ -7,8 +7,10 @@
 mod inputs;
 mod problems;
 
-pub use inputs::{ArtifactBody, ConfigBody, Id, Limits, LinkBody, PredictBody, TrainBody, UploadForm, ValidateBody};
-pub use problems::{ById, Common, Conflicts, WithBody};
+pub use inputs::{
+    ArtifactBody, Binary, ConfigBody, Id, Limits, LinkBody, PredictBody, TrainBody, UploadForm, ValidateBody,
+};
+pub use problems::{ById, Common, CommonButFull, Conflicts, WithBody};
 
 use super::{AppState, Parts, health};
 use axum::Router;
@@ -95,9 +97,12 @@ pub fn document(parts: Parts, metrics: bool) -> Document {
     document
 }
 
-/// `/openapi.json`, Swagger UI at `/docs`, and `/` leading a browser there.
+/// `/openapi.json`, Swagger UI at `/docs`, and `/` leading a browser there. Swagger UI's
+/// validator badge is off: it would send the document's URL to swagger.io from any page
+/// not served from localhost.
 pub fn routes(document: Document) -> Router<AppState> {
-    let swagger = utoipa_swagger_ui::SwaggerUi::new("/docs").url("/openapi.json", document);
+    let config = utoipa_swagger_ui::Config::from("/openapi.json").validator_url("none");
+    let swagger = utoipa_swagger_ui::SwaggerUi::new("/docs").url("/openapi.json", document).config(config);
     Router::new().merge(swagger).route("/", get(|| async { Redirect::to("/docs/") }))
 }
 

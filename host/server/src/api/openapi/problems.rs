@@ -20,15 +20,25 @@ pub struct Common;
 
 impl IntoResponses for Common {
     fn responses() -> BTreeMap<String, RefOr<Response>> {
+        let mut all = CommonButFull::responses();
+        all.extend(responses(&[(503, "The server is full (queue, streams or uploads): see `Retry-After`")]));
+        all
+    }
+}
+
+/// `Common` but the 503, for an operation that answers 503 with a body of its own.
+pub struct CommonButFull;
+
+impl IntoResponses for CommonButFull {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
         responses(&[
-            (400, "Bad request: a malformed query or id"),
+            (400, "Bad request: an id that is not a ULID, or a request that cannot be done as asked"),
             (401, "No API key, or not one of ours (modes `chap-core` and `required`)"),
             (403, "The key's scope does not cover this operation"),
             (408, "The request took longer than the server's deadline"),
             (422, "Validation failed: `errors` names each field at fault"),
             (429, "Rate limit exceeded: see `Retry-After`"),
             (500, "The server failed (a database error); nothing was changed"),
-            (503, "The server is full (queue, streams or uploads): see `Retry-After`"),
         ])
     }
 }
