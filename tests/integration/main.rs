@@ -22,6 +22,7 @@ mod http_security;
 mod http_workflow;
 mod leases;
 mod limits;
+mod python_models;
 mod quickstart;
 mod registration;
 mod regression;
