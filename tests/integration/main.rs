@@ -20,6 +20,7 @@ mod http_observability;
 mod http_rejections;
 mod http_security;
 mod http_workflow;
+mod js_models;
 mod leases;
 mod limits;
 mod python_models;

@@ -4,7 +4,7 @@
 //! becomes a failed job with its traceback, and a compiled-once Python component.
 
 use crate::support::app::{TestApp, spawn_app, spawn_app_with};
-use crate::support::python::python_component;
+use crate::support::guest_builds::python_component;
 use serde_json::{Value, json};
 
 /// The SDK's own unit tests, in plain CPython (no componentize-py needed).

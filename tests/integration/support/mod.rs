@@ -3,7 +3,7 @@
 
 pub mod app;
 pub mod chap_data;
-pub mod python;
+pub mod guest_builds;
 pub mod server;
 
 use chapwasm_runtime::{Call, CallObserver, CancelToken, ModelComponent, Runtime, RuntimeError, RuntimeSettings};
