@@ -30,4 +30,5 @@ mod regression;
 mod replicas;
 mod retention;
 mod sandbox_failures;
+mod shell_models;
 mod upload_bounds;

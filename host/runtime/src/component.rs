@@ -1,7 +1,9 @@
 //! `ModelComponent`: a compiled, linked and described model. Each call instantiates it in
 //! a fresh store (~10 µs from the reused `InstancePre`), runs one export under the call's
 //! limits (see `call.rs`), and returns the result together with everything the guest
-//! printed and logged. Cloning is cheap: the linked code is shared.
+//! printed and logged. Cloning is cheap: the linked code is shared. An operator's shell
+//! model (`shell/`: trusted commands, no sandbox) is a `ModelComponent` too, so the
+//! service runs both the same way.
 
 use super::bindings::ModelRunnerPre;
 use super::call::{Call, CallKind, Guest};
@@ -13,6 +15,7 @@ use super::host_imports::{HOST_INTERFACE, TYPES_INTERFACE};
 use super::limits::SandboxLimits;
 use super::output::{CallObserver, ignore};
 use super::sandbox::SandboxState;
+use super::shell::{self, ShellCommands};
 use chapwasm_sdk::DataFrame;
 use std::sync::Arc;
 use wasmtime::Engine;
@@ -20,10 +23,17 @@ use wasmtime::component::{Component, Linker};
 
 #[derive(Clone)]
 pub struct ModelComponent {
-    guest: Arc<Guest>,
+    runner: Runner,
     sha256: Arc<str>,
     description: Arc<ModelDescription>,
     limits: SandboxLimits,
+}
+
+/// What runs a call: the linked component, or a shell model's commands.
+#[derive(Clone)]
+enum Runner {
+    Wasm(Arc<Guest>),
+    Shell(Arc<ShellCommands>),
 }
 
 impl std::fmt::Debug for ModelComponent {
@@ -79,7 +89,25 @@ impl ModelComponent {
             | RuntimeError::Sandbox(_) => RuntimeError::LoadFailed(format!("describe() failed: {e}")),
             other => RuntimeError::InvalidComponent(format!("describe() failed: {other}")),
         })?;
-        Ok(Self { guest, sha256: sha256.into(), description: Arc::new(description), limits })
+        Ok(Self { runner: Runner::Wasm(guest), sha256: sha256.into(), description: Arc::new(description), limits })
+    }
+
+    /// A shell model: `commands` described by its operator (`description`); `sha256` names
+    /// its declaration. Its calls run under `limits`' time limit and output caps only.
+    pub fn shell(
+        commands: ShellCommands,
+        description: ModelDescription,
+        sha256: String,
+        limits: SandboxLimits,
+    ) -> Result<Self, RuntimeError> {
+        commands.check().map_err(RuntimeError::InvalidComponent)?;
+        let runner = Runner::Shell(Arc::new(commands));
+        Ok(Self { runner, sha256: sha256.into(), description: Arc::new(description), limits })
+    }
+
+    /// Whether this is a shell model (trusted native commands) rather than a component.
+    pub fn is_shell(&self) -> bool {
+        matches!(self.runner, Runner::Shell(_))
     }
 
     /// The same component running under other limits (a component's own overrides).
@@ -111,12 +139,18 @@ impl ModelComponent {
         observer: Arc<dyn CallObserver>,
         cancel: CancelToken,
     ) -> Call<Vec<u8>> {
+        let guest = match &self.runner {
+            Runner::Wasm(guest) => guest,
+            Runner::Shell(commands) => {
+                return shell::train(commands, &config_json, &data, geo.as_deref(), &self.limits, &cancel).await;
+            }
+        };
         let data = frame_to_wit(data);
         let limit = self.limits.model_bytes;
         let export = async move |runner: &super::bindings::ModelRunner, store: &mut wasmtime::Store<SandboxState>| {
             runner.call_train(store, &config_json, &data, geo.as_deref()).await
         };
-        let call = self.guest.call(CallKind::Train, self.limits, observer, cancel, export).await;
+        let call = guest.call(CallKind::Train, self.limits, observer, cancel, export).await;
         call.and_then(|returned| match returned.map_err(model_error)? {
             model if model.len() > limit => Err(RuntimeError::ModelSizeLimit { limit, size: Some(model.len()) }),
             model => Ok(model),
@@ -135,12 +169,20 @@ impl ModelComponent {
         observer: Arc<dyn CallObserver>,
         cancel: CancelToken,
     ) -> Call<DataFrame> {
+        let guest = match &self.runner {
+            Runner::Wasm(guest) => guest,
+            Runner::Shell(commands) => {
+                let limits = &self.limits;
+                let geo = geo.as_deref();
+                return shell::predict(commands, &config_json, &model, &historic, &future, geo, limits, &cancel).await;
+            }
+        };
         let (historic, future) = (frame_to_wit(historic), frame_to_wit(future));
         let limit = self.limits.output_frame_bytes;
         let export = async move |runner: &super::bindings::ModelRunner, store: &mut wasmtime::Store<SandboxState>| {
             runner.call_predict(store, &config_json, &model, &historic, &future, geo.as_deref()).await
         };
-        let call = self.guest.call(CallKind::Predict, self.limits, observer, cancel, export).await;
+        let call = guest.call(CallKind::Predict, self.limits, observer, cancel, export).await;
         call.and_then(|returned| {
             let frame = returned.map_err(model_error)?;
             match frame_bytes(&frame) {

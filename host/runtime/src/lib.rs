@@ -25,6 +25,7 @@ mod limiter;
 mod limits;
 mod output;
 mod sandbox;
+mod shell;
 
 pub use call::Call;
 pub use cancel::CancelToken;
@@ -39,3 +40,4 @@ pub use limiter::{MAX_INSTANCES, MAX_MEMORIES, MAX_TABLE_ELEMENTS, MAX_TABLES};
 pub use limits::{DESCRIPTION_BYTES, DescribeLimits, LimitError, LimitOverrides, SandboxLimits, bytes};
 pub use output::{CallObserver, GuestOutput, LogLevel, LogRecord, ignore};
 pub use sandbox::PROGRESS_INTERVAL;
+pub use shell::{PLACEHOLDERS, ShellCommands};

@@ -9,7 +9,10 @@ use crate::info::ServiceInfo;
 use crate::monitoring::{Metrics, MetricsAccess};
 use crate::registration::Registration;
 use crate::security::{Security, SecuritySettings};
-use chapwasm_service::{Generation, LeasePolicy, MlService, QueuePolicy, Retention, RuntimeSettings, ServiceSettings};
+use crate::shell_model::ShellModelRunner;
+use chapwasm_service::{
+    DefaultModel, Generation, LeasePolicy, MlService, QueuePolicy, Retention, RuntimeSettings, ServiceSettings,
+};
 use std::sync::Arc;
 
 /// Most event streams open at once, and uploads received at once, by default.
@@ -29,6 +32,7 @@ pub const DEFAULT_REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::fr
 pub struct ServiceBuilder {
     info: ServiceInfo,
     component: Option<Vec<u8>>,
+    shell_model: Option<ShellModelRunner>,
     database_url: String,
     max_concurrency: usize,
     body_limit: usize,
@@ -51,6 +55,7 @@ impl ServiceBuilder {
         Self {
             info,
             component: None,
+            shell_model: None,
             database_url: ":memory:".into(),
             max_concurrency: std::thread::available_parallelism().map_or(1, |n| n.get()),
             body_limit: 256 << 20,
@@ -135,6 +140,14 @@ impl ServiceBuilder {
         self
     }
 
+    /// Config CRUD for an operator's shell model (the spec's `ShellModelRunner`): trusted
+    /// commands, run natively, never uploadable. It is the service's default model.
+    pub fn with_shell_config(mut self, runner: ShellModelRunner) -> Self {
+        self.shell_model = Some(runner);
+        self.parts.config = true;
+        self
+    }
+
     pub fn with_artifacts(mut self) -> Self {
         self.parts.artifacts = true;
         self
@@ -194,11 +207,16 @@ impl ServiceBuilder {
                 return Err(AppError::Setup(format!("with_ml() needs {} to be called first", missing.join(", "))));
             }
         }
-        let component: Arc<[u8]> = self.component.as_deref().unwrap_or(crate::bundled::LINEAR_REGRESSION).into();
+        let model = match self.shell_model {
+            Some(runner) => runner.into_default_model().map_err(|e| AppError::Setup(e.to_string()))?,
+            None => {
+                DefaultModel::Component(self.component.as_deref().unwrap_or(crate::bundled::LINEAR_REGRESSION).into())
+            }
+        };
         let service = MlService::open(ServiceSettings {
             database_url: self.database_url,
             runtime: self.runtime,
-            component,
+            model,
             max_concurrency: self.max_concurrency,
             horizon: (self.info.min_prediction_periods, self.info.max_prediction_periods),
             queue: self.queue,
@@ -258,6 +276,15 @@ impl MlServiceBuilder {
 
     pub fn max_concurrency(mut self, jobs: usize) -> Self {
         self.inner.max_concurrency = jobs;
+        self
+    }
+
+    /// Serves an operator's shell model instead of the component (see
+    /// [`ServiceBuilder::with_shell_config`]).
+    pub fn shell_model(mut self, runner: Option<ShellModelRunner>) -> Self {
+        if runner.is_some() {
+            self.inner.shell_model = runner;
+        }
         self
     }
 

@@ -19,5 +19,6 @@ pub mod monitoring;
 pub mod registration;
 pub mod security;
 pub mod settings;
+pub mod shell_model;
 
 pub use chapwasm_sdk::{Column, ColumnType, DataFrame, ErrorKind, ModelError, Values};

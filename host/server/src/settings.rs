@@ -23,6 +23,8 @@ pub struct AppSettings {
     pub request_timeout: std::time::Duration,
     /// The model component's bytes; `None` serves the bundled linear regression.
     pub component: Option<Vec<u8>>,
+    /// An operator's shell model, served instead of `component` (trusted commands).
+    pub shell_model: Option<crate::shell_model::ShellModelRunner>,
     /// Overrides of `/api/v1/info`.
     pub info: ServiceInfo,
     /// Force one chapkit wire generation for ML artifacts (`None`: per request).
@@ -63,6 +65,7 @@ impl Default for AppSettings {
             body_limit: 256 << 20,
             request_timeout: crate::builder::DEFAULT_REQUEST_TIMEOUT,
             component: None,
+            shell_model: None,
             info: ServiceInfo::default(),
             wire_generation: None,
             limits: SandboxLimits::default(),
@@ -88,6 +91,7 @@ impl AppSettings {
         let settings = self;
         let component = settings.component.unwrap_or_else(|| LINEAR_REGRESSION.to_vec());
         MlServiceBuilder::new(settings.info, component)
+            .shell_model(settings.shell_model)
             .max_concurrency(settings.max_concurrency)
             .database_url(&settings.database_url)
             .body_limit(settings.body_limit)

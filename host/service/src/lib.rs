@@ -39,8 +39,8 @@ pub use submit::{AcceptedJob, Idempotency, JobRequest, Pinned, SubmitError, Subm
 
 // What the layers above need of the runtime and the store: types, not handles.
 pub use chapwasm_runtime::{
-    CompileLimits, CompileStats, Compiler, DescribeLimits, LimitError, LimitOverrides, ModelDescription, PeriodType,
-    RuntimeError, RuntimeSettings, SandboxLimits, bytes,
+    CompileLimits, CompileStats, Compiler, DescribeLimits, LimitError, LimitOverrides, ModelDescription, PLACEHOLDERS,
+    PeriodType, RuntimeError, RuntimeSettings, SandboxLimits, ShellCommands, bytes,
 };
 pub use chapwasm_store::{
     ArtifactChangeError, ArtifactRow, ComponentRow, ConfigRow, JobRow, JobStatus, LinkError, StoreError,
@@ -88,13 +88,31 @@ pub struct ServiceSettings {
     /// `:memory:`, a SQLite file path, a `sqlite://` or a `postgres://` URL.
     pub database_url: String,
     pub runtime: RuntimeSettings,
-    /// The default model component (what configs without a component run).
-    pub component: Arc<[u8]>,
+    /// The default model (what configs without a component run).
+    pub model: DefaultModel,
     /// Most jobs running at once in this process.
     pub max_concurrency: usize,
     /// The service's `[min, max]` prediction periods; `None`: the default model's.
     pub horizon: (Option<u32>, Option<u32>),
     pub queue: QueuePolicy,
+}
+
+/// The service's default model: a component's bytes, or an operator's shell model
+/// (trusted commands; see `chapwasm_runtime::ShellCommands`), which is never registered as
+/// a component (its commands are not code the registry could keep or serve).
+#[derive(Debug, Clone)]
+pub enum DefaultModel {
+    Component(Arc<[u8]>),
+    Shell(Box<ShellModel>),
+}
+
+/// An operator's shell model, as the service runs it.
+#[derive(Debug, Clone)]
+pub struct ShellModel {
+    pub commands: ShellCommands,
+    pub description: ModelDescription,
+    /// The SHA-256 of its declaration: what artifacts name as their model's code.
+    pub sha256: String,
 }
 
 /// How jobs are queued and kept: the queue's bound, leases, and retention.
@@ -130,15 +148,23 @@ impl MlService {
     pub async fn open(settings: ServiceSettings) -> Result<Arc<Self>, OpenError> {
         let runtime = Arc::new(Runtime::new(settings.runtime)?);
         let store = Store::connect(&settings.database_url).await?;
-        let component = settings.component;
-        let sha256 = {
-            let component = component.clone();
-            tokio::task::spawn_blocking(move || sha256_hex(&component))
-                .await
-                .map_err(|e| OpenError::Setup(format!("hashing the model component was aborted: {e}")))?
+        let model = match settings.model {
+            DefaultModel::Component(component) => {
+                let sha256 = {
+                    let component = component.clone();
+                    tokio::task::spawn_blocking(move || sha256_hex(&component))
+                        .await
+                        .map_err(|e| OpenError::Setup(format!("hashing the model component was aborted: {e}")))?
+                };
+                let model = load_component(&store, &runtime, component.clone(), sha256).await?;
+                components::register_default(&store, &model, &component).await?;
+                model
+            }
+            DefaultModel::Shell(shell) => {
+                let ShellModel { commands, description, sha256 } = *shell;
+                ModelComponent::shell(commands, description, sha256, *runtime.limits())?
+            }
         };
-        let model = load_component(&store, &runtime, component.clone(), sha256).await?;
-        components::register_default(&store, &model, &component).await?;
         let description = model.description();
         let horizon = (
             settings.horizon.0.unwrap_or(description.min_prediction_periods),

@@ -49,8 +49,13 @@ pub struct ServeArgs {
     #[arg(long)]
     max_concurrency: Option<usize>,
     /// The model component to serve (default: the bundled linear regression).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "shell_model")]
     component: Option<PathBuf>,
+    /// Serve a shell model instead (the spec's ShellModelRunner): a TOML declaration of a
+    /// train and a predict command with {data_file}-style placeholders. Trusted code only:
+    /// the commands run natively, with this server's rights.
+    #[arg(long)]
+    shell_model: Option<PathBuf>,
     /// A JSON file of service info (chapkit's MLServiceInfo fields: id, display_name,
     /// version, description, model_metadata{author, author_assessed_status, contact_email,
     /// ...}, period_type, min/max_prediction_periods, ...); unset fields come from the model.
@@ -168,6 +173,10 @@ pub async fn execute(args: ServeArgs) -> anyhow::Result<()> {
         Some(path) => Some(std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?),
         None => None,
     };
+    let shell_model = match &args.shell_model {
+        Some(path) => Some(chapwasm_server::shell_model::ShellModelRunner::from_toml_file(path)?),
+        None => None,
+    };
     let info = match &args.info {
         Some(path) => {
             let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
@@ -228,6 +237,7 @@ pub async fn execute(args: ServeArgs) -> anyhow::Result<()> {
         body_limit: args.body_limit_mib << 20,
         request_timeout: seconds(args.request_timeout_secs, "--request-timeout-secs")?,
         component,
+        shell_model,
         queue: QueuePolicy {
             lease: LeasePolicy {
                 duration: seconds(args.lease_secs, "--lease-secs")?,

@@ -1,0 +1,153 @@
+//! The spec's shell runner over HTTP: its example with Python scripts and with sh/awk
+//! (same predictions as the Rust quick start), a failing script as a failed job carrying its
+//! stderr, and the bounds the host keeps on trusted commands: the time limit and `DELETE`
+//! kill the whole process group, and each call's directory is removed.
+
+use crate::support::app::{TestApp, spawn_app_with};
+use chapwasm_server::settings::AppSettings;
+use chapwasm_server::shell_model::ShellModelRunner;
+use chapwasm_service::SandboxLimits;
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+fn example(language: &str) -> ShellModelRunner {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/shell").join(language).join("model.toml");
+    ShellModelRunner::from_toml_file(&path).unwrap()
+}
+
+async fn serve(runner: ShellModelRunner, limits: SandboxLimits) -> TestApp {
+    spawn_app_with(AppSettings { shell_model: Some(runner), limits, ..AppSettings::default() }).await
+}
+
+/// The `sample_0` column of a prediction job's artifact, as numbers.
+async fn samples(app: &TestApp, job: &Value) -> Vec<f64> {
+    let artifact = app.get_json(&format!("/api/v1/artifacts/{}", job["artifact_id"].as_str().unwrap())).await;
+    let predictions = &artifact["data"]["predictions"];
+    let column = predictions["columns"].as_array().unwrap().iter().position(|c| c == "sample_0").expect("sample_0");
+    predictions["data"].as_array().unwrap().iter().map(|row| row[column].as_f64().unwrap()).collect()
+}
+
+async fn trains_and_predicts_the_quick_start_mean(language: &str, name: &str) {
+    let app = serve(example(language), SandboxLimits::default()).await;
+    assert_eq!(app.get_json("/api/v1/info").await["id"], name);
+    let config = app.config(json!({"scale": 2.0})).await;
+    let data = json!({"columns": ["location", "disease_cases"], "data": [["a", 2], ["b", null], ["c", 4]]});
+    let (trained, job) = app.train_and_wait(&config, &data).await;
+    assert_eq!(job["status"], "completed", "{job}");
+    let future = json!({"columns": ["location"], "data": [["a"], ["b"]]});
+    let historic = json!({"columns": ["location"], "data": []});
+    let (_, job) = app.predict_and_wait(&trained["artifact_id"], &historic, &future).await;
+    assert_eq!(job["status"], "completed", "{job}");
+    // The Rust quick start (tests/integration/quickstart.rs) predicts 6.0 for this data.
+    assert_eq!(samples(&app, &job).await, [6.0, 6.0]);
+
+    // A script that exits non-zero fails the job with its stderr.
+    let (_, failed) = app.train_and_wait(&config, &json!({"columns": ["disease_cases"], "data": [[null]]})).await;
+    assert_eq!(failed["status"], "failed", "{failed}");
+    assert_eq!(failed["error"], "model error (failed): script failed with exit code 1: no observed disease_cases");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_spec_shell_example_runs_with_python_scripts() {
+    trains_and_predicts_the_quick_start_mean("python", "mean-shell-python").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_spec_shell_example_runs_with_sh_and_awk() {
+    trains_and_predicts_the_quick_start_mean("awk", "mean-shell-awk").await;
+}
+
+/// A declaration in a fresh directory whose training runs `train` (an `sh -c` script),
+/// run there; predicting is never reached.
+fn declared(train: &str) -> (ShellModelRunner, PathBuf) {
+    let dir = std::env::temp_dir().join(format!("chapwasm-shell-test-{}", chapwasm_service::clock::new_id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let toml = format!(
+        "name = \"sleeper\"\ntrain_command = [\"sh\", \"-c\", {train:?}, \"sh\", \"{{model_file}}\"]\n\
+         predict_command = \"true {{output_file}}\"\n"
+    );
+    std::fs::write(dir.join("model.toml"), toml).unwrap();
+    (ShellModelRunner::from_toml_file(&dir.join("model.toml")).unwrap(), dir)
+}
+
+/// Whether the process runs (a zombie waiting for its reaper does not).
+fn alive(pid: &str) -> bool {
+    let Ok(stat) = std::fs::read_to_string(Path::new("/proc").join(pid.trim()).join("stat")) else { return false };
+    let state = stat.rsplit_once(") ").and_then(|(_, rest)| rest.chars().next());
+    !matches!(state, Some('Z' | 'X') | None)
+}
+
+/// Waits (a few seconds at most) for `file` to be written, and returns what it holds.
+async fn written(file: &Path) -> String {
+    for _ in 0..100 {
+        if let Ok(text) = std::fs::read_to_string(file)
+            && text.ends_with('\n')
+        {
+            return text;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{} was never written", file.display());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_shell_job_past_its_time_limit_is_killed_with_everything_it_started() {
+    // The script starts a child in the background, notes its pid and where the call's
+    // directory is, then sleeps past the limit.
+    let (runner, dir) = declared("sleep 60 & echo $! > child.pid; dirname \"$1\" > call.dir; sleep 60");
+    let limits = SandboxLimits { time_limit: Duration::from_secs(1), ..SandboxLimits::default() };
+    let app = serve(runner, limits).await;
+    let config = app.config(json!({})).await;
+    let (_, job) = app.train_and_wait(&config, &json!({"columns": ["disease_cases"], "data": [[1]]})).await;
+    assert_eq!((&job["status"], &job["error"]), (&json!("failed"), &json!("time limit of 1 s exceeded")), "{job}");
+    let child = written(&dir.join("child.pid")).await;
+    let call_dir = written(&dir.join("call.dir")).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(!alive(&child), "the script's background child {child} outlived the call");
+    assert!(!Path::new(call_dir.trim()).exists(), "the call's directory {call_dir} was left behind");
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn deleting_a_running_shell_job_kills_its_process_group() {
+    let (runner, dir) = declared("sleep 60 & echo $! > child.pid; sleep 60");
+    let app = serve(runner, SandboxLimits::default()).await;
+    let config = app.config(json!({})).await;
+    let job_id = app.submit_train(&config, &json!({"columns": ["disease_cases"], "data": [[1]]})).await;
+    let child = written(&dir.join("child.pid")).await;
+    assert!(alive(&child));
+    assert_eq!(app.delete(&format!("/api/v1/jobs/{job_id}")).await.status(), 204);
+    for _ in 0..50 {
+        if !alive(&child) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(!alive(&child), "the script's child {child} outlived the deleted job");
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_shell_job_printing_past_the_output_cap_is_stopped() {
+    let (runner, dir) = declared("yes chatter; echo never > \"$1\"");
+    let limits = SandboxLimits { output_bytes: 64 << 10, ..SandboxLimits::default() };
+    let app = serve(runner, limits).await;
+    let config = app.config(json!({})).await;
+    let (_, job) = app.train_and_wait(&config, &json!({"columns": ["disease_cases"], "data": [[1]]})).await;
+    assert_eq!((&job["status"], &job["error"]), (&json!("failed"), &json!("stdout limit of 64 KiB exceeded")), "{job}");
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn a_declaration_with_an_unknown_placeholder_is_refused_at_start() {
+    let dir = std::env::temp_dir().join(format!("chapwasm-shell-test-{}", chapwasm_service::clock::new_id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let toml = "name = \"typo\"\ntrain_command = \"python3 train.py {data}\"\npredict_command = \"true\"\n";
+    std::fs::write(dir.join("model.toml"), toml).unwrap();
+    let runner = ShellModelRunner::from_toml_file(&dir.join("model.toml")).unwrap();
+    let settings = AppSettings { shell_model: Some(runner), ..AppSettings::default() };
+    let error = crate::support::block_on(settings.build()).err().expect("refused");
+    assert!(error.to_string().contains("unknown placeholder {data}"), "{error}");
+    std::fs::remove_dir_all(dir).ok();
+}
