@@ -11,8 +11,8 @@
 // - componentize-js 0.23.0 imports preview2-shim at run time but lists it only as a
 //   development dependency: package.json names it, at 0.25.0, whose filesystem opens `/`.
 import { componentize } from "@bytecodealliance/componentize-js";
-import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { statSync } from "node:fs";
+import { cp, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -22,16 +22,26 @@ const wit = resolve(here, "../../wit");
 const args = process.argv.slice(2);
 const source = args.find((a, i) => !a.startsWith("-") && args[i - 1] !== "-o");
 const outFlag = args.indexOf("-o");
-if (!source) {
+if (!source || (outFlag >= 0 && !args[outFlag + 1])) {
   console.error("usage: node sdk/js/build.mjs model.js [-o model.wasm]");
   process.exit(2);
 }
 const out = resolve(outFlag >= 0 ? args[outFlag + 1] : source.replace(/\.[cm]?js$/, "") + ".wasm");
 
-const work = await mkdtemp(join(tmpdir(), "chapwasm-js-"));
+// Only the model's modules are copied (not node_modules, .git or anything else), and the
+// copy is made beside this script, never inside the model's own directory.
+const modelDir = dirname(resolve(source));
+const wanted = (path) => {
+  const name = basename(path);
+  if (name === "node_modules" || name.startsWith(".")) return false;
+  return statSync(path).isDirectory() ? !resolve(path).startsWith(builds) : /\.(m?js|cjs|json)$/.test(name);
+};
+const builds = join(here, ".builds");
+await mkdir(builds, { recursive: true });
+const work = await mkdtemp(join(builds, "model-"));
 const callerCwd = process.cwd();
 try {
-  await cp(dirname(resolve(source)), work, { recursive: true, filter: (path) => !path.endsWith(".wasm") });
+  await cp(modelDir, work, { recursive: true, filter: wanted });
   await cp(join(here, "chapwasm.js"), join(work, "chapwasm.js"));
   // componentize-js resolves the model's imports from the working directory.
   process.chdir(work);

@@ -113,18 +113,24 @@ export class DataFrame {
 
   /** Adds or replaces a number column (`null` for nulls); one value per row. */
   setF64(name, values) {
+    if (!Array.isArray(values) && !ArrayBuffer.isView(values)) throw new TypeError(`setF64(${name}): values must be an array`);
     if (values.length !== this.numRows) {
       throw invalidData(`column \`${name}\` has ${values.length} values, the frame ${this.numRows} rows`);
     }
-    this.columns.set(name, { tag: "f64", values: values.map((v) => (v === null ? null : Number(v))) });
+    // Holes and `undefined` are nulls too (`new Array(n)`), never NaN.
+    this.columns.set(name, { tag: "f64", values: Array.from(values, (v) => (v == null ? null : Number(v))) });
   }
 }
 
 /** What an exception becomes on the way out: the WIT `model-error` record. */
 function failure(error) {
-  if (error instanceof ModelError) return { kind: error.kind, message: error.message };
-  const described = error instanceof Error ? `${error.name}: ${error.message}\n${error.stack ?? ""}` : String(error);
-  return { kind: "failed", message: described.trimEnd() };
+  try {
+    if (error instanceof ModelError) return { kind: error.kind, message: String(error.message) };
+    const described = error instanceof Error ? `${error.name}: ${error.message}\n${error.stack ?? ""}` : String(error);
+    return { kind: "failed", message: described.trimEnd() };
+  } catch {
+    return { kind: "failed", message: "an exception whose message could not be read" };
+  }
 }
 
 function guarded(work) {
@@ -166,6 +172,10 @@ export function exportModel({ info, configSchema = { type: "object", properties:
     train: (config, data, geo) =>
       guarded(() => {
         const model = train(parse(config, "the config") ?? {}, DataFrame.fromWit(data), parse(geo, "geo"));
+        if (model === undefined) throw new TypeError("train returned nothing: return the model (any JSON value)");
+        if (typeof model?.then === "function") {
+          throw new TypeError("train returned a Promise: async train is not supported (nothing can be awaited)");
+        }
         return new TextEncoder().encode(JSON.stringify(model));
       }),
     predict: (config, model, historic, future, geo) =>

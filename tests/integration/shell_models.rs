@@ -110,6 +110,29 @@ async fn a_shell_job_past_its_time_limit_is_killed_with_everything_it_started() 
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn closing_its_output_does_not_give_a_shell_job_more_time() {
+    let (runner, dir) = declared("exec >&-; sleep 0.8; exec 2>&-; sleep 0.8; sleep 0.8; echo late > \"$1\"");
+    let limits = SandboxLimits { time_limit: Duration::from_secs(1), ..SandboxLimits::default() };
+    let app = serve(runner, limits).await;
+    let config = app.config(json!({})).await;
+    let (_, job) = app.train_and_wait(&config, &json!({"columns": ["disease_cases"], "data": [[1]]})).await;
+    assert_eq!((&job["status"], &job["error"]), (&json!("failed"), &json!("time limit of 1 s exceeded")), "{job}");
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_fifo_for_a_model_file_fails_the_job_without_blocking_the_server() {
+    let (runner, dir) = declared("mkfifo \"$1\"");
+    let app = serve(runner, SandboxLimits::default()).await;
+    let config = app.config(json!({})).await;
+    let (_, job) = app.train_and_wait(&config, &json!({"columns": ["disease_cases"], "data": [[1]]})).await;
+    assert_eq!(job["status"], "failed", "{job}");
+    assert!(job["error"].as_str().unwrap().contains("model.bin is not a regular file"), "{job}");
+    assert_eq!(app.get("/health").await.status(), 200);
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn deleting_a_running_shell_job_kills_its_process_group() {
     let (runner, dir) = declared("sleep 60 & echo $! > child.pid; sleep 60");
     let app = serve(runner, SandboxLimits::default()).await;
@@ -136,6 +159,26 @@ async fn a_shell_job_printing_past_the_output_cap_is_stopped() {
     let config = app.config(json!({})).await;
     let (_, job) = app.train_and_wait(&config, &json!({"columns": ["disease_cases"], "data": [[1]]})).await;
     assert_eq!((&job["status"], &job["error"]), (&json!("failed"), &json!("stdout limit of 64 KiB exceeded")), "{job}");
+    std::fs::remove_dir_all(dir).ok();
+}
+
+/// `chapwasm serve --shell-model model.toml` run from the declaration's own directory.
+#[test]
+fn a_declaration_named_by_a_bare_file_name_is_served() {
+    use std::io::BufRead;
+    let (_, dir) = declared("true");
+    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_chapwasm"))
+        .args(["serve", "--port", "0", "--shell-model", "model.toml"])
+        .current_dir(&dir)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let lines = std::io::BufReader::new(server.stderr.take().unwrap()).lines();
+    let said: Vec<String> = lines.map_while(Result::ok).take_while(|line| !line.contains("listening on")).collect();
+    let running = server.try_wait().unwrap().is_none();
+    server.kill().ok();
+    server.wait().ok();
+    assert!(running, "the server did not start: {said:?}");
     std::fs::remove_dir_all(dir).ok();
 }
 

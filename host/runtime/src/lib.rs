@@ -40,4 +40,4 @@ pub use limiter::{MAX_INSTANCES, MAX_MEMORIES, MAX_TABLE_ELEMENTS, MAX_TABLES};
 pub use limits::{DESCRIPTION_BYTES, DescribeLimits, LimitError, LimitOverrides, SandboxLimits, bytes};
 pub use output::{CallObserver, GuestOutput, LogLevel, LogRecord, ignore};
 pub use sandbox::PROGRESS_INTERVAL;
-pub use shell::{PLACEHOLDERS, ShellCommands};
+pub use shell::{PLACEHOLDERS, ShellCommands, private_scratch};

@@ -111,7 +111,9 @@ impl ShellModelRunner {
             std::fs::read_to_string(path).map_err(|error| ShellModelError::Read { path: path.to_owned(), error })?;
         let mut runner: Self =
             toml::from_str(&text).map_err(|error| ShellModelError::Toml { path: path.to_owned(), error })?;
-        let base = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+        // A bare file name (`model.toml`) has the empty path as its parent: the current directory.
+        let base = path.parent().filter(|parent| !parent.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let base = base.to_path_buf();
         runner.directory = Some(match runner.directory.take() {
             Some(directory) if directory.is_relative() => base.join(directory),
             Some(directory) => directory,
@@ -120,9 +122,9 @@ impl ShellModelRunner {
         Ok(runner)
     }
 
-    /// The service's default model for this declaration. Its SHA-256 covers the
-    /// declaration and every file its commands name in its directory (the scripts), so it
-    /// changes when the model does.
+    /// The service's default model for this declaration, with a private directory for
+    /// its calls. Its SHA-256 covers the declaration and the files of its directory (the
+    /// scripts, not subdirectories), so it changes when they do.
     pub(crate) fn into_default_model(self) -> Result<DefaultModel, ShellModelError> {
         let directory = self.directory.clone().unwrap_or_else(|| PathBuf::from("."));
         let directory =
@@ -131,7 +133,8 @@ impl ShellModelRunner {
             train: self.train_command.argv("train_command")?,
             predict: self.predict_command.argv("predict_command")?,
             directory,
-            scratch: std::env::temp_dir().join("chapwasm-shell"),
+            scratch: chapwasm_service::private_scratch()
+                .map_err(|error| ShellModelError::Read { path: std::env::temp_dir(), error })?,
         };
         commands.check().map_err(ShellModelError::Invalid)?;
         if !self.config_schema.is_object() {
@@ -156,13 +159,19 @@ impl ShellModelRunner {
 
     fn digest(&self, commands: &ShellCommands) -> String {
         let mut hash = Sha256::new();
-        hash.update(format!("{self:?}"));
-        for argument in commands.train.iter().chain(&commands.predict) {
-            let file = commands.directory.join(argument);
-            if file.is_file()
-                && let Ok(bytes) = std::fs::read(&file)
-            {
-                hash.update(argument.as_bytes());
+        let declared = Self { directory: None, ..self.clone() };
+        hash.update(format!("{declared:?}"));
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&commands.directory)
+            .into_iter()
+            .flatten()
+            .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+            .filter(|path| path.is_file())
+            .collect();
+        files.sort();
+        for file in files {
+            if let Ok(bytes) = std::fs::read(&file) {
+                hash.update(file.file_name().unwrap_or_default().as_encoded_bytes());
+                hash.update(bytes.len().to_le_bytes());
                 hash.update(bytes);
             }
         }

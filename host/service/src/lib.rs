@@ -29,6 +29,7 @@ mod submit;
 
 pub use artifacts::{ArtifactError, ArtifactInput, ArtifactTree, MAX_TREE_NODES};
 pub use components::{MAX_COMPONENT_BYTES, RegisterError};
+pub use config::{ConfigInvalid, ConfigValidator};
 pub use configs::{ConfigError, ConfigInput};
 pub use events::{JobEvent, JobEvents};
 pub use leases::LeasePolicy;
@@ -40,7 +41,7 @@ pub use submit::{AcceptedJob, Idempotency, JobRequest, Pinned, SubmitError, Subm
 // What the layers above need of the runtime and the store: types, not handles.
 pub use chapwasm_runtime::{
     CompileLimits, CompileStats, Compiler, DescribeLimits, LimitError, LimitOverrides, ModelDescription, PLACEHOLDERS,
-    PeriodType, RuntimeError, RuntimeSettings, SandboxLimits, ShellCommands, bytes,
+    PeriodType, RuntimeError, RuntimeSettings, SandboxLimits, ShellCommands, bytes, private_scratch,
 };
 pub use chapwasm_store::{
     ArtifactChangeError, ArtifactRow, ComponentRow, ConfigRow, JobRow, JobStatus, LinkError, StoreError,
@@ -49,7 +50,6 @@ pub use chapwasm_store::{
 use chapwasm_runtime::{CancelToken, ModelComponent, Runtime, sha256_hex};
 use chapwasm_store::Store;
 use components::load_component;
-use config::ConfigValidator;
 use std::collections::HashMap;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};

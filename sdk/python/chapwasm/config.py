@@ -16,9 +16,10 @@ from .errors import InvalidConfig
 _SCALARS = {bool: "boolean", int: "integer", float: "number", str: "string"}
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(kw_only=True)
 class BaseConfig:
-    """chapkit's reserved fields, which every config has (the service fills them in)."""
+    """chapkit's reserved fields, which every config has (the service fills them in).
+    Keyword-only, so a subclass may add fields without defaults (required ones)."""
 
     prediction_periods: int = 3
     additional_continuous_covariates: list[str] = dataclasses.field(default_factory=list)

@@ -63,12 +63,16 @@ def _complete(value):
 
 def _failure(error: BaseException):
     """The generated `Err(ModelError)` for an exception."""
-    if isinstance(error, ModelError):
-        kind, message = error.kind, error.message
-    else:
-        trace = "".join(traceback.format_exception(error)).rstrip()
-        kind, message = FAILED, f"{type(error).__name__}: {error}\n{trace}"
-    return Err(types.ModelError(types.ErrorKind[kind.upper().replace("-", "_")], message))
+    try:
+        if isinstance(error, ModelError):
+            kind, message = getattr(error, "kind", FAILED), str(getattr(error, "message", error))
+        else:
+            trace = "".join(traceback.format_exception(error)).rstrip()
+            kind, message = FAILED, f"{type(error).__name__}: {error}\n{trace}"
+        kind = types.ErrorKind[kind.upper().replace("-", "_")]
+    except Exception:  # an exception that cannot even be described (a broken __str__)
+        kind, message = types.ErrorKind.FAILED, f"{type(error).__name__} (its message could not be read)"
+    return Err(types.ModelError(kind, message))
 
 
 def _geo(text):
@@ -81,14 +85,22 @@ def component(runner: BaseModelRunner, info: ModelInfo, config=None, model_forma
     dict); `model_format` is json, pickle or bytes (what `on_train` returns)."""
     if model_format not in encoding.FORMATS:
         raise ValueError(f"model_format must be one of {', '.join(encoding.FORMATS)}")
-    config_schema = json.dumps(configs.schema(config))
+    # JSON only (a NaN default would not be): fails here, when the component is built.
+    config_schema = json.dumps(configs.schema(config), allow_nan=False)
 
     def run(hook):
         _complete(runner.on_init())
         try:
-            return _complete(hook())
-        finally:
-            _complete(runner.on_cleanup())
+            result = _complete(hook())
+        except BaseException:
+            # The hook's failure is what the job reports, even if cleaning up fails too.
+            try:
+                _complete(runner.on_cleanup())
+            except BaseException:
+                pass
+            raise
+        _complete(runner.on_cleanup())
+        return result
 
     class WitWorld:
         def describe(self):

@@ -82,7 +82,7 @@ class Settings(chapwasm.BaseConfig):
 
 
 @dataclasses.dataclass
-class Needy:
+class Needy(chapwasm.BaseConfig):
     window: int
 
 
@@ -145,6 +145,31 @@ class RunnerTest(unittest.TestCase):
         self.assertEqual(error.kind, self.types.ErrorKind.FAILED)
         self.assertTrue(error.message.startswith("KeyError: 'missing'\nTraceback (most recent call last)"), error.message)
         self.assertIn("in on_train", error.message)
+
+    def test_a_failing_cleanup_does_not_hide_the_hooks_error(self):
+        class Runner(chapwasm.BaseModelRunner):
+            def on_train(self, config, data, geo=None):
+                raise chapwasm.InvalidData("the real reason")
+
+            def on_cleanup(self):
+                raise RuntimeError("cleanup broke")
+
+        world = chapwasm.component(Runner(), chapwasm.ModelInfo("m"), Settings)()
+        with self.assertRaises(self.Err) as failed:
+            world.train("{}", self.empty(), None)
+        self.assertEqual(failed.exception.value.message, "the real reason")
+
+    def test_an_exception_without_a_readable_message_is_still_a_model_error(self):
+        class Broken(Exception):
+            def __str__(self):
+                raise ValueError("no")
+
+        def on_train(config, data, geo):
+            raise Broken()
+
+        with self.assertRaises(self.Err) as failed:
+            self.world(on_train).train("{}", self.empty(), None)
+        self.assertEqual(failed.exception.value.kind, self.types.ErrorKind.FAILED)
 
     def test_async_hooks_and_typed_configs_reach_the_model(self):
         async def on_train(config, data, geo):

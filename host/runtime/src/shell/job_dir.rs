@@ -43,7 +43,15 @@ impl JobDir {
     }
 
     /// The file's bytes if it exists and is at most `limit` bytes; `Err(size)` if larger.
+    /// Only a regular file is read: a FIFO (which would block the open) or a device is an
+    /// error.
     pub fn read_at_most(&self, file: &str, limit: usize) -> std::io::Result<Option<Result<Vec<u8>, usize>>> {
+        match self.dir.symlink_metadata(file) {
+            Ok(metadata) if metadata.is_file() => {}
+            Ok(_) => return Err(std::io::Error::other(format!("{file} is not a regular file"))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e),
+        }
         let mut opened = match self.dir.open(file) {
             Ok(opened) => opened,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -66,4 +74,15 @@ impl Drop for JobDir {
             tracing::warn!(%error, dir = %self.path.display(), "could not remove a shell job's directory");
         }
     }
+}
+
+/// A new private directory (mode 0700, a random name under the system's temporary
+/// directory) for a runner's calls: created here, never an existing one another local user
+/// could have prepared.
+pub fn private_scratch() -> std::io::Result<PathBuf> {
+    let path = std::env::temp_dir().join(format!("chapwasm-shell-{:016x}", rand::random::<u64>()));
+    let mut builder = std::fs::DirBuilder::new();
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(&path)?;
+    Ok(path)
 }

@@ -15,6 +15,8 @@
 mod job_dir;
 mod process;
 
+pub use job_dir::private_scratch;
+
 use crate::call::Call;
 use crate::cancel::CancelToken;
 use crate::error::RuntimeError;

@@ -2,7 +2,8 @@
 //! file paths), a minimal environment, stdin closed, in a process group of its own. The
 //! whole group is killed when the time limit passes, when the call is canceled (a
 //! `DELETE`), when its output passes the cap, and when the call is dropped (shutdown), so
-//! nothing it started outlives it.
+//! nothing it started in its group outlives it. (A process that starts a session of its
+//! own, `setsid`, leaves the group: trusted code is trusted not to.)
 
 use crate::cancel::CancelToken;
 use crate::error::RuntimeError;
@@ -86,13 +87,19 @@ pub async fn run(
     let cap = limits.output_bytes;
     let stdout = tokio::spawn(capped(child.stdout.take().expect("piped"), cap));
     let stderr = tokio::spawn(capped(child.stderr.take().expect("piped"), cap));
+    // A process that left the group (its own session) may hold the pipes: the readers are
+    // stopped when the call ends, whatever it holds.
+    let readers = (stdout.abort_handle(), stderr.abort_handle());
     let (stdout, stderr) = (async { stdout.await.unwrap_or_default() }, async { stderr.await.unwrap_or_default() });
     tokio::pin!(stdout, stderr);
     let mut printed = (None, None);
+    // One deadline for the whole call: closing its streams does not restart the clock.
+    let deadline = tokio::time::sleep(limits.time_limit);
+    tokio::pin!(deadline);
     let ended = loop {
         tokio::select! {
             status = child.wait() => break status.map_err(|e| RuntimeError::Sandbox(format!("waiting for `{program}`: {e}"))),
-            () = tokio::time::sleep(limits.time_limit) => break Err(RuntimeError::TimeLimit { limit: limits.time_limit }),
+            () = &mut deadline => break Err(RuntimeError::TimeLimit { limit: limits.time_limit }),
             () = cancel.canceled() => break Err(RuntimeError::Canceled),
             out = &mut stdout, if printed.0.is_none() => {
                 let over = out.1;
@@ -121,6 +128,8 @@ pub async fn run(
         Some(bytes) => bytes,
         None => tokio::time::timeout(drain, stderr).await.map(|(bytes, _)| bytes).unwrap_or_default(),
     };
+    readers.0.abort();
+    readers.1.abort();
     let text = |bytes: Vec<u8>| String::from_utf8_lossy(&bytes).into_owned();
     (ended, Printed { stdout: text(stdout), stderr: text(stderr) })
 }
