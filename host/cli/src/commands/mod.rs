@@ -2,7 +2,9 @@
 
 mod access;
 mod describe;
+mod new;
 mod register;
+mod remote;
 mod run;
 mod serve;
 
@@ -23,8 +25,17 @@ enum Command {
         /// The model component (.wasm).
         component: PathBuf,
     },
+    /// Create a model project (rust, python or js) that builds, with sample data and a
+    /// test that trains and predicts.
+    New(new::NewArgs),
     /// Serve the chapkit ML API (configs, artifacts, jobs, $train/$predict).
     Serve(Box<serve::ServeArgs>),
+    /// Upload a component to a server; print its id and config schema.
+    Push(remote::PushArgs),
+    /// Train on a server from a CSV file, following the job with a progress bar.
+    Train(remote::TrainArgs),
+    /// Predict on a server from CSV files; write the predictions to a CSV file.
+    Predict(remote::PredictArgs),
     /// Run a component's train or predict locally on CSV files.
     #[command(subcommand)]
     Run(run::RunCommand),
@@ -41,6 +52,10 @@ impl Cli {
     pub fn execute(self) -> anyhow::Result<()> {
         match self.command {
             Command::Describe { component } => tokio::runtime::Runtime::new()?.block_on(describe::execute(&component)),
+            Command::New(args) => new::execute(args),
+            Command::Push(args) => tokio::runtime::Runtime::new()?.block_on(remote::push(args)),
+            Command::Train(args) => tokio::runtime::Runtime::new()?.block_on(remote::train(args)),
+            Command::Predict(args) => tokio::runtime::Runtime::new()?.block_on(remote::predict(args)),
             Command::Run(command) => tokio::runtime::Runtime::new()?.block_on(command.execute()),
             Command::CompileWorker { fuel } => chapwasm_runtime::run_compile_worker(fuel).map_err(anyhow::Error::msg),
             Command::Serve(args) => {

@@ -1,10 +1,11 @@
 //! `chapwasm run train|predict`: an author's local loop — one component, CSV files in, a
 //! model file or a predictions CSV out, the guest's log lines and progress on stderr.
 
-use anyhow::{Context, bail};
+use anyhow::{Context, anyhow, bail};
 use chapwasm_frames::csv::{read_csv, write_csv};
 use chapwasm_runtime::{Call, CallObserver, CancelToken, LogRecord, ModelComponent, Runtime, RuntimeSettings};
 use chapwasm_server::DataFrame;
+use chapwasm_service::ConfigValidator;
 use clap::{Args, Subcommand};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -46,7 +47,8 @@ pub struct Common {
     /// The model component (.wasm).
     #[arg(long)]
     component: PathBuf,
-    /// The model's config as a JSON object (default `{}`: the model's defaults).
+    /// A JSON file with the model's config (default `{}`: the model's defaults); checked
+    /// against the component's config schema, as the server does, before the call.
     #[arg(long)]
     config: Option<PathBuf>,
     /// GeoJSON FeatureCollection passed to the model.
@@ -91,10 +93,14 @@ impl Common {
             Some(path) => String::from_utf8(read(path)?).context("the config is not UTF-8")?,
             None => "{}".to_owned(),
         };
-        let parsed: serde_json::Value = serde_json::from_str(&config).context("the config is not JSON")?;
-        if !parsed.is_object() {
-            bail!("the config must be a JSON object");
-        }
+        let parsed: serde_json::Value = serde_json::from_str(&config).context("--config is not JSON")?;
+        let schema = &component.description().config_schema;
+        let validator = ConfigValidator::new(schema).map_err(|e| anyhow!("the component's config schema: {e}"))?;
+        let config = match validator.normalize(parsed) {
+            Ok(normalized) => normalized.to_string(),
+            Err(invalid) if invalid.path.is_empty() => bail!("--config: {}", invalid.message),
+            Err(invalid) => bail!("--config: `{}`: {}", invalid.path.join("."), invalid.message),
+        };
         let geo = self.geo.as_deref().map(read).transpose()?.map(String::from_utf8).transpose()?;
         Ok((component, config, geo))
     }
