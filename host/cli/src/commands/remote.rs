@@ -92,7 +92,8 @@ pub async fn push(args: PushArgs) -> anyhow::Result<()> {
     let request = args.server.request(reqwest::Method::POST, "/api/v1/components");
     let component = args.server.json(request.header("content-type", "application/wasm").body(wasm)).await?;
     let model = &component["model"];
-    println!("component {} ({} {})", component["id"].as_str().unwrap_or("?"), model["name"], model["version"]);
+    let text = |value: &Value| value.as_str().unwrap_or("?").to_owned();
+    println!("component {} ({} {})", text(&component["id"]), text(&model["name"]), text(&model["version"]));
     println!("{}", serde_json::to_string_pretty(&model["config_schema"])?);
     Ok(())
 }
