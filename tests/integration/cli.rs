@@ -148,11 +148,11 @@ fn new_makes_a_python_project_whose_own_test_passes() {
     }
     let app = std::fs::read_to_string(project.join("app.py")).unwrap();
     assert!(app.contains(r#"chapwasm.ModelInfo("demo-py""#), "{app}");
-    let sdk = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../sdk/python");
+    // No PYTHONPATH: the project finds the SDK it was made with.
     let tested = Command::new("python3")
         .args(["-m", "unittest", "-v"])
         .current_dir(&project)
-        .env("PYTHONPATH", sdk)
+        .env_remove("PYTHONPATH")
         .env("PYTHONDONTWRITEBYTECODE", "1")
         .output()
         .unwrap();
@@ -167,8 +167,15 @@ fn new_refuses_a_bad_name_and_an_existing_directory() {
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("is not a model name"));
     std::fs::create_dir_all(dir.join("taken")).unwrap();
+    std::fs::write(dir.join("taken/notes.txt"), "mine").unwrap();
     let taken = chapwasm(&["new", "taken", "--lang", "rust"], &dir);
-    assert!(String::from_utf8_lossy(&taken.stderr).contains("exists already"));
+    assert!(!taken.status.success() && String::from_utf8_lossy(&taken.stderr).contains("exists already"));
+    assert_eq!(std::fs::read_dir(dir.join("taken")).unwrap().count(), 1, "nothing written into it");
+    // An empty directory is fine (`--dir .` in a new directory).
+    std::fs::create_dir_all(dir.join("empty")).unwrap();
+    let empty = chapwasm(&["new", "in-empty", "--lang", "js", "--dir", "empty"], &dir);
+    assert!(empty.status.success(), "{}", String::from_utf8_lossy(&empty.stderr));
+    assert!(dir.join("empty/model.js").is_file());
 }
 
 /// A new project's `test.sh`: builds model.wasm with the language's tools, then trains and

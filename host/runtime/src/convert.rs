@@ -139,6 +139,10 @@ pub(crate) fn description(info: wit::ModelInfo) -> Result<ModelDescription, Runt
             "describe() returned a {field} of {n} bytes (the limit is {})",
             bytes(DESCRIPTION_TEXT_BYTES)
         ))),
+        // Kept as text, which PostgreSQL's cannot hold with a NUL in it.
+        _ if text.contains('\0') => {
+            Err(RuntimeError::InvalidComponent(format!("describe() returned a {field} with a NUL character")))
+        }
         _ => Ok(()),
     };
     short("name", &info.name)?;

@@ -130,8 +130,8 @@ impl SandboxState {
             None
         };
         let output = GuestOutput {
-            stdout: String::from_utf8_lossy(&stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&stderr).into_owned(),
+            stdout: super::guest_text::without_nul(String::from_utf8_lossy(&stdout).into_owned()),
+            stderr: super::guest_text::without_nul(String::from_utf8_lossy(&stderr).into_owned()),
             logs: std::mem::take(&mut self.logs),
         };
         (output, hit)

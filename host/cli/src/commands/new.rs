@@ -70,10 +70,19 @@ pub fn execute(args: NewArgs) -> anyhow::Result<()> {
         bail!("`{}` is not a model name: use lowercase letters, digits and dashes, e.g. weekly-mean", args.name);
     }
     let dir = args.dir.unwrap_or_else(|| PathBuf::from(&args.name));
-    if dir.exists() {
-        bail!("{} exists already: choose another name or --dir", dir.display());
+    let empty = |dir: &Path| std::fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_none());
+    if dir.exists() && !empty(&dir) {
+        bail!("{} exists already and is not empty: choose another name or --dir", dir.display());
     }
+    // The SDKs of the checkout this chapwasm was built from (a project builds against them).
     let repository = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let Ok(repository) = repository.join("sdk").canonicalize().map(|sdk| sdk.join("..")) else {
+        bail!(
+            "this chapwasm was built from {}, which is not here: `new` needs that checkout's SDKs \
+             (run it from a build of a chapwasm checkout)",
+            repository.display()
+        );
+    };
     let repository = repository.canonicalize().unwrap_or(repository);
     let chapwasm = std::env::current_exe().context("cannot find this chapwasm executable")?;
     let fill = |text: &str| {
@@ -90,6 +99,6 @@ pub fn execute(args: NewArgs) -> anyhow::Result<()> {
             std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o755))?;
         }
     }
-    println!("created {} ({} model); try it: sh {}/test.sh", dir.display(), args.name, dir.display());
+    println!("created {} ({} model); try it: sh '{}/test.sh'", dir.display(), args.name, dir.display());
     Ok(())
 }

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 #[derive(Args)]
 pub struct Server {
-    /// The chapwasm (or chapkit) server.
+    /// The chapwasm server.
     #[arg(long, default_value = "http://127.0.0.1:8000")]
     server: String,
     /// An API key (sent as X-API-Key), when the server asks for one.
@@ -74,17 +74,28 @@ impl Server {
         }
     }
 
-    /// Sends `request`; its JSON body, or the server's problem as the error.
+    /// Sends `request`; its JSON body, or the server's problem (or the start of whatever
+    /// else it sent) as the error.
     async fn json(&self, request: reqwest::RequestBuilder) -> anyhow::Result<Value> {
         let response = request.send().await.with_context(|| format!("cannot reach {}", self.server))?;
         let status = response.status();
-        let body: Value = response.json().await.unwrap_or(Value::Null);
-        if !status.is_success() {
-            let detail = body["detail"].as_str().map_or_else(|| body.to_string(), str::to_owned);
-            bail!("the server answered {status}: {detail}");
+        let text = response.text().await.unwrap_or_default();
+        let body: Option<Value> = serde_json::from_str(&text).ok();
+        let start: String = text.chars().take(200).collect();
+        match body {
+            Some(body) if status.is_success() => Ok(body),
+            Some(body) if body["detail"].is_string() => {
+                bail!("the server answered {status}: {}", body["detail"].as_str().unwrap_or_default())
+            }
+            _ if status.is_success() => bail!("the server answered {status} but not with JSON: {start}"),
+            _ => bail!("the server answered {status}: {start}"),
         }
-        Ok(body)
     }
+}
+
+/// The string field `key` of `value`, or an error naming what is missing.
+fn field<'a>(value: &'a Value, key: &str) -> anyhow::Result<&'a str> {
+    value[key].as_str().ok_or_else(|| anyhow!("the server's answer has no `{key}`: {value}"))
 }
 
 pub async fn push(args: PushArgs) -> anyhow::Result<()> {
@@ -93,7 +104,7 @@ pub async fn push(args: PushArgs) -> anyhow::Result<()> {
     let component = args.server.json(request.header("content-type", "application/wasm").body(wasm)).await?;
     let model = &component["model"];
     let text = |value: &Value| value.as_str().unwrap_or("?").to_owned();
-    println!("component {} ({} {})", text(&component["id"]), text(&model["name"]), text(&model["version"]));
+    println!("component {} ({} {})", field(&component, "id")?, text(&model["name"]), text(&model["version"]));
     println!("{}", serde_json::to_string_pretty(&model["config_schema"])?);
     Ok(())
 }
@@ -110,18 +121,21 @@ pub async fn train(args: TrainArgs) -> anyhow::Result<()> {
         Some(id) => id,
         None => {
             let data: Value = match &args.config {
-                Some(path) => serde_json::from_slice(&std::fs::read(path)?).context("--config is not JSON")?,
+                Some(path) => {
+                    let text = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+                    serde_json::from_slice(&text).with_context(|| format!("{} is not JSON", path.display()))?
+                }
                 None => json!({}),
             };
             let body = json!({"name": "chapwasm-cli", "data": data, "component_id": args.component_id});
             let config = server.json(server.request(reqwest::Method::POST, "/api/v1/configs").json(&body)).await?;
-            config["id"].as_str().ok_or_else(|| anyhow!("the server sent a config without an id"))?.to_owned()
+            field(&config, "id")?.to_owned()
         }
     };
     let body = json!({"config_id": config_id, "data": frame(&args.data)?});
     let accepted = server.json(server.request(reqwest::Method::POST, "/api/v1/ml/$train").json(&body)).await?;
     let job = follow(server, &accepted).await?;
-    println!("model {}", job["artifact_id"].as_str().unwrap_or("?"));
+    println!("model {}", field(&job, "artifact_id")?);
     Ok(())
 }
 
@@ -131,7 +145,7 @@ pub async fn predict(args: PredictArgs) -> anyhow::Result<()> {
         json!({"model_artifact_id": args.model, "historic": frame(&args.historic)?, "future": frame(&args.future)?});
     let accepted = server.json(server.request(reqwest::Method::POST, "/api/v1/ml/$predict").json(&body)).await?;
     let job = follow(server, &accepted).await?;
-    let id = job["artifact_id"].as_str().ok_or_else(|| anyhow!("the job names no artifact"))?;
+    let id = field(&job, "artifact_id")?;
     let artifact = server.json(server.request(reqwest::Method::GET, &format!("/api/v1/artifacts/{id}"))).await?;
     let predictions = match &artifact["data"] {
         data if data["predictions"].is_object() => &data["predictions"],
@@ -154,49 +168,111 @@ fn say(bar: &ProgressBar, message: String) {
     bar.set_message(message);
 }
 
-/// Follows an accepted job's event stream to its end with a progress bar; its last record,
-/// or its error.
+/// The `data` of each server-sent event in `bytes` that a blank line has completed (lines
+/// end with LF, CRLF or CR; several `data:` lines join with newlines); what is left stays.
+fn events(bytes: &mut Vec<u8>, data: &mut Vec<String>) -> Vec<String> {
+    let mut complete = Vec::new();
+    while let Some(end) = bytes.iter().position(|&b| b == b'\n' || b == b'\r') {
+        let crlf = bytes[end] == b'\r' && bytes.get(end + 1) == Some(&b'\n');
+        if bytes[end] == b'\r' && end + 1 == bytes.len() {
+            break; // a CR at the end of what arrived may be half of a CRLF
+        }
+        let line: Vec<u8> = bytes.drain(..end + if crlf { 2 } else { 1 }).take(end).collect();
+        let line = String::from_utf8_lossy(&line);
+        if line.is_empty() {
+            if !data.is_empty() {
+                complete.push(std::mem::take(data).join("\n"));
+            }
+        } else if let Some(value) = line.strip_prefix("data:") {
+            data.push(value.strip_prefix(' ').unwrap_or(value).to_owned());
+        }
+    }
+    complete
+}
+
+/// Follows an accepted job to its end with a progress bar: over its event stream, opened
+/// again (after reading the job) if it ends early — a proxy's timeout, a restart, full
+/// stream slots. Its last record, or its error.
 async fn follow(server: &Server, accepted: &Value) -> anyhow::Result<Value> {
-    let job_id = accepted["job_id"].as_str().ok_or_else(|| anyhow!("the server accepted no job: {accepted}"))?;
+    let job_id = field(accepted, "job_id")?;
+    eprintln!("job {job_id}, writing artifact {}", accepted["artifact_id"].as_str().unwrap_or("?"));
     let bar = ProgressBar::new(100).with_style(
-        ProgressStyle::with_template("{spinner} {elapsed:>4} [{bar:30}] {pos:>3}% {msg}")
+        ProgressStyle::with_template("{spinner} {elapsed:>4} [{bar:30}] {msg}")
             .map_err(|e| anyhow!("{e}"))?
             .progress_chars("=> "),
     );
-    say(&bar, format!("job {job_id} submitted"));
-    let stream = server.request(reqwest::Method::GET, &format!("/api/v1/jobs/{job_id}/$stream")).send().await?;
-    if !stream.status().is_success() {
-        bail!("cannot follow job {job_id}: {}", stream.status());
-    }
-    let mut bytes = stream.bytes_stream();
-    let (mut pending, mut last) = (String::new(), Value::Null);
-    while let Some(chunk) = bytes.next().await {
-        pending.push_str(&String::from_utf8_lossy(&chunk?));
-        while let Some(end) = pending.find('\n') {
-            let line: String = pending.drain(..=end).collect();
-            let Some(data) = line.trim_end().strip_prefix("data:") else { continue };
-            let Ok(event) = serde_json::from_str::<Value>(data.trim()) else { continue };
-            if let Some(fraction) = event["progress"]["fraction"].as_f64() {
-                let percent = (fraction * 100.0).round() as u64;
-                bar.set_position(percent);
-                let message = event["progress"]["message"].as_str().unwrap_or_default();
-                say(&bar, format!("{percent:>3}% {message}"));
-            } else if event["status"] != last["status"] {
-                say(&bar, format!("job {job_id} {}", event["status"].as_str().unwrap_or("?")));
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    let mut last = Value::Null;
+    for attempt in 0.. {
+        if attempt > 0 {
+            last = server.json(server.request(reqwest::Method::GET, &format!("/api/v1/jobs/{job_id}"))).await?;
+            if is_terminal(&last) || attempt > 120 {
+                break;
             }
-            last = event;
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        }
+        let path = format!("/api/v1/jobs/{job_id}/$stream");
+        let Ok(stream) = server.request(reqwest::Method::GET, &path).send().await else { continue };
+        if !stream.status().is_success() {
+            continue;
+        }
+        let mut chunks = stream.bytes_stream();
+        let (mut pending, mut data) = (Vec::new(), Vec::new());
+        while let Some(Ok(chunk)) = chunks.next().await {
+            pending.extend_from_slice(&chunk);
+            for text in events(&mut pending, &mut data) {
+                let Ok(event) = serde_json::from_str::<Value>(&text) else { continue };
+                if let Some(fraction) = event["progress"]["fraction"].as_f64() {
+                    let percent = (fraction * 100.0).round() as u64;
+                    bar.set_position(percent);
+                    let message = event["progress"]["message"].as_str().unwrap_or_default();
+                    if bar.is_hidden() {
+                        eprintln!("{percent:>3}% {message}");
+                    }
+                    bar.set_message(message.to_owned());
+                } else if event["status"] != last["status"] {
+                    say(&bar, format!("job {job_id} {}", event["status"].as_str().unwrap_or("?")));
+                }
+                last = event;
+            }
+        }
+        if is_terminal(&last) {
+            break;
         }
     }
+    bar.finish_and_clear();
     match last["status"].as_str() {
         Some("completed") => {
-            bar.set_position(100);
-            bar.finish();
+            eprintln!("job {job_id} completed");
             Ok(last)
         }
-        Some(status) => {
-            bar.abandon();
+        Some(status) if is_terminal(&last) => {
             bail!("job {job_id} {status}: {}", last["error"].as_str().unwrap_or("no error given"))
         }
-        None => bail!("the event stream of job {job_id} ended without its end"),
+        _ => bail!("lost track of job {job_id}: it is still {} on the server", last["status"]),
+    }
+}
+
+fn is_terminal(job: &Value) -> bool {
+    matches!(job["status"].as_str(), Some("completed" | "failed" | "canceled" | "deleted"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::events;
+
+    #[test]
+    fn events_split_across_chunks_and_line_endings_are_read_whole() {
+        let (mut pending, mut data) = (Vec::new(), Vec::new());
+        let mut seen = Vec::new();
+        for chunk in
+            ["data: {\"a\":", " 1}\r", "\n\r\ndata: Gro\u{c3}", "\u{9f}e\n", "data: two\r\rdata: x\ndata: y\n\n"]
+        {
+            // Bytes, not chars: a character may be split between chunks.
+            let bytes: Vec<u8> = chunk.chars().map(|c| c as u32 as u8).collect();
+            pending.extend_from_slice(&bytes);
+            seen.extend(events(&mut pending, &mut data));
+        }
+        assert_eq!(seen, ["{\"a\": 1}", "Große\ntwo", "x\ny"]);
     }
 }

@@ -2,9 +2,14 @@
 python3 -m unittest"""
 
 import csv
+import sys
 import unittest
 
-import chapwasm
+try:
+    import chapwasm
+except ImportError:  # the SDK not installed: the checkout's copy this project was made from
+    sys.path.append("{{repository}}/sdk/python")
+    import chapwasm
 
 import app
 

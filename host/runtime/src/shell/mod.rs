@@ -20,6 +20,7 @@ pub use job_dir::private_scratch;
 use crate::call::Call;
 use crate::cancel::CancelToken;
 use crate::error::RuntimeError;
+use crate::guest_text::without_nul;
 use crate::limits::SandboxLimits;
 use crate::output::GuestOutput;
 use chapwasm_sdk::{DataFrame, ErrorKind, ModelError};
@@ -116,7 +117,8 @@ async fn execute(
     cancel: &CancelToken,
 ) -> (Result<(), RuntimeError>, GuestOutput) {
     let (ended, printed) = process::run(&filled(argv, dir), &commands.directory, dir.path(), limits, cancel).await;
-    let output = GuestOutput { stdout: printed.stdout, stderr: printed.stderr, logs: Vec::new() };
+    let (stdout, stderr) = (without_nul(printed.stdout), without_nul(printed.stderr));
+    let output = GuestOutput { stdout, stderr, logs: Vec::new() };
     let result = ended.and_then(|status| match status.code() {
         Some(0) => Ok(()),
         code => {

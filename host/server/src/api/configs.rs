@@ -35,10 +35,17 @@ fn parse_body(body: &[u8]) -> Result<ConfigInput, ApiError> {
         .as_str()
         .ok_or_else(|| ApiError::validation(&["body", "name"], "`name` must be a string"))?
         .to_owned();
+    // Kept as text (PostgreSQL's cannot hold NUL); everything else of a config is JSON.
+    if name.contains('\0') {
+        return Err(ApiError::validation(&["body", "name"], "`name` must not contain NUL characters"));
+    }
     let component_id = match body.get("component_id") {
         None | Some(Value::Null) => None,
-        Some(Value::String(id)) => Some(id.clone()),
-        Some(_) => return Err(ApiError::validation(&["body", "component_id"], "`component_id` must be a string")),
+        Some(Value::String(id)) if !id.contains('\0') => Some(id.clone()),
+        Some(_) => {
+            let message = "`component_id` must be a component's id (a string without NUL characters)";
+            return Err(ApiError::validation(&["body", "component_id"], message));
+        }
     };
     let tags = tags(&body)?;
     let data = body.get("data").cloned().unwrap_or(json!({}));
