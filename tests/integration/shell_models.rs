@@ -184,6 +184,32 @@ fn a_declaration_named_by_a_bare_file_name_is_served() {
     std::fs::remove_dir_all(dir).ok();
 }
 
+/// SIGTERM to a server whose shell job is running: the server exits within its grace
+/// period and the job's process group goes with it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_server_shutting_down_kills_its_running_shell_jobs() {
+    let (_, dir) = declared("sleep 60 & echo $! > child.pid; sleep 60");
+    let declaration = dir.join("model.toml");
+    let args = ["--shell-model", declaration.to_str().unwrap(), "--shutdown-grace-secs", "1"];
+    let mut server = crate::support::server::ServerProcess::start(&args);
+    let client = server.client();
+    let job_id = client.submit_train(&client.config(json!({})).await, &json!({"columns": ["x"], "data": [[1]]})).await;
+    let child = written(&dir.join("child.pid")).await;
+    assert!(alive(&child));
+    client.wait_for_status(&job_id, &["running"], Duration::from_secs(10)).await;
+    server.terminate();
+    let exit = server.wait_within(Duration::from_secs(10)).expect("the server exits within its grace period");
+    assert!(exit.success(), "{exit:?}");
+    for _ in 0..50 {
+        if !alive(&child) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(!alive(&child), "the shell job's child {child} outlived the server");
+    std::fs::remove_dir_all(dir).ok();
+}
+
 #[test]
 fn a_declaration_with_an_unknown_placeholder_is_refused_at_start() {
     let dir = std::env::temp_dir().join(format!("chapwasm-shell-test-{}", chapwasm_service::clock::new_id()));
