@@ -178,7 +178,8 @@ fn a_declaration_named_by_a_bare_file_name_is_served() {
     let lines = std::io::BufReader::new(server.stderr.take().unwrap()).lines();
     let said: Vec<String> = lines.map_while(Result::ok).take_while(|line| !line.contains("listening on")).collect();
     let running = server.try_wait().unwrap().is_none();
-    server.kill().ok();
+    // SIGTERM, so the server stops as an operator's would (and removes its scratch directory).
+    std::process::Command::new("kill").arg(server.id().to_string()).status().ok();
     server.wait().ok();
     assert!(running, "the server did not start: {said:?}");
     std::fs::remove_dir_all(dir).ok();

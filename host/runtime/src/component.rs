@@ -33,7 +33,17 @@ pub struct ModelComponent {
 #[derive(Clone)]
 enum Runner {
     Wasm(Arc<Guest>),
-    Shell(Arc<ShellCommands>),
+    Shell(Arc<ShellRunner>),
+}
+
+/// A shell model's commands; when the last clone of the model goes, its private scratch
+/// directory goes too (if its calls left it empty, as they do).
+struct ShellRunner(ShellCommands);
+
+impl Drop for ShellRunner {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir(&self.0.scratch);
+    }
 }
 
 impl std::fmt::Debug for ModelComponent {
@@ -101,7 +111,7 @@ impl ModelComponent {
         limits: SandboxLimits,
     ) -> Result<Self, RuntimeError> {
         commands.check().map_err(RuntimeError::InvalidComponent)?;
-        let runner = Runner::Shell(Arc::new(commands));
+        let runner = Runner::Shell(Arc::new(ShellRunner(commands)));
         Ok(Self { runner, sha256: sha256.into(), description: Arc::new(description), limits })
     }
 
@@ -141,8 +151,8 @@ impl ModelComponent {
     ) -> Call<Vec<u8>> {
         let guest = match &self.runner {
             Runner::Wasm(guest) => guest,
-            Runner::Shell(commands) => {
-                return shell::train(commands, &config_json, &data, geo.as_deref(), &self.limits, &cancel).await;
+            Runner::Shell(runner) => {
+                return shell::train(&runner.0, &config_json, &data, geo.as_deref(), &self.limits, &cancel).await;
             }
         };
         let data = frame_to_wit(data);
@@ -171,9 +181,8 @@ impl ModelComponent {
     ) -> Call<DataFrame> {
         let guest = match &self.runner {
             Runner::Wasm(guest) => guest,
-            Runner::Shell(commands) => {
-                let limits = &self.limits;
-                let geo = geo.as_deref();
+            Runner::Shell(runner) => {
+                let (commands, limits, geo) = (&runner.0, &self.limits, geo.as_deref());
                 return shell::predict(commands, &config_json, &model, &historic, &future, geo, limits, &cancel).await;
             }
         };

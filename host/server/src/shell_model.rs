@@ -129,17 +129,19 @@ impl ShellModelRunner {
         let directory = self.directory.clone().unwrap_or_else(|| PathBuf::from("."));
         let directory =
             directory.canonicalize().map_err(|error| ShellModelError::Read { path: directory.clone(), error })?;
-        let commands = ShellCommands {
+        let mut commands = ShellCommands {
             train: self.train_command.argv("train_command")?,
             predict: self.predict_command.argv("predict_command")?,
             directory,
-            scratch: chapwasm_service::private_scratch()
-                .map_err(|error| ShellModelError::Read { path: std::env::temp_dir(), error })?,
+            scratch: PathBuf::new(),
         };
         commands.check().map_err(ShellModelError::Invalid)?;
         if !self.config_schema.is_object() {
             return Err(ShellModelError::Invalid("config_schema must be a table (a JSON Schema object)".into()));
         }
+        // Made last: a declaration refused above leaves nothing behind.
+        commands.scratch = chapwasm_service::private_scratch()
+            .map_err(|error| ShellModelError::Read { path: std::env::temp_dir(), error })?;
         let sha256 = self.digest(&commands);
         let description = ModelDescription {
             name: self.name,
