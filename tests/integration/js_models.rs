@@ -7,11 +7,7 @@ use crate::support::guest_builds::js_component;
 use serde_json::{Value, json};
 
 async fn upload_js(app: &TestApp, name: &str) -> Value {
-    let response = app.upload(js_component(name), "").await;
-    let status = response.status();
-    let body: Value = response.json().await.unwrap();
-    assert!(status.is_success(), "upload {name}: {status} {body}");
-    body
+    app.upload_accepted(js_component(name), "").await
 }
 
 #[tokio::test(flavor = "multi_thread")]

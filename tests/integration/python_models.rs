@@ -23,19 +23,7 @@ fn the_python_sdk_passes_its_unit_tests() {
 }
 
 async fn upload_python(app: &TestApp, name: &str) -> Value {
-    let response = app.upload(python_component(name), "").await;
-    let status = response.status();
-    let body: Value = response.json().await.unwrap();
-    assert!(status.is_success(), "upload {name}: {status} {body}");
-    body
-}
-
-/// The `sample_0` column of a prediction artifact.
-async fn samples(app: &TestApp, job: &Value) -> Vec<Value> {
-    let artifact = app.get_json(&format!("/api/v1/artifacts/{}", job["artifact_id"].as_str().unwrap())).await;
-    let predictions = &artifact["data"]["predictions"];
-    let column = predictions["columns"].as_array().unwrap().iter().position(|c| c == "sample_0").expect("sample_0");
-    predictions["data"].as_array().unwrap().iter().map(|row| row[column].clone()).collect()
+    app.upload_accepted(python_component(name), "").await
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -58,7 +46,7 @@ async fn the_python_quick_start_model_trains_and_predicts_like_the_rust_one() {
     let (_, job) = app.predict_and_wait(&trained["artifact_id"], &historic, &future).await;
     assert_eq!(job["status"], "completed", "{job}");
     // The Rust quick start (tests/integration/quickstart.rs) predicts 6.0 for this data.
-    assert_eq!(samples(&app, &job).await, vec![json!(6.0), json!(6.0)]);
+    assert_eq!(app.prediction_column(&job, "sample_0").await, vec![json!(6.0), json!(6.0)]);
 
     // A model error names what is wrong, as the Rust SDK's do.
     let (_, failed) = app.train_and_wait(&config, &json!({"columns": ["disease_cases"], "data": [[null]]})).await;
@@ -92,12 +80,12 @@ async fn python_least_squares_predicts_what_the_rust_linear_regression_does() {
     assert_eq!(job["status"], "completed", "{job}");
     let (_, job) = app.predict_and_wait(&trained["artifact_id"], &historic, &future).await;
     assert_eq!(job["status"], "completed", "{job}");
-    let from_python = samples(&app, &job).await;
+    let from_python = app.prediction_column(&job, "sample_0").await;
 
     let rust = app.config(json!({})).await; // the default model: the Rust linear regression
     let (trained, _) = app.train_and_wait(&rust, &data).await;
     let (_, job) = app.predict_and_wait(&trained["artifact_id"], &historic, &future).await;
-    let from_rust = samples(&app, &job).await;
+    let from_rust = app.prediction_column(&job, "sample_0").await;
     for (python, rust) in from_python.iter().zip(&from_rust) {
         let (python, rust) = (python.as_f64().unwrap(), rust.as_f64().unwrap());
         assert!((python - rust).abs() < 1e-6 * rust.abs().max(1.0), "python {python}, rust {rust}");

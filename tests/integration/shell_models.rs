@@ -20,14 +20,6 @@ async fn serve(runner: ShellModelRunner, limits: SandboxLimits) -> TestApp {
     spawn_app_with(AppSettings { shell_model: Some(runner), limits, ..AppSettings::default() }).await
 }
 
-/// The `sample_0` column of a prediction job's artifact, as numbers.
-async fn samples(app: &TestApp, job: &Value) -> Vec<f64> {
-    let artifact = app.get_json(&format!("/api/v1/artifacts/{}", job["artifact_id"].as_str().unwrap())).await;
-    let predictions = &artifact["data"]["predictions"];
-    let column = predictions["columns"].as_array().unwrap().iter().position(|c| c == "sample_0").expect("sample_0");
-    predictions["data"].as_array().unwrap().iter().map(|row| row[column].as_f64().unwrap()).collect()
-}
-
 async fn trains_and_predicts_the_quick_start_mean(language: &str, name: &str) {
     let app = serve(example(language), SandboxLimits::default()).await;
     assert_eq!(app.get_json("/api/v1/info").await["id"], name);
@@ -40,7 +32,8 @@ async fn trains_and_predicts_the_quick_start_mean(language: &str, name: &str) {
     let (_, job) = app.predict_and_wait(&trained["artifact_id"], &historic, &future).await;
     assert_eq!(job["status"], "completed", "{job}");
     // The Rust quick start (tests/integration/quickstart.rs) predicts 6.0 for this data.
-    assert_eq!(samples(&app, &job).await, [6.0, 6.0]);
+    let samples = app.prediction_column(&job, "sample_0").await;
+    assert_eq!(samples.iter().map(|v| v.as_f64().unwrap()).collect::<Vec<_>>(), [6.0, 6.0]);
 
     // A script that exits non-zero fails the job with its stderr.
     let (_, failed) = app.train_and_wait(&config, &json!({"columns": ["disease_cases"], "data": [[null]]})).await;

@@ -73,9 +73,25 @@ impl TestApp {
 
     /// Uploads a bundled plugin (which must be accepted) and returns its record.
     pub async fn upload_plugin(&self, name: &str, query: &str) -> Value {
-        let response = self.upload(std::fs::read(chapwasm_server::bundled::plugin_path(name)).unwrap(), query).await;
-        assert!(response.status().is_success(), "upload {name}: {}", response.status());
-        response.json().await.unwrap()
+        self.upload_accepted(std::fs::read(chapwasm_server::bundled::plugin_path(name)).unwrap(), query).await
+    }
+
+    /// Uploads a component that must be accepted, and returns its record.
+    pub async fn upload_accepted(&self, wasm: Vec<u8>, query: &str) -> Value {
+        let response = self.upload(wasm, query).await;
+        let status = response.status();
+        let body: Value = response.json().await.unwrap();
+        assert!(status.is_success(), "upload: {status} {body}");
+        body
+    }
+
+    /// The values of `column` in the predictions a completed `$predict` job wrote.
+    pub async fn prediction_column(&self, job: &Value, column: &str) -> Vec<Value> {
+        let artifact = self.get_json(&format!("/api/v1/artifacts/{}", job["artifact_id"].as_str().unwrap())).await;
+        let predictions = &artifact["data"]["predictions"];
+        let columns = predictions["columns"].as_array().expect("a prediction frame");
+        let index = columns.iter().position(|c| c == column).unwrap_or_else(|| panic!("no {column}: {artifact}"));
+        predictions["data"].as_array().unwrap().iter().map(|row| row[index].clone()).collect()
     }
 
     /// Creates a config of an uploaded component and returns its id.

@@ -37,20 +37,30 @@ const COMMON: [(&str, &str); 7] = [
     ("data/config.json", include_str!("../../templates/data/config.json")),
 ];
 
+/// Each language's model is its quick start, which the suite builds and runs over HTTP
+/// (`plugins/python/mean`, `plugins/js/mean`, `examples/quickstart-model`), renamed.
+fn quick_start_name(language: Language) -> &'static str {
+    match language {
+        Language::Python => "mean-model-py",
+        Language::Js => "mean-model-js",
+        Language::Rust => "mean-model",
+    }
+}
+
 fn files(language: Language) -> Vec<(&'static str, &'static str)> {
     match language {
         Language::Python => vec![
-            ("app.py", include_str!("../../templates/python/app.py")),
+            ("app.py", include_str!("../../../../plugins/python/mean/app.py")),
             ("test_app.py", include_str!("../../templates/python/test_app.py")),
             ("build.sh", include_str!("../../templates/python/build.sh")),
         ],
         Language::Js => vec![
-            ("model.js", include_str!("../../templates/js/model.js")),
+            ("model.js", include_str!("../../../../plugins/js/mean/model.js")),
             ("build.sh", include_str!("../../templates/js/build.sh")),
         ],
         Language::Rust => vec![
             ("Cargo.toml", include_str!("../../templates/rust/Cargo.toml")),
-            ("src/lib.rs", include_str!("../../templates/rust/src/lib.rs")),
+            ("src/lib.rs", include_str!("../../../../examples/quickstart-model/src/lib.rs")),
             ("build.sh", include_str!("../../templates/rust/build.sh")),
         ],
     }
@@ -85,8 +95,10 @@ pub fn execute(args: NewArgs) -> anyhow::Result<()> {
     };
     let repository = repository.canonicalize().unwrap_or(repository);
     let chapwasm = std::env::current_exe().context("cannot find this chapwasm executable")?;
+    let quick_start = format!("\"{}\"", quick_start_name(args.lang));
     let fill = |text: &str| {
-        text.replace("{{name}}", &args.name)
+        text.replace(&quick_start, &format!("\"{}\"", args.name))
+            .replace("{{name}}", &args.name)
             .replace("{{repository}}", &repository.display().to_string())
             .replace("{{chapwasm}}", &chapwasm.display().to_string())
     };
