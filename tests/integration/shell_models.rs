@@ -7,7 +7,7 @@ use crate::support::app::{TestApp, spawn_app_with};
 use chapwasm_server::settings::AppSettings;
 use chapwasm_server::shell_model::ShellModelRunner;
 use chapwasm_service::SandboxLimits;
-use serde_json::{Value, json};
+use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
