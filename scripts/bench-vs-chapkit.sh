@@ -1,18 +1,23 @@
 #!/usr/bin/env bash
 # Side by side: chapwasm against upstream chapkit 2.4.1 on this machine, same workload.
 #
-#   scripts/bench-vs-chapkit.sh            # RUNS=3 PAIRS=200 by default
+#   scripts/bench-vs-chapkit.sh            # RUNS=1 PAIRS=200 BURST=200 HUGE_ROWS=0 by default
 #
 # Sets up chapkit 2.4.1 (+ scikit-learn, pandas, uvicorn) in a Python 3.13 virtual
 # environment from PyPI (once), builds chapwasm in release, then for each run starts a
-# fresh server of each kind on loopback (alternating which goes first), drives it with
-# `chapwasm-bench run` and stops it by pid. Prints each server's tables and then one
-# table with every figure for both and the ratio. Results stay in $BENCH_DIR/results.
+# fresh server of each kind on loopback (alternating which goes first; chapwasm without
+# a disk cache, so its idle memory is that of a first start), drives it with
+# `chapwasm-bench run` and stops it by pid. Prints each server's tables, then one table
+# with every figure for both and the ratio, then the figures that have a goal with their
+# verdicts. Results stay in $BENCH_DIR/results. HUGE_ROWS=1000000 adds one train and one
+# predict of that many rows to each server's run.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-RUNS=${RUNS:-3}
+RUNS=${RUNS:-1}
 PAIRS=${PAIRS:-200}
+BURST=${BURST:-200}
+HUGE_ROWS=${HUGE_ROWS:-0}
 BENCH_DIR=${BENCH_DIR:-/var/tmp/chapwasm-bench}
 VENV=$BENCH_DIR/chapkit-2.4.1-venv
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
@@ -76,8 +81,8 @@ start_chapkit() {
 bench() {
     local label=$1 run=$2
     "start_$label"
-    "$BENCH" run --url "$URL" --label "$label" --pid "$SERVER_PID" --pairs "$PAIRS" \
-        --json "$BENCH_DIR/results/$label-$run.json"
+    "$BENCH" run --url "$URL" --label "$label" --pid "$SERVER_PID" --pairs "$PAIRS" --burst "$BURST" \
+        --huge-rows "$HUGE_ROWS" --json "$BENCH_DIR/results/$label-$run.json"
     stop_server
     echo
 }
@@ -95,4 +100,4 @@ for run in $(seq 1 "$RUNS"); do
 done
 
 echo "== medians over $RUNS runs (ratio: how many times better chapwasm is)"
-"$BENCH" compare --baseline chapkit --candidate chapwasm "$BENCH_DIR"/results/*.json
+"$BENCH" compare --goals --baseline chapkit --candidate chapwasm "$BENCH_DIR"/results/*.json

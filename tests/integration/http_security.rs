@@ -295,12 +295,16 @@ async fn event_streams_and_uploads_past_their_caps_answer_503() {
 }
 
 /// Large bodies are held whole in memory, so only so many are received at once: a client
-/// that trickles one holds the only slot, and the next large body is a 503 (small bodies
-/// still pass).
+/// that trickles one holds the only slot, and the next large body waits for it, then is a
+/// 503 when none frees in time (small bodies still pass).
 #[tokio::test(flavor = "multi_thread")]
 async fn large_bodies_past_their_cap_answer_503_and_small_ones_pass() {
     use tokio::io::AsyncWriteExt;
-    let security = SecuritySettings { max_large_bodies: Some(1), ..SecuritySettings::default() };
+    let security = SecuritySettings {
+        max_large_bodies: Some(1),
+        large_body_wait: Some(Duration::from_millis(300)),
+        ..SecuritySettings::default()
+    };
     let app = spawn_app_with(AppSettings { security, ..AppSettings::default() }).await;
     let address = app.base.trim_start_matches("http://").to_owned();
     let mut slow = tokio::net::TcpStream::connect(address).await.unwrap();
@@ -313,6 +317,30 @@ async fn large_bodies_past_their_cap_answer_503_and_small_ones_pass() {
     assert!(refused.headers().contains_key("retry-after"));
     assert_eq!(app.post("/api/v1/artifacts", &json!({"data": 1})).await.status(), 201);
     drop(slow);
+}
+
+/// A large body that finds every slot taken waits for one (TCP holds its bytes meanwhile,
+/// not the server's memory) instead of being refused at once: a refusal sent while a
+/// client is still writing tens of megabytes reaches it as a broken pipe, not as a 503.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_large_body_waits_for_a_slot_to_free() {
+    use tokio::io::AsyncWriteExt;
+    let security = SecuritySettings { max_large_bodies: Some(1), ..SecuritySettings::default() };
+    let app = spawn_app_with(AppSettings { security, ..AppSettings::default() }).await;
+    let address = app.base.trim_start_matches("http://").to_owned();
+    let mut slow = tokio::net::TcpStream::connect(address).await.unwrap();
+    let head = "POST /api/v1/artifacts HTTP/1.1\r\nhost: test\r\ncontent-length: 50000000\r\n\r\n{\"data\": [";
+    slow.write_all(head.as_bytes()).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Serialised up front, so that it is on the wire while the trickler holds the slot.
+    let large = serde_json::to_string(&json!({"data": vec![0.5; 3_000_000]})).unwrap();
+    let url = format!("{}/api/v1/artifacts", app.base);
+    let request = app.client.post(url).header("content-type", "application/json").body(large);
+    let waiting = tokio::spawn(async move { request.send().await.map(|answer| answer.status()) });
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(!waiting.is_finished(), "answered while every slot was taken: {:?}", waiting.await);
+    drop(slow);
+    assert_eq!(waiting.await.unwrap().unwrap(), 201, "served once the trickler's slot was freed");
 }
 
 /// Refused keys spend their address's rate limit: guessing keys is throttled too.

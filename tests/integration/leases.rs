@@ -20,11 +20,15 @@ async fn store() -> Store {
 }
 
 async fn pending_job(store: &Store) -> JobRow {
+    pending_job_with(store, Vec::new()).await
+}
+
+async fn pending_job_with(store: &Store, inputs: Vec<u8>) -> JobRow {
     let job = JobRow {
         id: new_id(),
         kind: "train".into(),
         status: JobStatus::Pending,
-        inputs: Some(Vec::new()),
+        inputs: Some(inputs),
         artifact_id: new_id(),
         submitted_at: job_time(),
         started_at: None,
@@ -124,5 +128,29 @@ async fn draining_lets_jobs_finish_within_the_grace_period_and_hands_back_the_re
         let service = app.service.as_ref().unwrap();
         assert_eq!(service.drain(Duration::from_secs_f64(grace)).await, handed_back, "{millis} ms job");
         assert_eq!(app.get_json(&job_path).await["status"], status, "{millis} ms job");
+    }
+}
+
+/// A job's inputs are written once: claiming and finishing the job change its status, not
+/// its inputs, and (on SQLite, whose rows are rewritten whole) must not write them again —
+/// measured by the growth of the write-ahead log. The claim still hands the inputs over.
+#[tokio::test(flavor = "multi_thread")]
+async fn status_changes_do_not_rewrite_a_jobs_inputs() {
+    let file = std::env::temp_dir().join(format!("chapwasm-inputs-{}.db", new_id()));
+    let store = Store::connect(file.to_str().unwrap()).await.unwrap();
+    let wal = || std::fs::metadata(format!("{}-wal", file.display())).map_or(0, |m| m.len());
+    let inputs: Vec<u8> = (0..4_000_000u32).map(|i| (i % 251) as u8).collect();
+    let job = pending_job_with(&store, inputs.clone()).await;
+    let written = wal();
+    let claimed = store.claim_next_job(&job_time(), "replica-a", FAR).await.unwrap().unwrap();
+    assert_eq!(claimed.inputs.as_deref(), Some(inputs.as_slice()), "the claim hands the inputs over");
+    assert!(store.renew_lease(&job.id, 1, FAR).await.unwrap());
+    let done = store.complete_job(&job.id, 1, &job_time(), &artifact(&job.artifact_id), None).await.unwrap();
+    assert!(done);
+    let rewritten = wal() - written;
+    assert!(rewritten < 1_000_000, "claim, renewal and completion wrote {rewritten} bytes to the WAL");
+    drop(store);
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
     }
 }

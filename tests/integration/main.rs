@@ -3,6 +3,7 @@
 
 mod support;
 
+mod bench_driver;
 mod cli;
 mod contract;
 mod forecast;

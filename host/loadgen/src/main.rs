@@ -3,7 +3,7 @@
 //! A binary of its own, so the server carries no benchmark client.
 
 use anyhow::Context;
-use chapwasm_loadgen::{BenchClient, Plan, Report, compare, comparison_table, run};
+use chapwasm_loadgen::{BenchClient, Plan, Report, compare, comparison_table, goals_table, run};
 use clap::{Args, Parser};
 use std::path::PathBuf;
 
@@ -24,6 +24,9 @@ pub enum BenchCommand {
         baseline: String,
         #[arg(long, default_value = "chapwasm")]
         candidate: String,
+        /// Also print the figures that have a goal (issue 16) with their verdicts.
+        #[arg(long)]
+        goals: bool,
         /// Report files written by `bench run --json`.
         #[arg(required = true)]
         reports: Vec<PathBuf>,
@@ -59,6 +62,23 @@ pub struct RunArgs {
     pairs: usize,
     #[arg(long, default_value_t = Plan::default().concurrency)]
     concurrency: usize,
+    /// Interval of status polling in the polled phases (milliseconds).
+    #[arg(long, default_value_t = Plan::default().poll_ms)]
+    poll_ms: u64,
+    /// Trains (then as many predicts) of the burst phase; 0 skips it.
+    #[arg(long, default_value_t = Plan::default().burst)]
+    burst: usize,
+    #[arg(long, default_value_t = Plan::default().burst_rows)]
+    burst_rows: usize,
+    /// Interval at which burst jobs are checked until drained (milliseconds).
+    #[arg(long, default_value_t = Plan::default().drain_poll_ms)]
+    drain_poll_ms: u64,
+    /// Concurrent large predicts of the memory phase; 0 skips it.
+    #[arg(long, default_value_t = Plan::default().memory_predicts)]
+    memory_predicts: usize,
+    /// Rows of one train and one predict timed last, with their peak memory; 0 skips it.
+    #[arg(long, default_value_t = Plan::default().huge_rows)]
+    huge_rows: usize,
 }
 
 impl BenchCommand {
@@ -73,6 +93,12 @@ impl BenchCommand {
                     large_repeats: args.large_repeats,
                     pairs: args.pairs,
                     concurrency: args.concurrency,
+                    poll_ms: args.poll_ms,
+                    burst: args.burst,
+                    burst_rows: args.burst_rows,
+                    drain_poll_ms: args.drain_poll_ms,
+                    memory_predicts: args.memory_predicts,
+                    huge_rows: args.huge_rows,
                     pid: args.pid,
                 };
                 let clients: Vec<BenchClient> = args.url.iter().map(|url| BenchClient::new(url)).collect();
@@ -85,7 +111,7 @@ impl BenchCommand {
                 }
                 Ok(())
             }
-            BenchCommand::Compare { baseline, candidate, reports } => {
+            BenchCommand::Compare { baseline, candidate, goals, reports } => {
                 let reports = reports
                     .iter()
                     .map(|path| {
@@ -95,7 +121,11 @@ impl BenchCommand {
                             .with_context(|| format!("{} is not a report", path.display()))
                     })
                     .collect::<anyhow::Result<Vec<_>>>()?;
-                print!("{}", comparison_table(&compare(&reports, &baseline, &candidate), &baseline, &candidate));
+                let rows = compare(&reports, &baseline, &candidate);
+                print!("{}", comparison_table(&rows, &baseline, &candidate));
+                if goals {
+                    print!("\nGoals\n\n{}", goals_table(&rows, &baseline, &candidate));
+                }
                 Ok(())
             }
         }

@@ -2,7 +2,7 @@
 //! `compare` lines up reports of several servers and gives each figure's ratio against a
 //! baseline (how many times better: faster, more per second, less memory).
 
-use super::client::TimedJob;
+use super::client::{JobEnd, TimedJob};
 use super::plan::Plan;
 use super::stats::Summary;
 use serde::{Deserialize, Serialize};
@@ -57,10 +57,15 @@ impl Report {
 
     /// Counts a job that did not complete.
     pub fn check(&mut self, job: &TimedJob) {
-        if job.end.status != "completed" {
+        self.check_end(&job.end);
+    }
+
+    /// Counts a job that did not complete, from how it ended.
+    pub fn check_end(&mut self, end: &JobEnd) {
+        if end.status != "completed" {
             self.failed_jobs += 1;
             if self.errors.len() < 5 {
-                self.errors.push(format!("{}: {}", job.end.status, job.end.error.as_deref().unwrap_or("")));
+                self.errors.push(format!("{}: {}", end.status, end.error.as_deref().unwrap_or("")));
             }
         }
     }
@@ -92,6 +97,7 @@ impl Report {
 /// One figure across servers: the median over each server's reports.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Comparison {
+    pub key: String,
     pub title: String,
     pub unit: String,
     /// (label, median of the reports' medians) in the order the labels first appear.
@@ -131,6 +137,7 @@ pub fn compare(reports: &[Report], baseline: &str, candidate: &str) -> Vec<Compa
                 _ => None,
             };
             Comparison {
+                key: figure.key.clone(),
                 title: figure.title.clone(),
                 unit: figure.unit.clone(),
                 values: labels.iter().map(|label| (label.to_string(), median_of(label))).collect(),
@@ -156,7 +163,7 @@ pub fn comparison_table(rows: &[Comparison], baseline: &str, candidate: &str) ->
 }
 
 /// Three significant digits, without trailing noise.
-fn round(value: f64) -> String {
+pub(crate) fn round(value: f64) -> String {
     if value == 0.0 || !value.is_finite() {
         return format!("{value}");
     }

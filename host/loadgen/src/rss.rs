@@ -1,5 +1,7 @@
 //! A server's memory, read from `/proc/<pid>/status`: resident set now (`VmRSS`) and its
-//! peak since the process started (`VmHWM`).
+//! peak (`VmHWM`) since the process started or since the peak was last reset (writing `5`
+//! to `/proc/<pid>/clear_refs`, which Linux allows for one's own processes), so that a
+//! phase's own peak can be read.
 
 use serde::{Deserialize, Serialize};
 
@@ -23,6 +25,11 @@ pub fn parse_status(status: &str) -> Option<Memory> {
 /// The memory of process `pid`, or `None` if it cannot be read (gone, other OS).
 pub fn read_memory(pid: u32) -> Option<Memory> {
     parse_status(&std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?)
+}
+
+/// Resets the peak of process `pid` to its present resident set; false if not allowed.
+pub fn reset_peak(pid: u32) -> bool {
+    std::fs::write(format!("/proc/{pid}/clear_refs"), "5").is_ok()
 }
 
 #[cfg(test)]

@@ -202,7 +202,16 @@ impl Store {
             .bind(millis(lease))
             .fetch_optional(&self.pool)
             .await?;
-        Ok(claimed.map(row).transpose()?)
+        let Some(mut job) = claimed.map(row).transpose()? else { return Ok(None) };
+        // Rows written before migration 0012 kept nothing there (their inputs moved).
+        let inputs = sqlx::query("SELECT inputs FROM job_inputs WHERE job_id = $1")
+            .bind(&job.id)
+            .fetch_optional(&self.pool)
+            .await?;
+        if let Some(inputs) = inputs {
+            job.inputs = Some(inputs.try_get("inputs")?);
+        }
+        Ok(Some(job))
     }
 
     /// Completes a running job and writes its artifact in one transaction. Returns false,
@@ -303,19 +312,26 @@ pub(super) async fn insert(
     component_sha256: Option<&str>,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        // `request` held JSON inputs before migration 0005; new rows leave it empty.
-        "INSERT INTO jobs (id, kind, status, request, inputs, artifact_id, submitted_at, component_sha256) \
-         VALUES ($1, $2, $3, '', $4, $5, $6, $7)",
+        // `request` held JSON inputs before migration 0005, and `inputs` the inputs before
+        // 0012 (they live in `job_inputs` now); new rows leave both empty.
+        "INSERT INTO jobs (id, kind, status, request, artifact_id, submitted_at, component_sha256) \
+         VALUES ($1, $2, $3, '', $4, $5, $6)",
     )
     .bind(&job.id)
     .bind(&job.kind)
     .bind(job.status.as_str())
-    .bind(job.inputs.as_deref())
     .bind(&job.artifact_id)
     .bind(&job.submitted_at)
     .bind(component_sha256)
     .execute(&mut **tx)
     .await?;
+    if let Some(inputs) = &job.inputs {
+        sqlx::query("INSERT INTO job_inputs (job_id, inputs) VALUES ($1, $2)")
+            .bind(&job.id)
+            .bind(inputs.as_slice())
+            .execute(&mut **tx)
+            .await?;
+    }
     Ok(())
 }
 

@@ -45,6 +45,10 @@ pub struct AccessArgs {
     /// to --body-limit-mib); beyond it, 503.
     #[arg(long, default_value_t = chapwasm_server::security::DEFAULT_MAX_LARGE_BODIES)]
     max_large_bodies: usize,
+    /// How long a large body waits for one of those slots before it is refused with 503,
+    /// in seconds.
+    #[arg(long, default_value_t = chapwasm_server::security::DEFAULT_LARGE_BODY_WAIT.as_secs_f64())]
+    large_body_wait_secs: f64,
 }
 
 impl AccessArgs {
@@ -69,6 +73,14 @@ impl AccessArgs {
             per_second,
             burst: NonZeroU32::new(self.rate_limit_burst).unwrap_or(NonZeroU32::MIN),
         });
-        Ok(SecuritySettings { keys, mode, rate_limit, max_large_bodies: Some(self.max_large_bodies) })
+        let large_body_wait = std::time::Duration::try_from_secs_f64(self.large_body_wait_secs)
+            .map_err(|_| anyhow::anyhow!("--large-body-wait-secs must be a non-negative number of seconds"))?;
+        Ok(SecuritySettings {
+            keys,
+            mode,
+            rate_limit,
+            max_large_bodies: Some(self.max_large_bodies),
+            large_body_wait: Some(large_body_wait),
+        })
     }
 }

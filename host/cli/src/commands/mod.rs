@@ -1,6 +1,7 @@
 //! Command-line interface. Each subcommand lives in its own module; this one only parses.
 
 mod access;
+mod allocator;
 mod describe;
 mod new;
 mod register;
@@ -59,6 +60,7 @@ impl Cli {
             Command::Run(command) => tokio::runtime::Runtime::new()?.block_on(command.execute()),
             Command::CompileWorker { fuel } => chapwasm_runtime::run_compile_worker(fuel).map_err(anyhow::Error::msg),
             Command::Serve(args) => {
+                allocator::return_memory_eagerly();
                 let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
                 let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
                 match args.log_format {

@@ -86,11 +86,13 @@ pub async fn guard(State(security): State<Arc<Security>>, mut request: Request, 
             return refuse(refusal, request.headers());
         }
     }
-    // A body beyond a small size is held whole in memory: at most so many at once.
+    // A body beyond a small size is held whole in memory: at most so many at once. One
+    // that finds them all taken waits (its bytes wait in TCP, not here), up to a deadline.
     let _body_slot = if carries_large_body(request.headers()) {
-        match security.large_bodies.clone().try_acquire_owned() {
-            Ok(slot) => Some(slot),
-            Err(_) => {
+        let slot = security.large_bodies.clone().acquire_owned();
+        match tokio::time::timeout(security.large_body_wait, slot).await {
+            Ok(Ok(slot)) => Some(slot),
+            Ok(Err(_)) | Err(_) => {
                 let detail = "too many large request bodies are being received: try again shortly";
                 return refuse(ApiError::unavailable(detail, 5), request.headers());
             }
