@@ -37,17 +37,18 @@ pub(super) fn row(r: AnyRow) -> Result<ArtifactRow, sqlx::Error> {
     })
 }
 
+/// Inserts an artifact row, and its content apart (`artifacts.content`, which held it
+/// before migration 0014, stays empty).
 pub(super) async fn insert(tx: &mut Transaction<'_, Any>, artifact: &ArtifactRow) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO artifacts \
-         (id, parent_id, level, data, content, content_type, tags, created_at, updated_at, written_by_job) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+         (id, parent_id, level, data, content_type, tags, created_at, updated_at, written_by_job) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(&artifact.id)
     .bind(&artifact.parent_id)
     .bind(artifact.level)
     .bind(&artifact.data)
-    .bind(&artifact.content)
     .bind(&artifact.content_type)
     .bind(&artifact.tags)
     .bind(&artifact.created_at)
@@ -55,6 +56,13 @@ pub(super) async fn insert(tx: &mut Transaction<'_, Any>, artifact: &ArtifactRow
     .bind(i64::from(artifact.written_by_job))
     .execute(&mut **tx)
     .await?;
+    if let Some(content) = &artifact.content {
+        sqlx::query("INSERT INTO artifact_content (artifact_id, content) VALUES ($1, $2)")
+            .bind(&artifact.id)
+            .bind(content.as_slice())
+            .execute(&mut **tx)
+            .await?;
+    }
     Ok(())
 }
 
@@ -229,7 +237,13 @@ impl Store {
     }
 
     pub async fn get_artifact(&self, id: &str) -> Result<Option<ArtifactRow>, StoreError> {
-        let found = sqlx::query("SELECT * FROM artifacts WHERE id = $1").bind(id).fetch_optional(&self.pool).await?;
+        let found = sqlx::query(
+            "SELECT a.id, a.parent_id, a.level, a.data, c.content, a.content_type, a.tags, a.created_at, a.updated_at, \
+             a.written_by_job FROM artifacts a LEFT JOIN artifact_content c ON c.artifact_id = a.id WHERE a.id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
         Ok(found.map(row).transpose()?)
     }
 
@@ -335,5 +349,50 @@ async fn parent_level(tx: &mut Transaction<'_, Any>, parent: Option<&str>) -> Re
     match found {
         Some(row) => Ok(Some(row.try_get("level")?)),
         None => Err(ArtifactChangeError::ParentNotFound(parent.to_owned())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_reads::{bytes_read, temp_store};
+
+    fn artifact(id: &str, content: Option<Vec<u8>>) -> ArtifactRow {
+        ArtifactRow {
+            id: id.into(),
+            parent_id: None,
+            level: 0,
+            data: "{}".into(),
+            content,
+            content_type: Some("application/octet-stream".into()),
+            tags: "[]".into(),
+            created_at: "2026-12-01T00:00:00Z".into(),
+            updated_at: "2026-12-01T00:00:00Z".into(),
+            written_by_job: false,
+        }
+    }
+
+    /// Listings and summaries carry no content, so they must not read it either; the
+    /// artifact itself still comes back whole.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn listing_artifacts_does_not_read_their_content() {
+        let (store, _file, _alone) = temp_store("artifacts").await;
+        let content = vec![3u8; 4 << 20];
+        for id in ["01J0000000000000000000000A", "01J0000000000000000000000B"] {
+            store.insert_artifact(&mut artifact(id, Some(content.clone()))).await.unwrap();
+        }
+        let before = bytes_read();
+        for _ in 0..10 {
+            assert_eq!(store.list_artifacts(None).await.unwrap().len(), 2);
+            assert!(store.get_artifact_summary("01J0000000000000000000000A").await.unwrap().is_some());
+        }
+        let read = bytes_read() - before;
+        assert!(read < content.len() as u64, "10 listings and summaries read {read} bytes");
+        let whole = store.get_artifact("01J0000000000000000000000B").await.unwrap().unwrap();
+        assert_eq!(whole, artifact("01J0000000000000000000000B", Some(content)));
+        let empty = artifact("01J0000000000000000000000C", None);
+        store.insert_artifact(&mut empty.clone()).await.unwrap();
+        assert_eq!(store.get_artifact(&empty.id).await.unwrap(), Some(empty));
+        assert!(store.delete_artifact("01J0000000000000000000000B").await.unwrap());
     }
 }

@@ -52,7 +52,10 @@ macro_rules! columns {
 }
 
 impl Store {
+    /// Records a component and its code (kept apart: see migration 0013), together.
     pub async fn insert_component(&self, component: &ComponentRow, wasm: &[u8]) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        // `wasm` in `components` held the code before migration 0013; new rows leave it empty.
         sqlx::query(
             "INSERT INTO components (id, sha256, name, version, size_bytes, description, limits, wasm, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -64,10 +67,16 @@ impl Store {
         .bind(component.size_bytes)
         .bind(&component.description)
         .bind(&component.limits)
-        .bind(wasm)
+        .bind(&[][..] as &[u8])
         .bind(&component.created_at)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        sqlx::query("INSERT INTO component_wasm (component_id, wasm) VALUES ($1, $2)")
+            .bind(&component.id)
+            .bind(wasm)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -81,8 +90,10 @@ impl Store {
     }
 
     pub async fn component_wasm(&self, id: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        let found =
-            sqlx::query("SELECT wasm FROM components WHERE id = $1").bind(id).fetch_optional(&self.pool).await?;
+        let found = sqlx::query("SELECT wasm FROM component_wasm WHERE component_id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
         Ok(found.map(|r| r.try_get("wasm")).transpose()?)
     }
 
@@ -143,5 +154,36 @@ impl Store {
         sqlx::query("DELETE FROM components WHERE id = $1").bind(id).execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(ComponentDeletion::Deleted)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_reads::{bytes_read, temp_store};
+
+    /// Every job looks its component's record up; the record must not cost the code's size.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn reading_a_components_record_does_not_read_its_code() {
+        let (store, _file, _alone) = temp_store("component").await;
+        let wasm = vec![7u8; 8 << 20];
+        let component = ComponentRow {
+            id: "01J0000000000000000000000A".into(),
+            sha256: "ab".repeat(32),
+            name: "big".into(),
+            version: "1.0.0".into(),
+            size_bytes: wasm.len() as i64,
+            description: "{}".into(),
+            limits: "{}".into(),
+            created_at: "2026-12-01T00:00:00Z".into(),
+        };
+        store.insert_component(&component, &wasm).await.unwrap();
+        let before = bytes_read();
+        for _ in 0..20 {
+            assert_eq!(store.find_component(&component.sha256).await.unwrap().as_ref(), Some(&component));
+        }
+        let read = bytes_read() - before;
+        assert!(read < wasm.len() as u64, "20 record reads read {read} bytes");
+        assert_eq!(store.component_wasm(&component.id).await.unwrap().as_deref(), Some(wasm.as_slice()));
     }
 }
