@@ -134,9 +134,9 @@ impl Store {
 #[cfg(test)]
 mod test_reads {
     use super::Store;
-    use std::sync::{Mutex, MutexGuard};
+    use tokio::sync::{Mutex, MutexGuard};
 
-    static ALONE: Mutex<()> = Mutex::new(());
+    static ALONE: Mutex<()> = Mutex::const_new(());
 
     /// Bytes this process has read through system calls so far (SQLite reads its pages
     /// with `pread`).
@@ -157,7 +157,7 @@ mod test_reads {
     }
 
     pub async fn temp_store(name: &str) -> (Store, TempFile, MutexGuard<'static, ()>) {
-        let alone = ALONE.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let alone = ALONE.lock().await;
         let path = std::env::temp_dir().join(format!("chapwasm-{name}-{}.db", std::process::id()));
         let store = Store::connect(path.to_str().expect("a UTF-8 temp dir")).await.expect("a store");
         (store, TempFile(path), alone)
