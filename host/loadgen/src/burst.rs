@@ -24,7 +24,7 @@ pub async fn burst(client: &BenchClient, plan: &Plan, config_id: &str) -> Result
     let drain = Duration::from_millis(plan.drain_poll_ms);
     let started = Instant::now();
     let config_id: Arc<str> = config_id.into();
-    let trains = submit_all(client, plan, {
+    let trains = submit_all(client, plan.concurrency, plan.burst, {
         let frames = frames.clone();
         move |client, _| {
             let (frames, config_id) = (frames.clone(), config_id.clone());
@@ -33,8 +33,16 @@ pub async fn burst(client: &BenchClient, plan: &Plan, config_id: &str) -> Result
     })
     .await?;
     let mut ends = drain_all(client, &trains, drain).await?;
-    let models: Arc<Vec<String>> = Arc::new(trains.into_iter().map(|job| job.artifact_id).collect());
-    let predicts = submit_all(client, plan, move |client, index| {
+    // Only trained models can predict (a failed train is counted by the report).
+    let models: Vec<String> = trains
+        .into_iter()
+        .zip(&ends)
+        .filter(|(_, end)| end.status == "completed")
+        .map(|(job, _)| job.artifact_id)
+        .collect();
+    let models = Arc::new(models);
+    let count = models.len();
+    let predicts = submit_all(client, plan.concurrency, count, move |client, index| {
         let (frames, models) = (frames.clone(), models.clone());
         async move { client.submit_predict(&models[index], &frames.0, &frames.1).await }
     })
@@ -43,15 +51,19 @@ pub async fn burst(client: &BenchClient, plan: &Plan, config_id: &str) -> Result
     Ok(Drained { jobs: ends.len(), seconds: started.elapsed().as_secs_f64(), ends })
 }
 
-/// Submits `plan.burst` jobs over `plan.concurrency` clients; the answers in index order.
-async fn submit_all<F, Fut>(client: &BenchClient, plan: &Plan, submit: F) -> Result<Vec<Submitted>, LoadError>
+/// Submits `total` jobs over `concurrency` clients; the answers in index order.
+async fn submit_all<F, Fut>(
+    client: &BenchClient,
+    concurrency: usize,
+    total: usize,
+    submit: F,
+) -> Result<Vec<Submitted>, LoadError>
 where
     F: Fn(BenchClient, usize) -> Fut + Clone + Send + 'static,
     Fut: Future<Output = Result<Submitted, LoadError>> + Send,
 {
     let next = Arc::new(AtomicUsize::new(0));
-    let total = plan.burst;
-    let senders: Vec<_> = (0..plan.concurrency.max(1))
+    let senders: Vec<_> = (0..concurrency.max(1))
         .map(|_| {
             let (client, next, submit) = (client.clone(), next.clone(), submit.clone());
             tokio::spawn(async move {

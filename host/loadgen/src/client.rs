@@ -169,18 +169,33 @@ impl BenchClient {
         Err(LoadError::Protocol(format!("the stream of job {job_id} closed before it ended")))
     }
 
-    /// Posts JSON; a 503 with `Retry-After` (a server shedding load, as chapwasm does past
-    /// its count of large bodies at once) is retried after the time it asks for.
+    /// Posts JSON. A 503 with `Retry-After` (a server shedding load, as chapwasm does past
+    /// its large-body slots and their wait) is retried after the time it asks for; so is
+    /// a connection the server closed while a large body was still being sent (the 503
+    /// is then lost to the client; a server refusing a body has not accepted it). No
+    /// `Idempotency-Key` is sent: it would make chapwasm hash every body, work a client
+    /// without one does not cause.
     async fn post_json(&self, path: &str, body: String) -> Result<reqwest::Response, LoadError> {
+        let mut last_error = None;
         for _ in 0..MAX_RETRIES {
             let request = self.http.post(format!("{}{path}", self.base)).header("content-type", "application/json");
-            let response = request.body(body.clone()).send().await?;
-            match retry_after(&response) {
-                Some(wait) => tokio::time::sleep(wait).await,
-                None => return self.checked(path, response).await,
+            let sent = request.body(body.clone()).send().await;
+            match sent {
+                Ok(response) => match retry_after(&response) {
+                    Some(wait) => tokio::time::sleep(wait).await,
+                    None => return self.checked(path, response).await,
+                },
+                Err(error) if error.is_request() || error.is_connect() => {
+                    last_error = Some(error);
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+                Err(error) => return Err(error.into()),
             }
         }
-        Err(LoadError::Protocol(format!("{path} was still refused after {MAX_RETRIES} attempts")))
+        match last_error {
+            Some(error) => Err(error.into()),
+            None => Err(LoadError::Protocol(format!("{path} was still refused after {MAX_RETRIES} attempts"))),
+        }
     }
 
     async fn checked(&self, call: &str, response: reqwest::Response) -> Result<reqwest::Response, LoadError> {

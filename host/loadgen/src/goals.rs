@@ -28,7 +28,10 @@ pub const GOALS: &[Goal] = &[
 pub fn goals_table(rows: &[Comparison], baseline: &str, candidate: &str) -> String {
     let mut out = format!("| figure | {baseline} | {candidate} | ratio | goal | |\n|---|---:|---:|---:|---:|---|\n");
     for goal in GOALS {
-        let Some(row) = rows.iter().find(|row| row.key == goal.key) else { continue };
+        let Some(row) = rows.iter().find(|row| row.key == goal.key) else {
+            let _ = writeln!(out, "| {} | — | — | — | ≥ {}× | not measured |", goal.key, goal.times);
+            continue;
+        };
         let value = |label: &str| {
             row.values
                 .iter()
@@ -77,5 +80,6 @@ mod tests {
         assert!(!table.contains("not_a_goal"), "{table}");
         let unmeasured = goals_table(&[row("burst_jobs_per_second", None)], "chapkit", "chapwasm");
         assert!(unmeasured.contains("| — | ≥ 200× | not measured |"), "{unmeasured}");
+        assert!(unmeasured.contains("| idle_rss | — | — | — | ≥ 10× | not measured |"), "absent: {unmeasured}");
     }
 }

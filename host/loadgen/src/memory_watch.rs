@@ -60,6 +60,10 @@ mod tests {
         let phase = watch.phase_peak_mib().expect("own process: the peak can be reset");
         assert!(phase >= 64.0, "{phase} MiB while holding 64 MiB");
         drop(held);
+        // A new phase starts from what is resident now, below the 64 MiB just freed.
+        watch.start_phase();
+        let next = watch.phase_peak_mib().unwrap();
+        assert!(next < phase, "the second phase's peak {next} MiB is its own, not the first's {phase} MiB");
         assert!(watch.run_peak_mib().unwrap() >= before.max(phase));
     }
 

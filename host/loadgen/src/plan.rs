@@ -29,7 +29,9 @@ pub struct Plan {
     pub burst: usize,
     /// Rows of the burst's frames.
     pub burst_rows: usize,
-    /// Interval at which a burst's jobs are checked until drained, in milliseconds.
+    /// Interval at which a burst's (and a huge frame's) jobs are checked until drained, in
+    /// milliseconds: long enough that the checks cost a server that answers each in a few
+    /// milliseconds (upstream chapkit) little of its one process.
     pub drain_poll_ms: u64,
     /// Concurrent large predicts of the memory phase (0: no memory phase).
     pub memory_predicts: usize,
@@ -52,7 +54,7 @@ impl Default for Plan {
             poll_ms: 2,
             burst: 200,
             burst_rows: 1000,
-            drain_poll_ms: 10,
+            drain_poll_ms: 50,
             memory_predicts: 8,
             huge_rows: 0,
             pid: None,

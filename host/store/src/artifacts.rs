@@ -355,7 +355,7 @@ async fn parent_level(tx: &mut Transaction<'_, Any>, parent: Option<&str>) -> Re
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_reads::{bytes_read, temp_store};
+    use crate::test_reads::{bytes_read, empty_the_log, rows_of, temp_store};
 
     fn artifact(id: &str, content: Option<Vec<u8>>) -> ArtifactRow {
         ArtifactRow {
@@ -381,6 +381,7 @@ mod tests {
         for id in ["01J0000000000000000000000A", "01J0000000000000000000000B"] {
             store.insert_artifact(&mut artifact(id, Some(content.clone()))).await.unwrap();
         }
+        empty_the_log(&store).await;
         let before = bytes_read();
         for _ in 0..10 {
             assert_eq!(store.list_artifacts(None).await.unwrap().len(), 2);
@@ -394,5 +395,6 @@ mod tests {
         store.insert_artifact(&mut empty.clone()).await.unwrap();
         assert_eq!(store.get_artifact(&empty.id).await.unwrap(), Some(empty));
         assert!(store.delete_artifact("01J0000000000000000000000B").await.unwrap());
+        assert_eq!(rows_of(&store, "artifact_content", "artifact_id", "01J0000000000000000000000B").await, 0);
     }
 }

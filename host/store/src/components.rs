@@ -160,7 +160,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_reads::{bytes_read, temp_store};
+    use crate::test_reads::{bytes_read, empty_the_log, rows_of, temp_store};
 
     /// Every job looks its component's record up; the record must not cost the code's size.
     #[tokio::test(flavor = "multi_thread")]
@@ -178,6 +178,7 @@ mod tests {
             created_at: "2026-12-01T00:00:00Z".into(),
         };
         store.insert_component(&component, &wasm).await.unwrap();
+        empty_the_log(&store).await;
         let before = bytes_read();
         for _ in 0..20 {
             assert_eq!(store.find_component(&component.sha256).await.unwrap().as_ref(), Some(&component));
@@ -185,5 +186,7 @@ mod tests {
         let read = bytes_read() - before;
         assert!(read < wasm.len() as u64, "20 record reads read {read} bytes");
         assert_eq!(store.component_wasm(&component.id).await.unwrap().as_deref(), Some(wasm.as_slice()));
+        assert_eq!(store.delete_unused_component(&component.id).await.unwrap(), ComponentDeletion::Deleted);
+        assert_eq!(rows_of(&store, "component_wasm", "component_id", &component.id).await, 0, "code deleted too");
     }
 }

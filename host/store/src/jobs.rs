@@ -339,3 +339,41 @@ pub(super) async fn insert(
 pub(super) fn millis(lease: std::time::Duration) -> i64 {
     i64::try_from(lease.as_millis()).unwrap_or(i64::MAX / 2)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_reads::{rows_of, temp_store};
+
+    /// A job's inputs go when the job goes (deleted, or swept once finished).
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_jobs_inputs_are_deleted_with_it() {
+        let (store, _file, _alone) = temp_store("job-inputs").await;
+        for id in ["01J0000000000000000000000A", "01J0000000000000000000000B"] {
+            let job = JobRow {
+                id: id.into(),
+                kind: "train".into(),
+                status: JobStatus::Pending,
+                inputs: Some(vec![1, 2, 3]),
+                artifact_id: format!("{}Z", &id[..25]),
+                submitted_at: "2026-12-01T00:00:00.000000Z".into(),
+                started_at: None,
+                finished_at: None,
+                error: None,
+                error_traceback: None,
+                attempt: 0,
+            };
+            store.insert_job(&job, None).await.unwrap();
+            assert_eq!(rows_of(&store, "job_inputs", "job_id", id).await, 1);
+        }
+        assert!(store.delete_job("01J0000000000000000000000A").await.unwrap());
+        assert_eq!(rows_of(&store, "job_inputs", "job_id", "01J0000000000000000000000A").await, 0);
+        let claimed = store.claim_next_job("2026-12-01T00:00:01.000000Z", "me", std::time::Duration::from_secs(60));
+        let claimed = claimed.await.unwrap().unwrap();
+        assert_eq!(claimed.inputs, Some(vec![1, 2, 3]));
+        store.fail_job(&claimed.id, 1, "2026-12-01T00:00:02.000000Z", "boom", "", None).await.unwrap();
+        let swept = store.sweep(Some("2026-12-02T00:00:00.000000Z"), None).await.unwrap();
+        assert_eq!(swept.jobs, 1);
+        assert_eq!(rows_of(&store, "job_inputs", "job_id", "01J0000000000000000000000B").await, 0);
+    }
+}

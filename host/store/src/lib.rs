@@ -129,37 +129,5 @@ impl Store {
     }
 }
 
-/// For tests that count the bytes SQLite reads: a file database of their own, and a lock
-/// that keeps them from running at once (the count is the whole process's).
 #[cfg(test)]
-mod test_reads {
-    use super::Store;
-    use tokio::sync::{Mutex, MutexGuard};
-
-    static ALONE: Mutex<()> = Mutex::const_new(());
-
-    /// Bytes this process has read through system calls so far (SQLite reads its pages
-    /// with `pread`).
-    pub fn bytes_read() -> u64 {
-        let io = std::fs::read_to_string("/proc/self/io").expect("linux /proc");
-        io.lines().find_map(|line| line.strip_prefix("rchar: ")?.parse().ok()).expect("rchar")
-    }
-
-    /// Deletes the database's files when dropped.
-    pub struct TempFile(std::path::PathBuf);
-
-    impl Drop for TempFile {
-        fn drop(&mut self) {
-            for suffix in ["", "-wal", "-shm"] {
-                let _ = std::fs::remove_file(format!("{}{suffix}", self.0.display()));
-            }
-        }
-    }
-
-    pub async fn temp_store(name: &str) -> (Store, TempFile, MutexGuard<'static, ()>) {
-        let alone = ALONE.lock().await;
-        let path = std::env::temp_dir().join(format!("chapwasm-{name}-{}.db", std::process::id()));
-        let store = Store::connect(path.to_str().expect("a UTF-8 temp dir")).await.expect("a store");
-        (store, TempFile(path), alone)
-    }
-}
+mod test_reads;

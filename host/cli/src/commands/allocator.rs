@@ -12,16 +12,27 @@
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 const MMAP_THRESHOLD_BYTES: i32 = 128 << 10;
 
-/// Sets the allocator up for a long-running server (glibc only; elsewhere nothing).
+/// Sets the allocator up for a long-running server (glibc only; elsewhere nothing). An
+/// operator's own malloc settings (`MALLOC_*_` variables, `GLIBC_TUNABLES`) win.
 pub fn return_memory_eagerly() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {
+        let tuned_by_operator = std::env::vars_os().any(|(name, _)| {
+            let name = name.to_string_lossy();
+            name == "GLIBC_TUNABLES" || (name.starts_with("MALLOC_") && name.ends_with('_'))
+        });
+        if tuned_by_operator {
+            return;
+        }
         let arenas = std::thread::available_parallelism().map_or(2, |n| n.get()).max(2);
-        // SAFETY: mallopt only changes malloc's tunables; called before the server starts
-        // its threads.
-        unsafe {
-            libc::mallopt(libc::M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES);
-            libc::mallopt(libc::M_ARENA_MAX, arenas as i32);
+        let arenas = i32::try_from(arenas).unwrap_or(i32::MAX);
+        // SAFETY: mallopt only changes malloc's tunables (it takes malloc's own locks).
+        let set = unsafe {
+            libc::mallopt(libc::M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES) == 1
+                && libc::mallopt(libc::M_ARENA_MAX, arenas) == 1
+        };
+        if !set {
+            eprintln!("warning: glibc refused the server's malloc settings; running with its defaults");
         }
     }
 }

@@ -1,0 +1,47 @@
+//! For the tests that count the bytes SQLite reads (to show that a record's read does not
+//! walk a large column): a file database of their own, emptied of its write-ahead log
+//! first, and a lock that keeps them from running at once, because the count is the whole
+//! process's.
+
+use super::Store;
+use tokio::sync::{Mutex, MutexGuard};
+
+static ALONE: Mutex<()> = Mutex::const_new(());
+
+/// Bytes this process has read through system calls so far (SQLite reads its pages with
+/// `pread`).
+pub fn bytes_read() -> u64 {
+    let io = std::fs::read_to_string("/proc/self/io").expect("linux /proc");
+    io.lines().find_map(|line| line.strip_prefix("rchar: ")?.parse().ok()).expect("rchar")
+}
+
+/// Copies the log into the database and empties it, so that the background checkpoint
+/// finds nothing to read while a test counts.
+pub async fn empty_the_log(store: &Store) {
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&store.pool).await.expect("a checkpoint");
+}
+
+/// Deletes the database's files when dropped.
+pub struct TempFile(std::path::PathBuf);
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", self.0.display()));
+        }
+    }
+}
+
+pub async fn temp_store(name: &str) -> (Store, TempFile, MutexGuard<'static, ()>) {
+    let alone = ALONE.lock().await;
+    let path = std::env::temp_dir().join(format!("chapwasm-{name}-{}.db", std::process::id()));
+    let store = Store::connect(path.to_str().expect("a UTF-8 temp dir")).await.expect("a store");
+    (store, TempFile(path), alone)
+}
+
+/// Rows of `table` whose `column` is `id` (to see that a cascade removed them).
+pub async fn rows_of(store: &Store, table: &str, column: &str, id: &str) -> i64 {
+    let sql = format!("SELECT COUNT(*) AS n FROM {table} WHERE {column} = $1");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_one(&store.pool).await.expect("a count");
+    sqlx::Row::try_get(&row, "n").expect("n")
+}
