@@ -55,9 +55,14 @@ impl MlService {
     pub(super) async fn execute(self: &Arc<Self>, job: JobRow, cancel: CancelToken) {
         let heartbeat = self.heartbeat(job.id.clone(), job.attempt);
         let clock = std::time::Instant::now();
-        let accepted = match &job.inputs {
-            Some(bytes) => self.stored_job(bytes).await,
-            None => Err("written by an older version of chapwasm; submit it again".to_owned()),
+        let accepted = match self.store.job_inputs(&job.id).await {
+            Ok(Some(bytes)) => self.stored_job(&bytes).await,
+            Ok(None) => Err("written by an older version of chapwasm; submit it again".to_owned()),
+            Err(error) => {
+                // The database's own text goes to the log, not into the job a client reads.
+                tracing::error!(job = %job.id, %error, "cannot read the job's inputs");
+                Err("the database could not be read".to_owned())
+            }
         };
         let decoded = clock.elapsed();
         let outcome = match accepted {

@@ -176,8 +176,8 @@ impl Store {
     }
 
     /// Moves the oldest pending job to `running` under a lease held by `owner` for `lease`
-    /// from the database's now, counts the attempt, and returns the job with its inputs; `None` when
-    /// nothing is pending. Atomic: two claimers (threads or replicas) never get the same
+    /// from the database's now, counts the attempt, and returns the job (its inputs are read
+    /// with [`Store::job_inputs`]); `None` when nothing is pending. Atomic: two claimers (threads or replicas) never get the same
     /// job; on PostgreSQL, `SKIP LOCKED` lets them claim different jobs at once.
     pub async fn claim_next_job(
         &self,
@@ -202,16 +202,18 @@ impl Store {
             .bind(millis(lease))
             .fetch_optional(&self.pool)
             .await?;
-        let Some(mut job) = claimed.map(row).transpose()? else { return Ok(None) };
-        // Rows written before migration 0012 kept nothing there (their inputs moved).
-        let inputs = sqlx::query("SELECT inputs FROM job_inputs WHERE job_id = $1")
-            .bind(&job.id)
+        Ok(claimed.map(row).transpose()?)
+    }
+
+    /// A job's stored inputs (`None` for a job accepted before chapwasm stored them, or
+    /// one deleted meanwhile). Read by the job's own task after the claim, so the claim
+    /// stays one statement and the claimer is free for the next job at once.
+    pub async fn job_inputs(&self, job_id: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let found = sqlx::query("SELECT inputs FROM job_inputs WHERE job_id = $1")
+            .bind(job_id)
             .fetch_optional(&self.pool)
             .await?;
-        if let Some(inputs) = inputs {
-            job.inputs = Some(inputs.try_get("inputs")?);
-        }
-        Ok(Some(job))
+        Ok(found.map(|r| r.try_get("inputs")).transpose()?)
     }
 
     /// Completes a running job and writes its artifact in one transaction. Returns false,
@@ -370,7 +372,7 @@ mod tests {
         assert_eq!(rows_of(&store, "job_inputs", "job_id", "01J0000000000000000000000A").await, 0);
         let claimed = store.claim_next_job("2026-12-01T00:00:01.000000Z", "me", std::time::Duration::from_secs(60));
         let claimed = claimed.await.unwrap().unwrap();
-        assert_eq!(claimed.inputs, Some(vec![1, 2, 3]));
+        assert_eq!(store.job_inputs(&claimed.id).await.unwrap(), Some(vec![1, 2, 3]));
         store.fail_job(&claimed.id, 1, "2026-12-01T00:00:02.000000Z", "boom", "", None).await.unwrap();
         let swept = store.sweep(Some("2026-12-02T00:00:00.000000Z"), None).await.unwrap();
         assert_eq!(swept.jobs, 1);
