@@ -26,7 +26,8 @@ pub fn return_memory_eagerly() {
         }
         let arenas = std::thread::available_parallelism().map_or(2, |n| n.get()).max(2);
         let arenas = i32::try_from(arenas).unwrap_or(i32::MAX);
-        // SAFETY: mallopt only changes malloc's tunables (it takes malloc's own locks).
+        // SAFETY: mallopt only changes malloc's tunables; it is called before `serve`
+        // starts its runtime, while this is the process's only thread.
         let set = unsafe {
             libc::mallopt(libc::M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES) == 1
                 && libc::mallopt(libc::M_ARENA_MAX, arenas) == 1
