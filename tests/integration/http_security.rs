@@ -294,23 +294,30 @@ async fn event_streams_and_uploads_past_their_caps_answer_503() {
     drop(slow);
 }
 
+/// A client that announces a 50 MB body and sends its first bytes only, holding a large-body
+/// slot until the returned connection is dropped.
+async fn trickle_a_large_body(app: &TestApp) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt;
+    let address = app.base.trim_start_matches("http://").to_owned();
+    let mut slow = tokio::net::TcpStream::connect(address).await.unwrap();
+    let head = "POST /api/v1/artifacts HTTP/1.1\r\nhost: test\r\ncontent-length: 50000000\r\n\r\n{\"data\": [";
+    slow.write_all(head.as_bytes()).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    slow
+}
+
 /// Large bodies are held whole in memory, so only so many are received at once: a client
 /// that trickles one holds the only slot, and the next large body waits for it, then is a
 /// 503 when none frees in time (small bodies still pass).
 #[tokio::test(flavor = "multi_thread")]
 async fn large_bodies_past_their_cap_answer_503_and_small_ones_pass() {
-    use tokio::io::AsyncWriteExt;
     let security = SecuritySettings {
         max_large_bodies: Some(1),
         large_body_wait: Some(Duration::from_millis(300)),
         ..SecuritySettings::default()
     };
     let app = spawn_app_with(AppSettings { security, ..AppSettings::default() }).await;
-    let address = app.base.trim_start_matches("http://").to_owned();
-    let mut slow = tokio::net::TcpStream::connect(address).await.unwrap();
-    let head = "POST /api/v1/artifacts HTTP/1.1\r\nhost: test\r\ncontent-length: 50000000\r\n\r\n{\"data\": [";
-    slow.write_all(head.as_bytes()).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    let slow = trickle_a_large_body(&app).await;
     let large = json!({"data": vec![0.5; 300_000]});
     let refused = app.post("/api/v1/artifacts", &large).await;
     assert_eq!(refused.status(), 503);
@@ -324,14 +331,9 @@ async fn large_bodies_past_their_cap_answer_503_and_small_ones_pass() {
 /// client is still writing tens of megabytes reaches it as a broken pipe, not as a 503.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_large_body_waits_for_a_slot_to_free() {
-    use tokio::io::AsyncWriteExt;
     let security = SecuritySettings { max_large_bodies: Some(1), ..SecuritySettings::default() };
     let app = spawn_app_with(AppSettings { security, ..AppSettings::default() }).await;
-    let address = app.base.trim_start_matches("http://").to_owned();
-    let mut slow = tokio::net::TcpStream::connect(address).await.unwrap();
-    let head = "POST /api/v1/artifacts HTTP/1.1\r\nhost: test\r\ncontent-length: 50000000\r\n\r\n{\"data\": [";
-    slow.write_all(head.as_bytes()).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    let slow = trickle_a_large_body(&app).await;
     // Serialised up front, so that it is on the wire while the trickler holds the slot.
     let large = serde_json::to_string(&json!({"data": vec![0.5; 3_000_000]})).unwrap();
     let url = format!("{}/api/v1/artifacts", app.base);

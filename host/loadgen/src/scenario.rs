@@ -60,7 +60,9 @@ pub async fn run(clients: &[BenchClient], plan: &Plan, label: &str) -> Result<Re
             ));
             accepts.0.extend(timings.train_accept);
             accepts.1.extend(timings.predict_accept);
-            large_model = timings.last_model;
+            if rows == plan.large_rows {
+                large_model = timings.last_model; // what the memory phase predicts with
+            }
         }
         if rows == plan.small_rows {
             report_accepts(&mut report, rows, accepts, floor_median);
