@@ -39,6 +39,9 @@ pub enum StoreError {
     UnsupportedUrl(String),
 }
 
+/// A PostgreSQL connection idle at least this long is pinged before it is used.
+const PING_IDLE_POSTGRES_AFTER: std::time::Duration = std::time::Duration::from_secs(1);
+
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 /// A handle on the database; cheap to clone.
@@ -56,20 +59,36 @@ impl Store {
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         sqlx::any::install_default_drivers();
         let target = url::parse(url)?;
+        let (backend, file) = (target.backend, target.file);
         let pool = AnyPoolOptions::new()
             .max_connections(target.max_connections)
             .min_connections(1)
             .idle_timeout(None)
             .max_lifetime(None)
+            // sqlx pings every connection it takes from the pool by default: for SQLite a
+            // round trip to the connection's worker thread that cannot fail, for PostgreSQL
+            // a network round trip. Either doubled the cost of every statement (a job runs
+            // ~12). A PostgreSQL connection idle long enough to have been dropped by the
+            // server or the network is still pinged before use.
+            .test_before_acquire(false)
+            .before_acquire(move |conn, meta| {
+                Box::pin(async move {
+                    if backend == Backend::Postgres && meta.idle_for >= PING_IDLE_POSTGRES_AFTER {
+                        use sqlx::Connection;
+                        conn.ping().await?;
+                    }
+                    Ok(true)
+                })
+            })
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     use sqlx::Executor;
-                    if target.backend == Backend::Postgres {
+                    if backend == Backend::Postgres {
                         return Ok(());
                     }
                     conn.execute("PRAGMA foreign_keys = ON").await?;
                     conn.execute("PRAGMA busy_timeout = 30000").await?;
-                    if target.file {
+                    if file {
                         // Large pages for large rows (frames, artifacts): fewer overflow
                         // pages per blob. Takes effect when the file is created.
                         conn.execute("PRAGMA page_size = 16384").await?;
