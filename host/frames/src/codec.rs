@@ -92,6 +92,75 @@ pub fn encode(frame: &DataFrame) -> Vec<u8> {
     postcard::to_allocvec(&borrowed(frame)).expect("a frame encodes")
 }
 
+/// The length of the frame's bytes, without building them.
+pub fn encoded_len(frame: &DataFrame) -> usize {
+    postcard::serialize_with_flavor(&borrowed(frame), Count(0)).expect("a frame encodes")
+}
+
+/// A postcard output that only counts its bytes.
+struct Count(usize);
+
+impl postcard::ser_flavors::Flavor for Count {
+    type Output = usize;
+
+    fn try_extend(&mut self, data: &[u8]) -> postcard::Result<()> {
+        self.0 += data.len();
+        Ok(())
+    }
+
+    fn try_push(&mut self, _: u8) -> postcard::Result<()> {
+        self.0 += 1;
+        Ok(())
+    }
+
+    fn finalize(self) -> postcard::Result<usize> {
+        Ok(self.0)
+    }
+}
+
+/// Feeds the frame's bytes (exactly those of [`encode`]) to `sink` in pieces of at most
+/// 64 KiB, without building them whole: a provenance hash of a 100k-row frame needs no
+/// second copy of it.
+pub fn encode_into(frame: &DataFrame, sink: &mut dyn FnMut(&[u8])) {
+    let chunks = Chunks { buffer: Vec::with_capacity(CHUNK_BYTES), sink };
+    postcard::serialize_with_flavor(&borrowed(frame), chunks).expect("a frame encodes");
+}
+
+const CHUNK_BYTES: usize = 64 << 10;
+
+/// A postcard output that hands its bytes on a chunk at a time.
+struct Chunks<'a> {
+    buffer: Vec<u8>,
+    sink: &'a mut dyn FnMut(&[u8]),
+}
+
+impl postcard::ser_flavors::Flavor for Chunks<'_> {
+    type Output = ();
+
+    fn try_extend(&mut self, data: &[u8]) -> postcard::Result<()> {
+        if self.buffer.len() + data.len() > CHUNK_BYTES {
+            (self.sink)(&self.buffer);
+            self.buffer.clear();
+        }
+        if data.len() > CHUNK_BYTES {
+            (self.sink)(data);
+        } else {
+            self.buffer.extend_from_slice(data);
+        }
+        Ok(())
+    }
+
+    fn try_push(&mut self, data: u8) -> postcard::Result<()> {
+        self.try_extend(&[data])
+    }
+
+    fn finalize(mut self) -> postcard::Result<()> {
+        (self.sink)(&self.buffer);
+        self.buffer.clear();
+        Ok(())
+    }
+}
+
 /// A frame from bytes written by [`encode`].
 pub fn decode(bytes: &[u8]) -> Result<DataFrame, String> {
     owned(postcard::from_bytes(bytes).map_err(|e| format!("undecodable frame: {e}"))?)
@@ -113,6 +182,28 @@ pub mod field {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bytes_fed_in_pieces_are_the_encoded_bytes() {
+        let rows = 20_000;
+        let frame = DataFrame::from_columns(vec![
+            Column::f64_opt("rain", (0..rows).map(|i| (i % 7 != 0).then_some(i as f64 / 3.0)).collect()),
+            Column::new("location", Values::Str((0..rows).map(|i| format!("loc-{}", i % 13)).collect())),
+        ])
+        .unwrap();
+        let whole = encode(&frame);
+        assert!(whole.len() > 3 * CHUNK_BYTES, "spans several chunks");
+        let mut fed = Vec::new();
+        let mut pieces = 0;
+        encode_into(&frame, &mut |bytes| {
+            assert!(bytes.len() <= CHUNK_BYTES);
+            fed.extend_from_slice(bytes);
+            pieces += 1;
+        });
+        assert_eq!(fed, whole);
+        assert!(pieces > 3);
+        assert_eq!(encoded_len(&frame), whole.len());
+    }
 
     #[test]
     fn frames_round_trip_with_types_and_nulls() {

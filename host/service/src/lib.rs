@@ -16,6 +16,7 @@ mod components;
 mod config;
 mod configs;
 mod events;
+mod handoff;
 mod horizon;
 mod leases;
 mod notify;
@@ -73,6 +74,8 @@ pub struct MlService {
     retention: Retention,
     /// Set by `drain`: claim no more jobs.
     draining: AtomicBool,
+    /// Inputs of jobs submitted here, for their run here (see `handoff`).
+    handoff: handoff::InputsHandoff,
 }
 
 /// A job running here: the token that stops its guest and the attempt (fencing token) it
@@ -221,6 +224,7 @@ impl MlService {
             max_pending_jobs: queue.max_pending_jobs,
             retention: queue.retention,
             draining: AtomicBool::new(false),
+            handoff: handoff::InputsHandoff::default(),
         });
         tokio::spawn(service.clone().sweep_forever());
         if let Some(outgoing) = outgoing {

@@ -10,6 +10,7 @@ use super::{AcceptedJob, Generation, JobRequest, MlKind, MlRecord, MlService, Ml
 use chapwasm_frames::codec as frame_codec;
 use chapwasm_frames::json::frame_json_bytes;
 use chapwasm_runtime::{Call, CancelToken, GuestOutput, ModelComponent, RuntimeError};
+use chapwasm_sdk::DataFrame;
 use chapwasm_store::{ArtifactRow, JobRow, JobStatus};
 use std::sync::Arc;
 
@@ -55,14 +56,10 @@ impl MlService {
     pub(super) async fn execute(self: &Arc<Self>, job: JobRow, cancel: CancelToken) {
         let heartbeat = self.heartbeat(job.id.clone(), job.attempt);
         let clock = std::time::Instant::now();
-        let accepted = match self.store.job_inputs(&job.id).await {
-            Ok(Some(bytes)) => self.stored_job(&bytes).await,
-            Ok(None) => Err("written by an older version of chapwasm; submit it again".to_owned()),
-            Err(error) => {
-                // The database's own text goes to the log, not into the job a client reads.
-                tracing::error!(job = %job.id, %error, "cannot read the job's inputs");
-                Err("the database could not be read".to_owned())
-            }
+        let handed_over = self.handoff.take(&job.id);
+        let accepted = match handed_over {
+            Some(accepted) => Ok(accepted),
+            None => self.read_inputs(&job.id).await,
         };
         let decoded = clock.elapsed();
         let outcome = match accepted {
@@ -113,6 +110,19 @@ impl MlService {
         );
     }
 
+    /// A job's inputs from the database (submitted elsewhere or before a restart).
+    async fn read_inputs(&self, job_id: &str) -> Result<AcceptedJob, String> {
+        match self.store.job_inputs(job_id).await {
+            Ok(Some(bytes)) => self.stored_job(&bytes).await,
+            Ok(None) => Err("written by an older version of chapwasm; submit it again".to_owned()),
+            Err(error) => {
+                // The database's own text goes to the log, not into the job a client reads.
+                tracing::error!(job = %job_id, %error, "cannot read the job's inputs");
+                Err("the database could not be read".to_owned())
+            }
+        }
+    }
+
     /// A job's stored inputs. Rows accepted before jobs were pinned hold only the request:
     /// those are pinned now, as a submission would have been.
     async fn stored_job(&self, bytes: &[u8]) -> Result<AcceptedJob, String> {
@@ -137,7 +147,7 @@ impl MlService {
                     Ok(model) => model,
                     Err(e) => return failed_to_load(job_id, e),
                 };
-                let data_sha256 = sha256_hex(&[&frame_codec::encode(&data)]);
+                let data_sha256 = frames_sha256(&[&data]);
                 let config = pinned.config_data;
                 let config_sha256 = sha256_hex(&[config.as_bytes()]);
                 let call = model.train(config, data, geo, observer, cancel).await;
@@ -163,7 +173,7 @@ impl MlService {
                     Ok(model) => model,
                     Err(e) => return failed_to_load(job_id, e),
                 };
-                let data_sha256 = sha256_hex(&[&frame_codec::encode(&historic), &frame_codec::encode(&future)]);
+                let data_sha256 = frames_sha256(&[&historic, &future]);
                 let config = pinned.config_data;
                 let config_sha256 = sha256_hex(&[config.as_bytes()]);
                 let future_rows = future.num_rows();
@@ -280,4 +290,34 @@ fn sha256_hex(parts: &[&[u8]]) -> String {
         hasher.update(part);
     }
     hasher.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// [`sha256_hex`] of the frames' stored bytes (`frame_codec`), fed to the hash in pieces
+/// rather than built whole (the same digest).
+fn frames_sha256(frames: &[&DataFrame]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    for frame in frames {
+        hasher.update((frame_codec::encoded_len(frame) as u64).to_le_bytes());
+        frame_codec::encode_into(frame, &mut |bytes| hasher.update(bytes));
+    }
+    hasher.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chapwasm_sdk::Column;
+
+    #[test]
+    fn frames_hash_as_their_stored_bytes_did() {
+        let frame = |scale: f64| {
+            let values = (0..30_000).map(|i| i as f64 * scale).collect();
+            DataFrame::from_columns(vec![Column::new("x", chapwasm_sdk::Values::F64(values))]).unwrap()
+        };
+        let (historic, future) = (frame(1.0), frame(0.5));
+        let whole = sha256_hex(&[&frame_codec::encode(&historic), &frame_codec::encode(&future)]);
+        assert_eq!(frames_sha256(&[&historic, &future]), whole);
+        assert_ne!(frames_sha256(&[&future, &historic]), whole);
+    }
 }

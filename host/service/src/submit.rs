@@ -154,13 +154,18 @@ impl MlService {
         let accepted = AcceptedJob { request, pinned };
         // Encoding a large frame is CPU work: off the reactor. A small one costs less than
         // the hand-off to another thread (tens of microseconds for 1000 rows).
-        let inputs = if accepted.request.cells() <= INLINE_ENCODE_CELLS {
-            accepted.encode()
+        let (accepted, inputs) = if accepted.request.cells() <= INLINE_ENCODE_CELLS {
+            let inputs = accepted.encode();
+            (accepted, inputs)
         } else {
-            tokio::task::spawn_blocking(move || accepted.encode())
-                .await
-                .map_err(|e| SubmitError::Encode(e.to_string()))?
+            tokio::task::spawn_blocking(move || {
+                let inputs = accepted.encode();
+                (accepted, inputs)
+            })
+            .await
+            .map_err(|e| SubmitError::Encode(e.to_string()))?
         };
+        let encoded_bytes = inputs.len();
         // The artifact id is allocated first, as chapkit does (consecutive ULIDs).
         let artifact_id = new_id();
         let job = JobRow {
@@ -191,6 +196,8 @@ impl MlService {
                 }
             }
         }
+        // Committed: the job's run in this process may skip reading the inputs back.
+        self.handoff.keep(&job.id, encoded_bytes, accepted);
         self.events.publish(super::JobEvent::changed(&job));
         self.wakeup.notify_one();
         Ok(Submitted { job_id: job.id, artifact_id, replayed: false })
