@@ -155,3 +155,45 @@ async fn the_default_model_refuses_data_it_would_drop() {
     let (_, job) = app.train_and_wait(&app.config(json!({"features": ["rainfall", "humidity"]})).await, &data).await;
     assert_eq!(job["error"], "model error (invalid-config): configured features not in the data: humidity");
 }
+
+/// A `$predict` whose two frames are each large enough to be parsed side by side (on two
+/// cores) predicts as any other, and a bad frame is still named: `future` when only it is
+/// bad, `historic` (checked first) when both are.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_large_predict_is_checked_and_predicted_like_a_small_one() {
+    let app = spawn_app().await;
+    let config_id = app.config(json!({})).await;
+    let training = json!({"columns": ["a", "disease_cases"], "data": [[1.0, 2.0], [2.0, 4.0], [3.0, 6.0]]});
+    let (train, _) = app.train_and_wait(&config_id, &training).await;
+    let rows = 40_000;
+    let historic_rows: Vec<Value> = (0..rows).map(|i| json!([f64::from(i) / 4.0, f64::from(i) / 2.0])).collect();
+    let future_rows: Vec<Value> = (0..rows).map(|i| json!([1000.25 + f64::from(i)])).collect();
+    let historic = json!({"columns": ["a", "disease_cases"], "data": historic_rows});
+    let future = json!({"columns": ["a"], "data": future_rows});
+    for (name, frame) in [("historic", &historic), ("future", &future)] {
+        assert!(frame.to_string().len() >= 256 << 10, "the {name} frame is large enough to be parsed on its own core");
+    }
+
+    let (_, job) = app.predict_and_wait(&train["artifact_id"], &historic, &future).await;
+    assert_eq!(job["status"], "completed", "{job}");
+    let predicted = app.prediction_column(&job, "sample_0").await;
+    assert_eq!(predicted.len(), rows as usize);
+    // The model learnt disease_cases = 2a.
+    assert!((predicted[7].as_f64().unwrap() - 2.0 * 1007.25).abs() < 1e-6, "{}", predicted[7]);
+
+    let mut bad_future = future.clone();
+    bad_future["data"][rows as usize - 1] = json!([1.0, 2.0]);
+    let mut bad_historic = historic.clone();
+    bad_historic["data"][0] = json!(["not a number", 1.0, 2.0]);
+    for ((historic, future), named) in
+        [((&historic, &bad_future), "future"), ((&bad_historic, &bad_future), "historic")]
+    {
+        let body = json!({"model_artifact_id": train["artifact_id"], "historic": historic, "future": future});
+        let response = app.post("/api/v1/ml/$predict", &body).await;
+        assert_eq!(response.status(), 422);
+        let problem: Value = response.json().await.unwrap();
+        assert_eq!(problem["errors"][0]["loc"], json!(["body", named]), "{problem}");
+    }
+    let jobs = app.get_json("/api/v1/jobs").await;
+    assert_eq!(jobs.as_array().unwrap().len(), 2, "the refused requests created nothing: {jobs}");
+}
