@@ -13,7 +13,7 @@ async fn serve(app: App) -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(app.serve(listener));
-    TestApp { base, client: reqwest::Client::new(), service: Some(service) }
+    TestApp { base, client: reqwest::Client::new(), service: Some(service), _database: None }
 }
 
 #[tokio::test(flavor = "multi_thread")]

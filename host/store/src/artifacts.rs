@@ -114,7 +114,7 @@ impl Store {
     /// [`MAX_ARTIFACT_DEPTH`]). Never an ML record: those are written when a job ends.
     pub async fn insert_artifact(&self, artifact: &mut ArtifactRow) -> Result<(), ArtifactChangeError> {
         artifact.written_by_job = false;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         if artifact.parent_id.is_some() {
             self.lock_tree(&mut tx).await?;
         }
@@ -129,7 +129,7 @@ impl Store {
 
     /// Replaces data, parent and tags; refuses cycles; recomputes the levels below.
     pub async fn update_artifact(&self, artifact: &mut ArtifactRow) -> Result<(), ArtifactChangeError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         self.lock_tree(&mut tx).await?;
         if sqlx::query("SELECT id FROM artifacts WHERE id = $1")
             .bind(&artifact.id)
@@ -200,7 +200,7 @@ impl Store {
 
     /// Deletes one artifact; its children keep their level and lose their parent (as chapkit).
     pub async fn delete_artifact(&self, id: &str) -> Result<bool, StoreError> {
-        let done = sqlx::query("DELETE FROM artifacts WHERE id = $1").bind(id).execute(&self.pool).await?;
+        let done = sqlx::query("DELETE FROM artifacts WHERE id = $1").bind(id).execute(&self.writer).await?;
         Ok(done.rows_affected() > 0)
     }
 
@@ -220,7 +220,7 @@ impl Store {
         sqlx::query("INSERT INTO config_artifacts (config_id, artifact_id) VALUES ($1, $2)")
             .bind(config_id)
             .bind(artifact_id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map_err(StoreError::from)?;
         Ok(())
@@ -231,7 +231,7 @@ impl Store {
         let done = sqlx::query("DELETE FROM config_artifacts WHERE config_id = $1 AND artifact_id = $2")
             .bind(config_id)
             .bind(artifact_id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(done.rows_affected() > 0)
     }

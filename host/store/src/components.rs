@@ -54,7 +54,7 @@ macro_rules! columns {
 impl Store {
     /// Records a component and its code (kept apart: see migration 0013), together.
     pub async fn insert_component(&self, component: &ComponentRow, wasm: &[u8]) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         // `wasm` in `components` held the code before migration 0013; new rows leave it empty.
         sqlx::query(
             "INSERT INTO components (id, sha256, name, version, size_bytes, description, limits, wasm, created_at) \
@@ -108,7 +108,7 @@ impl Store {
         let done = sqlx::query("UPDATE components SET limits = $1 WHERE id = $2")
             .bind(limits)
             .bind(id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(done.rows_affected() > 0)
     }
@@ -116,7 +116,7 @@ impl Store {
     /// Deletes a component unless a config names it or a trained model was trained with
     /// it (the model could not predict without it), checked and done in one transaction.
     pub async fn delete_unused_component(&self, id: &str) -> Result<ComponentDeletion, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         let found =
             sqlx::query("SELECT sha256 FROM components WHERE id = $1").bind(id).fetch_optional(&mut *tx).await?;
         let Some(found) = found else { return Ok(ComponentDeletion::NotFound) };

@@ -49,7 +49,7 @@ impl Store {
         .bind(&config.created_at)
         .bind(&config.updated_at)
         .bind(&config.component_id)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -88,14 +88,14 @@ impl Store {
         .bind(&config.updated_at)
         .bind(&config.component_id)
         .bind(&config.id)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(done.rows_affected() > 0)
     }
 
     /// Deletes a config and, as chapkit does, every artifact tree linked to it.
     pub async fn delete_config(&self, id: &str) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         let roots: Vec<String> = sqlx::query("SELECT artifact_id FROM config_artifacts WHERE config_id = $1")
             .bind(id)
             .fetch_all(&mut *tx)

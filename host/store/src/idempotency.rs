@@ -32,7 +32,7 @@ impl Store {
         key: &str,
         request_sha256: &str,
     ) -> Result<Option<KeyedJob>, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         let claimed = sqlx::query(
             "INSERT INTO idempotency_keys (key, request_sha256, job_id, artifact_id, created_at) \
              VALUES ($1, $2, $3, $4, $5) ON CONFLICT (key) DO NOTHING",

@@ -122,7 +122,7 @@ impl Store {
     /// `component_sha256` is the component the job was pinned to (it is not deleted while
     /// the job may still run it).
     pub async fn insert_job(&self, job: &JobRow, component_sha256: Option<&str>) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         insert(&mut tx, job, component_sha256).await?;
         tx.commit().await?;
         Ok(())
@@ -200,7 +200,7 @@ impl Store {
             .bind(now)
             .bind(owner)
             .bind(millis(lease))
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.writer)
             .await?;
         Ok(claimed.map(row).transpose()?)
     }
@@ -227,7 +227,7 @@ impl Store {
         artifact: &ArtifactRow,
         link_config: Option<&str>,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         let done = sqlx::query(
             "UPDATE jobs SET status = 'completed', finished_at = $1, lease_owner = NULL, lease_until = NULL, lease_expires_ms = NULL \
                  WHERE id = $2 AND status = 'running' AND attempt = $3",
@@ -256,7 +256,7 @@ impl Store {
         traceback: &str,
         artifact: Option<(&ArtifactRow, Option<&str>)>,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         let done = sqlx::query(
             "UPDATE jobs SET status = 'failed', finished_at = $1, error = $2, error_traceback = $3, \
              lease_owner = NULL, lease_until = NULL, lease_expires_ms = NULL \
@@ -281,7 +281,7 @@ impl Store {
 
     /// Deletes a job record; returns false if there was none.
     pub async fn delete_job(&self, job_id: &str) -> Result<bool, StoreError> {
-        let done = sqlx::query("DELETE FROM jobs WHERE id = $1").bind(job_id).execute(&self.pool).await?;
+        let done = sqlx::query("DELETE FROM jobs WHERE id = $1").bind(job_id).execute(&self.writer).await?;
         Ok(done.rows_affected() > 0)
     }
 }

@@ -12,6 +12,7 @@ mod idempotency;
 mod jobs;
 mod leases;
 mod notifications;
+mod pools;
 mod precompiled;
 mod retention;
 mod url;
@@ -27,7 +28,6 @@ pub use retention::Swept;
 pub use url::Backend;
 
 use sqlx::AnyPool;
-use sqlx::any::AnyPoolOptions;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -39,15 +39,15 @@ pub enum StoreError {
     UnsupportedUrl(String),
 }
 
-/// A PostgreSQL connection idle at least this long is pinged before it is used.
-const PING_IDLE_POSTGRES_AFTER: std::time::Duration = std::time::Duration::from_secs(1);
-
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 /// A handle on the database; cheap to clone.
 #[derive(Clone)]
 pub struct Store {
+    /// Reads (for a SQLite file: read-only connections; see `pools`).
     pool: AnyPool,
+    /// Every statement that writes, and every transaction.
+    writer: AnyPool,
     backend: Backend,
     url: String,
 }
@@ -59,55 +59,9 @@ impl Store {
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         sqlx::any::install_default_drivers();
         let target = url::parse(url)?;
-        let (backend, file) = (target.backend, target.file);
-        let pool = AnyPoolOptions::new()
-            .max_connections(target.max_connections)
-            .min_connections(1)
-            .idle_timeout(None)
-            .max_lifetime(None)
-            // sqlx pings every connection it takes from the pool by default: for SQLite a
-            // round trip to the connection's worker thread that cannot fail, for PostgreSQL
-            // a network round trip. Either doubled the cost of every statement (a job runs
-            // ~12). A PostgreSQL connection idle long enough to have been dropped by the
-            // server or the network is still pinged before use.
-            .test_before_acquire(false)
-            .before_acquire(move |conn, meta| {
-                Box::pin(async move {
-                    if backend == Backend::Postgres && meta.idle_for >= PING_IDLE_POSTGRES_AFTER {
-                        use sqlx::Connection;
-                        conn.ping().await?;
-                    }
-                    Ok(true)
-                })
-            })
-            .after_connect(move |conn, _| {
-                Box::pin(async move {
-                    use sqlx::Executor;
-                    if backend == Backend::Postgres {
-                        return Ok(());
-                    }
-                    conn.execute("PRAGMA foreign_keys = ON").await?;
-                    conn.execute("PRAGMA busy_timeout = 30000").await?;
-                    if file {
-                        // Large pages for large rows (frames, artifacts): fewer overflow
-                        // pages per blob. Takes effect when the file is created.
-                        conn.execute("PRAGMA page_size = 16384").await?;
-                        conn.execute("PRAGMA journal_mode = WAL").await?;
-                        conn.execute("PRAGMA synchronous = NORMAL").await?;
-                        // No checkpoint inside a commit (it would fsync on a request's
-                        // path); `checkpoint_in_background` does them instead.
-                        conn.execute("PRAGMA wal_autocheckpoint = 0").await?;
-                        // A log that was checkpointed is cut back to this size when it is
-                        // reused, so a burst does not leave a huge file behind.
-                        conn.execute("PRAGMA journal_size_limit = 67108864").await?;
-                    }
-                    Ok(())
-                })
-            })
-            .connect(&target.url)
-            .await?;
-        MIGRATOR.run(&pool).await?;
-        let store = Self { pool, backend: target.backend, url: target.url.clone() };
+        let pools::Pools { reader, writer } = pools::Pools::open(&target).await?;
+        MIGRATOR.run(&writer).await?;
+        let store = Self { pool: reader, writer, backend: target.backend, url: target.url.clone() };
         if target.file {
             store.checkpoint_in_background();
         }

@@ -25,7 +25,7 @@ impl Store {
         if let Some(cutoff) = jobs_before {
             // A job and its key go together: a retry never finds a key whose job is gone.
             let finished = "status IN ('completed', 'failed', 'canceled') AND finished_at < $1";
-            let mut tx = self.pool.begin().await?;
+            let mut tx = self.writer.begin().await?;
             let keys = format!("DELETE FROM idempotency_keys WHERE job_id IN (SELECT id FROM jobs WHERE {finished})");
             let deleted = sqlx::query(sqlx::AssertSqlSafe(keys)).bind(cutoff).execute(&mut *tx).await?;
             swept.idempotency_keys = deleted.rows_affected();
@@ -38,7 +38,7 @@ impl Store {
             let deleted =
                 sqlx::query("DELETE FROM artifacts WHERE written_by_job = 1 AND level = 1 AND created_at < $1")
                     .bind(cutoff)
-                    .execute(&self.pool)
+                    .execute(&self.writer)
                     .await?;
             swept.predictions = deleted.rows_affected();
         }

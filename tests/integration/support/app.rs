@@ -1,7 +1,8 @@
 //! `spawn_app()`: a real server on a random port with a fresh database, and a small HTTP
-//! client for it. The database is in-memory SQLite, or, when `CHAPWASM_TEST_POSTGRES_URL`
-//! is set (`.ci/run` sets it), a new PostgreSQL database of its own on that server: the
-//! same suite runs against both backends.
+//! client for it. The database is a SQLite file of its own (as served in production: a
+//! writer connection and read-only ones, WAL), or, when `CHAPWASM_TEST_POSTGRES_URL` is
+//! set (`.ci/run` sets it), a new PostgreSQL database of its own on that server: the same
+//! suite runs against both backends. (`:memory:` is what a test asks for to get either.)
 
 use chapwasm_runtime::{CompileLimits, Compiler};
 use chapwasm_server::settings::AppSettings;
@@ -14,6 +15,29 @@ pub struct TestApp {
     pub client: Client,
     /// The in-process service (`None` for a server in another process).
     pub service: Option<std::sync::Arc<chapwasm_service::MlService>>,
+    /// The app's SQLite file, deleted with it.
+    pub _database: Option<TempDatabase>,
+}
+
+/// A directory holding one test app's SQLite database, removed when dropped.
+pub struct TempDatabase(std::path::PathBuf);
+
+impl TempDatabase {
+    fn new() -> Self {
+        let dir = std::env::temp_dir().join(format!("chapwasm-test-{}", chapwasm_service::clock::new_id()));
+        std::fs::create_dir_all(&dir).expect("a temp dir");
+        Self(dir)
+    }
+
+    fn url(&self) -> String {
+        self.0.join("ml.db").display().to_string()
+    }
+}
+
+impl Drop for TempDatabase {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 /// Starts the service with the bundled linear regression.
@@ -30,17 +54,23 @@ pub async fn spawn_app_with(mut settings: AppSettings) -> TestApp {
     if settings.compiler == Compiler::InProcess {
         settings.compiler = compile_worker(CompileLimits::default());
     }
-    if settings.database_url == ":memory:"
-        && let Some(url) = fresh_postgres_database().await
-    {
-        settings.database_url = url;
+    let mut database = None;
+    if settings.database_url == ":memory:" {
+        match fresh_postgres_database().await {
+            Some(url) => settings.database_url = url,
+            None => {
+                let file = TempDatabase::new();
+                settings.database_url = file.url();
+                database = Some(file);
+            }
+        }
     }
     let app = settings.build().await.expect("app builds");
     let service = app.service.clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(app.serve(listener));
-    TestApp { base, client: Client::new(), service: Some(service) }
+    TestApp { base, client: Client::new(), service: Some(service), _database: database }
 }
 
 impl TestApp {

@@ -61,7 +61,7 @@ impl ServerProcess {
     }
 
     pub fn client(&self) -> TestApp {
-        TestApp { base: self.base.clone(), client: reqwest::Client::new(), service: None }
+        TestApp { base: self.base.clone(), client: reqwest::Client::new(), service: None, _database: None }
     }
 
     /// The most memory the process has held since it started (`VmHWM`), in MiB.

@@ -1,0 +1,133 @@
+//! The connections a store holds, and how each is set up. PostgreSQL (and SQLite in
+//! memory) use one pool for everything. A SQLite file gets one writer connection and a
+//! pool of read-only ones: SQLite admits one writer at a time anyway, and with several
+//! writing connections each waited for the file lock in SQLite's busy handler (which
+//! sleeps, 1 ms and up) and each statement woke another sleeping worker thread; one
+//! writer queues writes in this process instead, and keeps its thread warm. Readers are
+//! `query_only`: a write sent to one fails rather than contending.
+
+use super::url::Target;
+use super::{Backend, StoreError};
+use sqlx::AnyPool;
+use sqlx::any::AnyPoolOptions;
+use std::time::Duration;
+
+/// Read-only connections to a SQLite file (reads of large blobs run side by side).
+const SQLITE_READERS: u32 = 4;
+
+/// A PostgreSQL connection idle at least this long is pinged before it is used.
+const PING_IDLE_POSTGRES_AFTER: Duration = Duration::from_secs(1);
+
+/// Where reads and writes go (the same pool, except for a SQLite file).
+pub(super) struct Pools {
+    pub reader: AnyPool,
+    pub writer: AnyPool,
+}
+
+impl Pools {
+    pub(super) async fn open(target: &Target) -> Result<Self, StoreError> {
+        if target.backend == Backend::Sqlite && target.file {
+            // The writer first: it creates the file with its page size and WAL mode.
+            let writer = options(target, Role::Writer).max_connections(1).connect(&target.url).await?;
+            let reader = options(target, Role::Reader).max_connections(SQLITE_READERS).connect(&target.url).await?;
+            return Ok(Self { reader, writer });
+        }
+        let pool = options(target, Role::Writer).max_connections(target.max_connections).connect(&target.url).await?;
+        Ok(Self { reader: pool.clone(), writer: pool })
+    }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Role {
+    Reader,
+    Writer,
+}
+
+fn options(target: &Target, role: Role) -> AnyPoolOptions {
+    let (backend, file) = (target.backend, target.file);
+    AnyPoolOptions::new()
+        .min_connections(1)
+        .idle_timeout(None)
+        .max_lifetime(None)
+        // sqlx pings every connection it takes from the pool by default: for SQLite a
+        // round trip to the connection's worker thread that cannot fail, for PostgreSQL a
+        // network round trip. Either doubled the cost of every statement (a job runs ~12).
+        // A PostgreSQL connection idle long enough to have been dropped by the server or
+        // the network is still pinged before use.
+        .test_before_acquire(false)
+        .before_acquire(move |conn, meta| {
+            Box::pin(async move {
+                if backend == Backend::Postgres && meta.idle_for >= PING_IDLE_POSTGRES_AFTER {
+                    use sqlx::Connection;
+                    conn.ping().await?;
+                }
+                Ok(true)
+            })
+        })
+        .after_connect(move |conn, _| {
+            Box::pin(async move {
+                use sqlx::Executor;
+                if backend == Backend::Postgres {
+                    return Ok(());
+                }
+                conn.execute("PRAGMA foreign_keys = ON").await?;
+                conn.execute("PRAGMA busy_timeout = 30000").await?;
+                if file {
+                    // Large pages for large rows (frames, artifacts): fewer overflow pages
+                    // per blob. Takes effect when the file is created.
+                    conn.execute("PRAGMA page_size = 16384").await?;
+                    conn.execute("PRAGMA journal_mode = WAL").await?;
+                    conn.execute("PRAGMA synchronous = NORMAL").await?;
+                    // No checkpoint inside a commit (it would fsync on a request's path);
+                    // `checkpoint_in_background` does them instead.
+                    conn.execute("PRAGMA wal_autocheckpoint = 0").await?;
+                    // A log that was checkpointed is cut back to this size when it is
+                    // reused, so a burst does not leave a huge file behind.
+                    conn.execute("PRAGMA journal_size_limit = 67108864").await?;
+                }
+                if role == Role::Reader && file {
+                    conn.execute("PRAGMA query_only = ON").await?;
+                }
+                Ok(())
+            })
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::ConfigRow;
+    use crate::test_reads::temp_store;
+
+    fn config(id: String) -> ConfigRow {
+        let now = "2026-12-04T00:00:00".to_owned();
+        let (data, tags) = ("{}".to_owned(), "[]".to_owned());
+        ConfigRow { id, name: "c".into(), data, tags, created_at: now.clone(), updated_at: now, component_id: None }
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_sqlite_files_readers_refuse_writes() {
+        let (store, _file, _alone) = temp_store("readers-refuse-writes").await;
+        let write = sqlx::query("DELETE FROM configs").execute(&store.pool).await;
+        assert!(write.is_err(), "a reader connection wrote");
+        sqlx::query("DELETE FROM configs").execute(&store.writer).await.expect("the writer writes");
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn concurrent_writes_all_land_and_each_is_read_back_at_once() {
+        let (store, _file, _alone) = temp_store("concurrent-writes").await;
+        let tasks: Vec<_> = (0..40)
+            .map(|i| {
+                let store = store.clone();
+                tokio::spawn(async move {
+                    let id = format!("config-{i:02}");
+                    store.insert_config(&config(id.clone())).await.expect("written");
+                    store.get_config(&id).await.expect("read").expect("a committed write is visible to readers")
+                })
+            })
+            .collect();
+        for task in tasks {
+            task.await.expect("no panic");
+        }
+        assert_eq!(store.count_configs().await.unwrap(), 40);
+    }
+}
