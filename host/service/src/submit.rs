@@ -4,6 +4,7 @@
 //! means this committed; later edits of the config affect later jobs only.
 
 use super::clock::{job_time, new_id};
+use super::handoff::fits_handoff;
 use super::{Generation, MlKind, MlRecord, MlService, MlStatus, horizon};
 use chapwasm_frames::codec as frame_codec;
 use chapwasm_sdk::DataFrame;
@@ -152,18 +153,18 @@ impl MlService {
         }
         let component_sha256 = pinned.component_sha256.clone();
         let accepted = AcceptedJob { request, pinned };
+        let cells = accepted.request.cells();
         // Encoding a large frame is CPU work: off the reactor. A small one costs less than
         // the hand-off to another thread (tens of microseconds for 1000 rows).
-        let (accepted, inputs) = if accepted.request.cells() <= INLINE_ENCODE_CELLS {
+        // Inputs too large for the hand-off are freed at once, not held through the insert.
+        let encode = move || {
             let inputs = accepted.encode();
-            (accepted, inputs)
+            (fits_handoff(inputs.len()).then_some(accepted), inputs)
+        };
+        let (handed_over, inputs) = if cells <= INLINE_ENCODE_CELLS {
+            encode()
         } else {
-            tokio::task::spawn_blocking(move || {
-                let inputs = accepted.encode();
-                (accepted, inputs)
-            })
-            .await
-            .map_err(|e| SubmitError::Encode(e.to_string()))?
+            tokio::task::spawn_blocking(encode).await.map_err(|e| SubmitError::Encode(e.to_string()))?
         };
         let encoded_bytes = inputs.len();
         // The artifact id is allocated first, as chapkit does (consecutive ULIDs).
@@ -197,7 +198,9 @@ impl MlService {
             }
         }
         // Committed: the job's run in this process may skip reading the inputs back.
-        self.handoff.keep(&job.id, encoded_bytes, accepted);
+        if let Some(accepted) = handed_over {
+            self.handoff.keep(&job.id, encoded_bytes, accepted);
+        }
         self.events.publish(super::JobEvent::changed(&job));
         self.wakeup.notify_one();
         Ok(Submitted { job_id: job.id, artifact_id, replayed: false })
