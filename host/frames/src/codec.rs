@@ -118,9 +118,9 @@ impl postcard::ser_flavors::Flavor for Count {
     }
 }
 
-/// Feeds the frame's bytes (exactly those of [`encode`]) to `sink` in pieces of at most
-/// 64 KiB, without building them whole: a provenance hash of a 100k-row frame needs no
-/// second copy of it.
+/// Feeds the frame's bytes (exactly those of [`encode`]) to `sink` in pieces (64 KiB
+/// ones, and any single value longer than that whole), without building them whole: a
+/// provenance hash of a 100k-row frame needs no second copy of it.
 pub fn encode_into(frame: &DataFrame, sink: &mut dyn FnMut(&[u8])) {
     let chunks = Chunks { buffer: Vec::with_capacity(CHUNK_BYTES), sink };
     postcard::serialize_with_flavor(&borrowed(frame), chunks).expect("a frame encodes");

@@ -6,23 +6,50 @@
 //! here, else reads the database as before (another replica's job, a restart, an evicted
 //! entry). The stored bytes stay the truth: an entry is the same value they encode.
 //!
-//! Bounded by total encoded size and by count, oldest out first: inputs of jobs that this
-//! process never claims (another replica took them, they were deleted) age out.
+//! Bounded by the memory the inputs occupy and by count, oldest out first: inputs of jobs
+//! that this process never claims (another replica took them, they were deleted) stay
+//! until newer ones push them out, within the same bound.
 
-use super::AcceptedJob;
+use super::{AcceptedJob, JobRequest};
+use chapwasm_sdk::{DataFrame, Values};
 use std::collections::VecDeque;
 use std::sync::Mutex;
 
-/// Most bytes (as encoded for the database) of inputs kept at once.
+/// Most bytes of inputs kept at once (as they occupy memory: `resident_bytes`).
 pub const HANDOFF_MAX_BYTES: usize = 32 << 20;
 /// Most inputs kept at once.
 pub const HANDOFF_MAX_ENTRIES: usize = 64;
 
-/// Whether inputs of this encoded size can be kept at all (larger ones are freed as soon
-/// as they are encoded: holding them through the insert raised a 1M-row predict's peak
-/// from 360 to 524 MiB).
+/// Whether inputs of this size in memory (`resident_bytes`) can be kept at all (larger
+/// ones are freed as soon as they are encoded: holding them through the insert raised a
+/// 1M-row predict's peak from 360 to 524 MiB).
 pub(super) fn fits_handoff(bytes: usize) -> bool {
     bytes <= HANDOFF_MAX_BYTES
+}
+
+/// What a job's decoded inputs occupy in memory, near enough to bound them by: 8 bytes
+/// per number, a string's bytes plus its 24-byte header, a byte per flag (their encoded
+/// size would not do: an empty string is 1 byte there and 24 here).
+pub(super) fn resident_bytes(accepted: &AcceptedJob) -> usize {
+    let frame = |frame: &DataFrame| -> usize {
+        let rows = frame.num_rows();
+        let column = |column: &chapwasm_sdk::Column| {
+            let values = match column.values() {
+                Values::F64(_) | Values::I64(_) => rows.saturating_mul(8),
+                Values::Bool(_) => rows,
+                Values::Str(strings) => strings.iter().map(|s| s.len().saturating_add(24)).sum(),
+            };
+            let validity = if column.validity().is_some() { rows } else { 0 };
+            column.name().len().saturating_add(values).saturating_add(validity)
+        };
+        frame.columns().iter().map(column).fold(0, usize::saturating_add)
+    };
+    let (frames, geo) = match &accepted.request {
+        JobRequest::Train { data, geo, .. } => (frame(data), geo),
+        JobRequest::Predict { historic, future, geo, .. } => (frame(historic).saturating_add(frame(future)), geo),
+    };
+    let text = geo.as_ref().map_or(0, String::len).saturating_add(accepted.pinned.config_data.len());
+    frames.saturating_add(text)
 }
 
 struct Entry {
@@ -49,20 +76,25 @@ impl InputsHandoff {
         Self { max_bytes, max_entries, entries: Mutex::new((VecDeque::new(), 0)) }
     }
 
-    /// Keeps a committed job's inputs (`bytes`: their encoded size), evicting the oldest
-    /// to stay within bounds; inputs larger than the whole bound are not kept.
+    /// Keeps a job's inputs (`bytes`: their `resident_bytes`), evicting the oldest to stay
+    /// within bounds; inputs larger than the whole bound are not kept. Evicted inputs are
+    /// freed after the lock is released.
     pub(super) fn keep(&self, job_id: &str, bytes: usize, accepted: AcceptedJob) {
         if bytes > self.max_bytes || self.max_entries == 0 {
             return;
         }
+        let mut evicted = Vec::new();
         let mut guard = self.entries.lock().expect("handoff lock");
         let (entries, total) = &mut *guard;
         while *total + bytes > self.max_bytes || entries.len() >= self.max_entries {
             let Some(oldest) = entries.pop_front() else { break };
             *total -= oldest.bytes;
+            evicted.push(oldest);
         }
         *total += bytes;
         entries.push_back(Entry { job_id: job_id.to_owned(), bytes, accepted });
+        drop(guard);
+        drop(evicted);
     }
 
     /// The inputs of `job_id`, if still kept (removed: a job runs them once).
@@ -105,6 +137,21 @@ mod tests {
             JobRequest::Train { config_id, .. } => config_id,
             JobRequest::Predict { .. } => unreachable!("only trains here"),
         }
+    }
+
+    #[test]
+    fn resident_bytes_count_strings_by_their_memory_not_their_encoding() {
+        let frame = DataFrame::from_columns(vec![
+            chapwasm_sdk::Column::new("x", Values::F64(vec![1.0; 1000])),
+            chapwasm_sdk::Column::new("s", Values::Str(vec![String::new(); 1000])),
+        ])
+        .unwrap();
+        let mut job = accepted("c");
+        if let JobRequest::Train { data, .. } = &mut job.request {
+            *data = frame;
+        }
+        assert_eq!(resident_bytes(&job), 1 + 8000 + 1 + 24_000 + "{}".len());
+        assert!(resident_bytes(&job) > 8 * job.encode().len() / 3, "empty strings cost memory, not bytes");
     }
 
     #[test]

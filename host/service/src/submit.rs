@@ -4,7 +4,7 @@
 //! means this committed; later edits of the config affect later jobs only.
 
 use super::clock::{job_time, new_id};
-use super::handoff::fits_handoff;
+use super::handoff::{fits_handoff, resident_bytes};
 use super::{Generation, MlKind, MlRecord, MlService, MlStatus, horizon};
 use chapwasm_frames::codec as frame_codec;
 use chapwasm_sdk::DataFrame;
@@ -154,19 +154,19 @@ impl MlService {
         let component_sha256 = pinned.component_sha256.clone();
         let accepted = AcceptedJob { request, pinned };
         let cells = accepted.request.cells();
+        let resident = resident_bytes(&accepted);
         // Encoding a large frame is CPU work: off the reactor. A small one costs less than
-        // the hand-off to another thread (tens of microseconds for 1000 rows).
-        // Inputs too large for the hand-off are freed at once, not held through the insert.
+        // the hand-off to another thread (tens of microseconds for 1000 rows). Inputs too
+        // large for the hand-off are freed there at once, not held through the insert.
         let encode = move || {
             let inputs = accepted.encode();
-            (fits_handoff(inputs.len()).then_some(accepted), inputs)
+            (fits_handoff(resident).then_some(accepted), inputs)
         };
         let (handed_over, inputs) = if cells <= INLINE_ENCODE_CELLS {
             encode()
         } else {
             tokio::task::spawn_blocking(encode).await.map_err(|e| SubmitError::Encode(e.to_string()))?
         };
-        let encoded_bytes = inputs.len();
         // The artifact id is allocated first, as chapkit does (consecutive ULIDs).
         let artifact_id = new_id();
         let job = JobRow {
@@ -182,28 +182,44 @@ impl MlService {
             error_traceback: None,
             attempt: 0,
         };
-        match &idempotency {
-            None => self.store.insert_job(&job, Some(&component_sha256)).await?,
-            // A retry racing the first request: whichever commits first wins.
-            Some(idempotency) => {
-                let inserted = self.store.insert_job_once(
-                    &job,
-                    Some(&component_sha256),
-                    &idempotency.key,
-                    &idempotency.request_sha256,
-                );
-                if let Some(first) = inserted.await? {
-                    return replay(first, idempotency);
-                }
-            }
-        }
-        // Committed: the job's run in this process may skip reading the inputs back.
+        // Handed over before the commit, so that a claim racing it finds them; taken back
+        // if nothing was created.
         if let Some(accepted) = handed_over {
-            self.handoff.keep(&job.id, encoded_bytes, accepted);
+            self.handoff.keep(&job.id, resident, accepted);
+        }
+        let inserted = self.insert(&job, &component_sha256, idempotency.as_ref()).await;
+        if !matches!(inserted, Ok(None)) {
+            self.handoff.take(&job.id);
+        }
+        if let (Some(first), Some(idempotency)) = (inserted?, &idempotency) {
+            return replay(first, idempotency);
         }
         self.events.publish(super::JobEvent::changed(&job));
         self.wakeup.notify_one();
         Ok(Submitted { job_id: job.id, artifact_id, replayed: false })
+    }
+
+    /// Commits a new job (once per idempotency key): `None` if it was created, else the
+    /// job the key already names.
+    async fn insert(
+        &self,
+        job: &JobRow,
+        component_sha256: &str,
+        idempotency: Option<&Idempotency>,
+    ) -> Result<Option<KeyedJob>, SubmitError> {
+        match idempotency {
+            None => Ok(self.store.insert_job(job, Some(component_sha256)).await.map(|()| None)?),
+            // A retry racing the first request: whichever commits first wins.
+            Some(idempotency) => {
+                let inserted = self.store.insert_job_once(
+                    job,
+                    Some(component_sha256),
+                    &idempotency.key,
+                    &idempotency.request_sha256,
+                );
+                Ok(inserted.await?)
+            }
+        }
     }
 
     /// Everything `submit` checks, without creating anything (`$validate`); fills in the

@@ -49,11 +49,11 @@ fn options(target: &Target, role: Role) -> AnyPoolOptions {
         .min_connections(1)
         .idle_timeout(None)
         .max_lifetime(None)
-        // sqlx pings every connection it takes from the pool by default: for SQLite a
-        // round trip to the connection's worker thread that cannot fail, for PostgreSQL a
-        // network round trip. Either doubled the cost of every statement (a job runs ~12).
-        // A PostgreSQL connection idle long enough to have been dropped by the server or
-        // the network is still pinged before use.
+        // sqlx pings a connection when it takes it from the pool (by default) and again
+        // when it is given back (always; off the caller's path): for SQLite a round trip
+        // to the connection's worker thread that cannot fail, for PostgreSQL a network
+        // round trip. The first is off; a PostgreSQL connection idle long enough to have
+        // been dropped by the server or the network is still pinged before use.
         .test_before_acquire(false)
         .before_acquire(move |conn, meta| {
             Box::pin(async move {

@@ -43,5 +43,6 @@ pub(super) fn parse(url: &str) -> Result<Target, StoreError> {
     }
     let path = url.strip_prefix("sqlite://").unwrap_or(url);
     let path = path.split('?').next().unwrap_or(path);
-    Ok(Target { url: format!("sqlite://{path}?mode=rwc"), backend: Backend::Sqlite, file: true, max_connections: 8 })
+    // The pool shape of a file is `pools.rs`'s: one writer and its readers.
+    Ok(Target { url: format!("sqlite://{path}?mode=rwc"), backend: Backend::Sqlite, file: true, max_connections: 1 })
 }

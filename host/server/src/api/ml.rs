@@ -69,14 +69,22 @@ fn predict_request(body: &FramedBody, parse: Parse) -> Parsed {
         Some(slots) if large("historic") && large("future") => slots.try_acquire().ok(),
         _ => None,
     };
-    let (historic, future) = match spare {
-        Some(_slot) => std::thread::scope(|scope| {
-            let historic = scope.spawn(|| frame(body, "historic", false));
-            let future = frame(body, "future", true);
-            (historic.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), future)
-        }),
-        None => (frame(body, "historic", false), frame(body, "future", true)),
-    };
+    let (historic, future) = std::thread::scope(|scope| {
+        // Without a spare slot, or a thread (the OS may refuse one), one after the other.
+        let beside = spare.and_then(|slot| {
+            let parse = move || {
+                let _held = slot;
+                frame(body, "historic", false)
+            };
+            std::thread::Builder::new().name("chapwasm-parse".into()).spawn_scoped(scope, parse).ok()
+        });
+        let future = frame(body, "future", true);
+        let historic = match beside {
+            Some(thread) => thread.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            None => frame(body, "historic", false),
+        };
+        (historic, future)
+    });
     let (historic, future) = (historic?, future?);
     let (geo, generation, prediction_periods) =
         (geo(fields)?, forced.map_or_else(|| generation(fields, uses_artifact_id), Ok)?, run_info_periods(fields)?);
