@@ -124,6 +124,14 @@ impl Column {
         self.validity.as_deref()
     }
 
+    /// The values as floats without a copy, when the column holds floats and no nulls.
+    pub fn as_f64_slice(&self) -> Option<&[f64]> {
+        match (&self.values, &self.validity) {
+            (Values::F64(values), None) => Some(values),
+            _ => None,
+        }
+    }
+
     pub fn into_parts(self) -> (String, Values, Option<Vec<bool>>) {
         (self.name, self.values, self.validity)
     }

@@ -86,6 +86,9 @@ impl DataFrame {
 
     /// Column `name` as floats with nulls replaced by `fill`.
     pub fn f64_filled(&self, name: &str, fill: f64) -> Result<Vec<f64>, ModelError> {
+        if let Some(values) = self.column(name)?.as_f64_slice() {
+            return Ok(values.to_vec());
+        }
         Ok(self.f64_column(name)?.into_iter().map(|x| x.unwrap_or(fill)).collect())
     }
 
@@ -158,6 +161,19 @@ mod tests {
             Column::i64("population", vec![10, 20]),
         ])
         .unwrap()
+    }
+
+    #[test]
+    fn floats_without_nulls_are_read_in_place_and_filled_alike() {
+        let mut frame = frame();
+        frame.set_column(Column::f64("temperature", vec![20.5, 21.0])).unwrap();
+        let column = |name| frame.column(name).unwrap();
+        assert_eq!(column("temperature").as_f64_slice(), Some(&[20.5, 21.0][..]));
+        assert_eq!(column("rainfall").as_f64_slice(), None, "it has a null");
+        assert_eq!(column("population").as_f64_slice(), None, "integers are converted, not borrowed");
+        assert_eq!(frame.f64_filled("temperature", 0.0).unwrap(), vec![20.5, 21.0]);
+        assert_eq!(frame.f64_filled("rainfall", -1.0).unwrap(), vec![1.5, -1.0]);
+        assert_eq!(frame.f64_filled("population", 0.0).unwrap(), vec![10.0, 20.0]);
     }
 
     #[test]

@@ -23,7 +23,9 @@ fn frame(with_target: bool) -> DataFrame {
     let feature = |j: usize| (0..ROWS).map(|i| ((i * (j + 3)) % 101) as f64 * 0.5 + j as f64).collect::<Vec<_>>();
     let mut columns: Vec<Column> = (0..5).map(|j| Column::f64(format!("x{j}"), feature(j))).collect();
     if with_target {
-        let y = (0..ROWS).map(|i| (0..5).map(|j| columns[j].to_f64().unwrap()[i].unwrap() * (j as f64 + 1.0)).sum());
+        // Each feature read once (reading one per cell made the setup quadratic: seconds).
+        let features: Vec<Vec<Option<f64>>> = columns.iter().map(|c| c.to_f64().unwrap()).collect();
+        let y = (0..ROWS).map(|i| features.iter().enumerate().map(|(j, f)| f[i].unwrap() * (j as f64 + 1.0)).sum());
         columns.push(Column::f64("disease_cases", y.collect()));
     }
     DataFrame::from_columns(columns).unwrap()

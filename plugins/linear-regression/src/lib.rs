@@ -56,16 +56,33 @@ fn train(config: &Config, data: &DataFrame, _geo: Option<&Geo>) -> Result<Model,
         }
         None => data.column_names().filter(|c| *c != target && !IDENTIFIERS.contains(c)).map(str::to_owned).collect(),
     };
+    // Float columns without nulls are fitted in place; otherwise rows with a null anywhere
+    // are left out of the fit, on copies.
+    let in_place = |name: &str| data.column(name).ok().and_then(|c| c.as_f64_slice());
+    let whole: Option<Vec<&[f64]>> = features.iter().map(|f| in_place(f)).collect();
+    if let (Some(x), Some(y)) = (whole, in_place(&target)) {
+        return fit(&target, features, &x, y, data.num_rows());
+    }
     let y = data.f64_column(&target)?;
     let columns = features.iter().map(|f| data.f64_column(f)).collect::<Result<Vec<_>, _>>()?;
-    // Rows with a null anywhere are left out of the fit.
     let complete: Vec<usize> =
         (0..data.num_rows()).filter(|&r| y[r].is_some() && columns.iter().all(|c| c[r].is_some())).collect();
     let pick = |values: &[Option<f64>]| complete.iter().map(|&r| values[r].unwrap_or_default()).collect::<Vec<f64>>();
     let (x, y): (Vec<Vec<f64>>, Vec<f64>) = (columns.iter().map(|c| pick(c)).collect(), pick(&y));
-    log!(info, "fitting {target} on {features:?} with {} complete rows of {}", y.len(), data.num_rows());
-    let LinearFit { intercept, coefficients } = least_squares_columns(&x, &y)?;
-    let means = x.iter().map(|column| column.iter().sum::<f64>() / y.len() as f64).collect();
+    fit(&target, features, &x, &y, data.num_rows())
+}
+
+/// The least-squares model of `y` on the feature columns `x` (complete rows only).
+fn fit<C: AsRef<[f64]>>(
+    target: &str,
+    features: Vec<String>,
+    x: &[C],
+    y: &[f64],
+    rows: usize,
+) -> Result<Model, ModelError> {
+    log!(info, "fitting {target} on {features:?} with {} complete rows of {rows}", y.len());
+    let LinearFit { intercept, coefficients } = least_squares_columns(x, y)?;
+    let means = x.iter().map(|column| column.as_ref().iter().sum::<f64>() / y.len() as f64).collect();
     Ok(Model { features, intercept, coefficients, means })
 }
 
