@@ -132,6 +132,17 @@ impl Column {
         }
     }
 
+    /// The values as floats when the column is numeric with no nulls: lent for floats,
+    /// converted for integers (a column of whole numbers parses as integers). `None` for
+    /// text, flags, or any null.
+    pub fn complete_f64(&self) -> Option<std::borrow::Cow<'_, [f64]>> {
+        match (&self.values, &self.validity) {
+            (Values::F64(values), None) => Some(std::borrow::Cow::Borrowed(values)),
+            (Values::I64(values), None) => Some(std::borrow::Cow::Owned(values.iter().map(|&v| v as f64).collect())),
+            _ => None,
+        }
+    }
+
     pub fn into_parts(self) -> (String, Values, Option<Vec<bool>>) {
         (self.name, self.values, self.validity)
     }

@@ -86,8 +86,8 @@ impl DataFrame {
 
     /// Column `name` as floats with nulls replaced by `fill`.
     pub fn f64_filled(&self, name: &str, fill: f64) -> Result<Vec<f64>, ModelError> {
-        if let Some(values) = self.column(name)?.as_f64_slice() {
-            return Ok(values.to_vec());
+        if let Some(values) = self.column(name)?.complete_f64() {
+            return Ok(values.into_owned());
         }
         Ok(self.f64_column(name)?.into_iter().map(|x| x.unwrap_or(fill)).collect())
     }
@@ -171,6 +171,9 @@ mod tests {
         assert_eq!(column("temperature").as_f64_slice(), Some(&[20.5, 21.0][..]));
         assert_eq!(column("rainfall").as_f64_slice(), None, "it has a null");
         assert_eq!(column("population").as_f64_slice(), None, "integers are converted, not borrowed");
+        assert_eq!(column("population").complete_f64().as_deref(), Some(&[10.0, 20.0][..]));
+        assert_eq!(column("rainfall").complete_f64(), None, "it has a null");
+        assert_eq!(column("location").complete_f64(), None, "text");
         assert_eq!(frame.f64_filled("temperature", 0.0).unwrap(), vec![20.5, 21.0]);
         assert_eq!(frame.f64_filled("rainfall", -1.0).unwrap(), vec![1.5, -1.0]);
         assert_eq!(frame.f64_filled("population", 0.0).unwrap(), vec![10.0, 20.0]);

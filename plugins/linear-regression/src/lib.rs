@@ -56,12 +56,12 @@ fn train(config: &Config, data: &DataFrame, _geo: Option<&Geo>) -> Result<Model,
         }
         None => data.column_names().filter(|c| *c != target && !IDENTIFIERS.contains(c)).map(str::to_owned).collect(),
     };
-    // Float columns without nulls are fitted in place; otherwise rows with a null anywhere
-    // are left out of the fit, on copies.
-    let in_place = |name: &str| data.column(name).ok().and_then(|c| c.as_f64_slice());
-    let whole: Option<Vec<&[f64]>> = features.iter().map(|f| in_place(f)).collect();
+    // Numeric columns without nulls are fitted as they are (floats in place, integers
+    // converted); otherwise rows with a null anywhere are left out of the fit, on copies.
+    let in_place = |name: &str| data.column(name).ok().and_then(|c| c.complete_f64());
+    let whole: Option<Vec<_>> = features.iter().map(|f| in_place(f)).collect();
     if let (Some(x), Some(y)) = (whole, in_place(&target)) {
-        return fit(&target, features, &x, y, data.num_rows());
+        return fit(&target, features, &x, &y, data.num_rows());
     }
     let y = data.f64_column(&target)?;
     let columns = features.iter().map(|f| data.f64_column(f)).collect::<Result<Vec<_>, _>>()?;
