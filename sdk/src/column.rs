@@ -124,14 +124,6 @@ impl Column {
         self.validity.as_deref()
     }
 
-    /// The values as floats without a copy, when the column holds floats and no nulls.
-    pub fn as_f64_slice(&self) -> Option<&[f64]> {
-        match (&self.values, &self.validity) {
-            (Values::F64(values), None) => Some(values),
-            _ => None,
-        }
-    }
-
     /// The values as floats when the column is numeric with no nulls: lent for floats,
     /// converted for integers (a column of whole numbers parses as integers). `None` for
     /// text, flags, or any null.

@@ -94,28 +94,7 @@ pub fn encode(frame: &DataFrame) -> Vec<u8> {
 
 /// The length of the frame's bytes, without building them.
 pub fn encoded_len(frame: &DataFrame) -> usize {
-    postcard::serialize_with_flavor(&borrowed(frame), Count(0)).expect("a frame encodes")
-}
-
-/// A postcard output that only counts its bytes.
-struct Count(usize);
-
-impl postcard::ser_flavors::Flavor for Count {
-    type Output = usize;
-
-    fn try_extend(&mut self, data: &[u8]) -> postcard::Result<()> {
-        self.0 += data.len();
-        Ok(())
-    }
-
-    fn try_push(&mut self, _: u8) -> postcard::Result<()> {
-        self.0 += 1;
-        Ok(())
-    }
-
-    fn finalize(self) -> postcard::Result<usize> {
-        Ok(self.0)
-    }
+    postcard::experimental::serialized_size(&borrowed(frame)).expect("a frame encodes")
 }
 
 /// Feeds the frame's bytes (exactly those of [`encode`]) to `sink` in pieces (64 KiB

@@ -16,16 +16,9 @@ use std::collections::VecDeque;
 use std::sync::Mutex;
 
 /// Most bytes of inputs kept at once (as they occupy memory: `resident_bytes`).
-pub const HANDOFF_MAX_BYTES: usize = 32 << 20;
+const HANDOFF_MAX_BYTES: usize = 32 << 20;
 /// Most inputs kept at once.
-pub const HANDOFF_MAX_ENTRIES: usize = 64;
-
-/// Whether inputs of this size in memory (`resident_bytes`) can be kept at all (larger
-/// ones are freed as soon as they are encoded: holding them through the insert raised a
-/// 1M-row predict's peak from 360 to 524 MiB).
-pub(super) fn fits_handoff(bytes: usize) -> bool {
-    bytes <= HANDOFF_MAX_BYTES
-}
+const HANDOFF_MAX_ENTRIES: usize = 64;
 
 /// What a job's decoded inputs occupy in memory, near enough to bound them by: 8 bytes
 /// per number, a string's bytes plus its 24-byte header, a byte per flag (their encoded
@@ -76,11 +69,18 @@ impl InputsHandoff {
         Self { max_bytes, max_entries, entries: Mutex::new((VecDeque::new(), 0)) }
     }
 
+    /// Whether inputs of this size in memory (`resident_bytes`) can be kept at all: larger
+    /// ones are best freed as soon as they are encoded (holding them through the insert
+    /// raised a 1M-row predict's peak from 360 to 524 MiB).
+    pub(super) fn fits(&self, bytes: usize) -> bool {
+        bytes <= self.max_bytes && self.max_entries > 0
+    }
+
     /// Keeps a job's inputs (`bytes`: their `resident_bytes`), evicting the oldest to stay
-    /// within bounds; inputs larger than the whole bound are not kept. Evicted inputs are
-    /// freed after the lock is released.
+    /// within bounds; inputs that do not `fit` are not kept. Evicted inputs are freed after
+    /// the lock is released.
     pub(super) fn keep(&self, job_id: &str, bytes: usize, accepted: AcceptedJob) {
-        if bytes > self.max_bytes || self.max_entries == 0 {
+        if !self.fits(bytes) {
             return;
         }
         let mut evicted = Vec::new();
@@ -107,7 +107,7 @@ impl InputsHandoff {
         Some(entry.accepted)
     }
 
-    /// Inputs kept now and their encoded bytes.
+    /// Inputs kept now and their `resident_bytes`.
     #[cfg(test)]
     fn held(&self) -> (usize, usize) {
         let guard = self.entries.lock().expect("handoff lock");

@@ -56,8 +56,7 @@ impl MlService {
     pub(super) async fn execute(self: &Arc<Self>, job: JobRow, cancel: CancelToken) {
         let heartbeat = self.heartbeat(job.id.clone(), job.attempt);
         let clock = std::time::Instant::now();
-        let handed_over = self.handoff.take(&job.id);
-        let accepted = match handed_over {
+        let accepted = match self.handoff.take(&job.id) {
             Some(accepted) => Ok(accepted),
             None => self.read_inputs(&job.id).await,
         };

@@ -4,7 +4,7 @@
 //! means this committed; later edits of the config affect later jobs only.
 
 use super::clock::{job_time, new_id};
-use super::handoff::{fits_handoff, resident_bytes};
+use super::handoff::resident_bytes;
 use super::{Generation, MlKind, MlRecord, MlService, MlStatus, horizon};
 use chapwasm_frames::codec as frame_codec;
 use chapwasm_sdk::DataFrame;
@@ -155,12 +155,13 @@ impl MlService {
         let accepted = AcceptedJob { request, pinned };
         let cells = accepted.request.cells();
         let resident = resident_bytes(&accepted);
+        let fits = self.handoff.fits(resident);
         // Encoding a large frame is CPU work: off the reactor. A small one costs less than
         // the hand-off to another thread (tens of microseconds for 1000 rows). Inputs too
         // large for the hand-off are freed there at once, not held through the insert.
         let encode = move || {
             let inputs = accepted.encode();
-            (fits_handoff(resident).then_some(accepted), inputs)
+            (fits.then_some(accepted), inputs)
         };
         let (handed_over, inputs) = if cells <= INLINE_ENCODE_CELLS {
             encode()

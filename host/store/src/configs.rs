@@ -57,7 +57,7 @@ impl Store {
     pub async fn get_config(&self, id: &str) -> Result<Option<ConfigRow>, StoreError> {
         let found = sqlx::query(concat!("SELECT ", columns!(), " FROM configs WHERE id = $1"))
             .bind(id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.reader)
             .await?;
         Ok(found.map(row).transpose()?)
     }
@@ -68,13 +68,13 @@ impl Store {
         let rows = sqlx::query(concat!("SELECT ", columns!(), " FROM configs ORDER BY id LIMIT $1 OFFSET $2"))
             .bind(limit)
             .bind(offset)
-            .fetch_all(&self.pool)
+            .fetch_all(&self.reader)
             .await?;
         Ok(rows.into_iter().map(row).collect::<Result<_, _>>()?)
     }
 
     pub async fn count_configs(&self) -> Result<i64, StoreError> {
-        Ok(sqlx::query("SELECT COUNT(*) AS n FROM configs").fetch_one(&self.pool).await?.try_get("n")?)
+        Ok(sqlx::query("SELECT COUNT(*) AS n FROM configs").fetch_one(&self.reader).await?.try_get("n")?)
     }
 
     /// Replaces name, data and tags; returns false if there is no such config.

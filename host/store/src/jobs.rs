@@ -130,7 +130,8 @@ impl Store {
 
     /// How many jobs wait to run (all replicas).
     pub async fn count_pending_jobs(&self) -> Result<i64, StoreError> {
-        let row = sqlx::query("SELECT COUNT(*) AS n FROM jobs WHERE status = 'pending'").fetch_one(&self.pool).await?;
+        let row =
+            sqlx::query("SELECT COUNT(*) AS n FROM jobs WHERE status = 'pending'").fetch_one(&self.reader).await?;
         Ok(row.try_get("n")?)
     }
 
@@ -139,7 +140,7 @@ impl Store {
         let found: i64 =
             sqlx::query("SELECT COUNT(*) AS n FROM (SELECT 1 FROM jobs WHERE status = 'pending' LIMIT $1) AS waiting")
                 .bind(count as i64)
-                .fetch_one(&self.pool)
+                .fetch_one(&self.reader)
                 .await?
                 .try_get("n")?;
         Ok(found >= count as i64)
@@ -149,7 +150,7 @@ impl Store {
     pub async fn get_job(&self, id: &str) -> Result<Option<JobRow>, StoreError> {
         let found = sqlx::query(concat!("SELECT ", summary!(), " FROM jobs WHERE id = $1"))
             .bind(id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.reader)
             .await?;
         Ok(found.map(row).transpose()?)
     }
@@ -162,13 +163,13 @@ impl Store {
                 sqlx::query(concat!("SELECT ", listed!(), " FROM jobs WHERE status = $1 ORDER BY id DESC LIMIT $2"))
                     .bind(status.as_str())
                     .bind(limit)
-                    .fetch_all(&self.pool)
+                    .fetch_all(&self.reader)
                     .await?
             }
             None => {
                 sqlx::query(concat!("SELECT ", listed!(), " FROM jobs ORDER BY id DESC LIMIT $1"))
                     .bind(limit)
-                    .fetch_all(&self.pool)
+                    .fetch_all(&self.reader)
                     .await?
             }
         };
@@ -211,7 +212,7 @@ impl Store {
     pub async fn job_inputs(&self, job_id: &str) -> Result<Option<Vec<u8>>, StoreError> {
         let found = sqlx::query("SELECT inputs FROM job_inputs WHERE job_id = $1")
             .bind(job_id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.reader)
             .await?;
         Ok(found.map(|r| r.try_get("inputs")).transpose()?)
     }

@@ -45,7 +45,7 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 #[derive(Clone)]
 pub struct Store {
     /// Reads (for a SQLite file: read-only connections; see `pools`).
-    pool: AnyPool,
+    reader: AnyPool,
     /// Every statement that writes, and every transaction.
     writer: AnyPool,
     backend: Backend,
@@ -61,7 +61,7 @@ impl Store {
         let target = url::parse(url)?;
         let pools::Pools { reader, writer } = pools::Pools::open(&target).await?;
         MIGRATOR.run(&writer).await?;
-        let store = Self { pool: reader, writer, backend: target.backend, url: target.url.clone() };
+        let store = Self { reader, writer, backend: target.backend, url: target.url.clone() };
         if target.file {
             store.checkpoint_in_background();
         }
@@ -74,7 +74,7 @@ impl Store {
     /// checkpoint never finds a moment with no reader, so the log would only grow (by
     /// ~20 MB/s under a small-job soak, measured). Stops when the pool is closed.
     fn checkpoint_in_background(&self) {
-        let pool = self.pool.clone();
+        let pool = self.reader.clone();
         tokio::spawn(async move {
             let mut every = tokio::time::interval(std::time::Duration::from_secs(1));
             every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -97,7 +97,7 @@ impl Store {
 
     /// `SELECT 1`: the health check.
     pub async fn ping(&self) -> Result<(), StoreError> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        sqlx::query("SELECT 1").execute(&self.reader).await?;
         Ok(())
     }
 }

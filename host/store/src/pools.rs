@@ -26,14 +26,13 @@ pub(super) struct Pools {
 
 impl Pools {
     pub(super) async fn open(target: &Target) -> Result<Self, StoreError> {
-        if target.backend == Backend::Sqlite && target.file {
-            // The writer first: it creates the file with its page size and WAL mode.
-            let writer = options(target, Role::Writer).max_connections(1).connect(&target.url).await?;
-            let reader = options(target, Role::Reader).max_connections(SQLITE_READERS).connect(&target.url).await?;
-            return Ok(Self { reader, writer });
-        }
-        let pool = options(target, Role::Writer).max_connections(target.max_connections).connect(&target.url).await?;
-        Ok(Self { reader: pool.clone(), writer: pool })
+        // The writer first: for a new SQLite file it sets the page size and WAL mode.
+        let writer = options(target, Role::Writer).max_connections(target.max_connections).connect(&target.url).await?;
+        let reader = match target.backend == Backend::Sqlite && target.file {
+            true => options(target, Role::Reader).max_connections(SQLITE_READERS).connect(&target.url).await?,
+            false => writer.clone(),
+        };
+        Ok(Self { reader, writer })
     }
 }
 
@@ -107,7 +106,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread")]
     async fn a_sqlite_files_readers_refuse_writes() {
         let (store, _file, _alone) = temp_store("readers-refuse-writes").await;
-        let write = sqlx::query("DELETE FROM configs").execute(&store.pool).await;
+        let write = sqlx::query("DELETE FROM configs").execute(&store.reader).await;
         assert!(write.is_err(), "a reader connection wrote");
         sqlx::query("DELETE FROM configs").execute(&store.writer).await.expect("the writer writes");
     }

@@ -18,7 +18,7 @@ pub fn bytes_read() -> u64 {
 /// Copies the log into the database and empties it, so that the background checkpoint
 /// finds nothing to read while a test counts.
 pub async fn empty_the_log(store: &Store) {
-    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&store.pool).await.expect("a checkpoint");
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&store.reader).await.expect("a checkpoint");
 }
 
 /// Deletes the database's files when dropped.
@@ -42,6 +42,6 @@ pub async fn temp_store(name: &str) -> (Store, TempFile, MutexGuard<'static, ()>
 /// Rows of `table` whose `column` is `id` (to see that a cascade removed them).
 pub async fn rows_of(store: &Store, table: &str, column: &str, id: &str) -> i64 {
     let sql = format!("SELECT COUNT(*) AS n FROM {table} WHERE {column} = $1");
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_one(&store.pool).await.expect("a count");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_one(&store.reader).await.expect("a count");
     sqlx::Row::try_get(&row, "n").expect("n")
 }

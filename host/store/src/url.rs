@@ -26,6 +26,7 @@ pub(super) struct Target {
     pub backend: Backend,
     /// A SQLite file (not `:memory:`).
     pub file: bool,
+    /// Connections of the pool that writes (for a SQLite file, its only writer).
     pub max_connections: u32,
 }
 
@@ -43,6 +44,6 @@ pub(super) fn parse(url: &str) -> Result<Target, StoreError> {
     }
     let path = url.strip_prefix("sqlite://").unwrap_or(url);
     let path = path.split('?').next().unwrap_or(path);
-    // The pool shape of a file is `pools.rs`'s: one writer and its readers.
+    // One writer; `pools.rs` adds the file's readers.
     Ok(Target { url: format!("sqlite://{path}?mode=rwc"), backend: Backend::Sqlite, file: true, max_connections: 1 })
 }
