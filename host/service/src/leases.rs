@@ -103,6 +103,8 @@ impl MlService {
     pub async fn drain(&self, grace: Duration) -> usize {
         self.draining.store(true, Ordering::SeqCst);
         self.wakeup.notify_waiters();
+        // A job claimed before `draining` was set is in `running` once this is free.
+        drop(self.claiming.lock().await);
         let deadline = tokio::time::Instant::now() + grace;
         while !self.running.lock().expect("running lock").is_empty() && tokio::time::Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(20)).await;

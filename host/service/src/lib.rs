@@ -74,6 +74,9 @@ pub struct MlService {
     retention: Retention,
     /// Set by `drain`: claim no more jobs.
     draining: AtomicBool,
+    /// Held by the scheduler from its look at `draining` until the job it claimed is in
+    /// `running`; `drain` waits for it once, so a claim under way is seen, not missed.
+    claiming: tokio::sync::Mutex<()>,
     /// Inputs of jobs submitted here, for their run here (see `handoff`).
     handoff: handoff::InputsHandoff,
 }
@@ -224,6 +227,7 @@ impl MlService {
             max_pending_jobs: queue.max_pending_jobs,
             retention: queue.retention,
             draining: AtomicBool::new(false),
+            claiming: tokio::sync::Mutex::new(()),
             handoff: handoff::InputsHandoff::default(),
         });
         tokio::spawn(service.clone().sweep_forever());

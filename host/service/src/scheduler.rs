@@ -14,13 +14,20 @@ const IDLE_POLL: Duration = Duration::from_secs(1);
 pub(super) async fn run(service: Arc<MlService>) {
     loop {
         let slot = service.slots.clone().acquire_owned().await.expect("semaphore never closes");
+        let claiming = service.claiming.lock().await;
         if service.is_draining() {
             return;
         }
-        match service.store.claim_next_job(&job_time(), &service.replica, service.lease_duration()).await {
-            Ok(Some(job)) => {
-                // Known as running here before anyone can see it running (drain relies on it).
-                let cancel = service.register_running(&job);
+        let claimed = match service.store.claim_next_job(&job_time(), &service.replica, service.lease_duration()).await
+        {
+            // Known as running here before `drain` looks (see `claiming`).
+            Ok(Some(job)) => Ok(Some((service.register_running(&job), job))),
+            Ok(None) => Ok(None),
+            Err(error) => Err(error),
+        };
+        drop(claiming);
+        match claimed {
+            Ok(Some((cancel, job))) => {
                 service.events.publish(super::JobEvent::changed(&job));
                 let service = service.clone();
                 tokio::spawn(async move {

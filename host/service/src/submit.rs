@@ -8,7 +8,7 @@ use super::handoff::resident_bytes;
 use super::{Generation, MlKind, MlRecord, MlService, MlStatus, horizon};
 use chapwasm_frames::codec as frame_codec;
 use chapwasm_sdk::DataFrame;
-use chapwasm_store::{JobRow, JobStatus, KeyedJob, StoreError};
+use chapwasm_store::{ArtifactRow, JobRow, JobStatus, KeyedJob, StoreError};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -261,25 +261,31 @@ impl MlService {
     /// The record of a trained-model artifact, without loading the model bytes.
     pub(super) async fn trained_model_record(&self, id: &str) -> Result<MlRecord, SubmitError> {
         let artifact = self.store.get_artifact_summary(id).await?;
-        let artifact = artifact.ok_or_else(|| SubmitError::ModelNotFound(id.to_owned()))?;
-        if !artifact.written_by_job {
-            return Err(SubmitError::NotAModel(id.to_owned()));
-        }
-        match serde_json::from_str::<MlRecord>(&artifact.data).ok() {
-            Some(record) if record.chapwasm_ml == MlKind::TrainedModel && record.status == MlStatus::Failed => {
-                Err(SubmitError::FailedModel(id.to_owned()))
-            }
-            Some(record) if record.chapwasm_ml == MlKind::TrainedModel => Ok(record),
-            _ => Err(SubmitError::NotAModel(id.to_owned())),
-        }
+        trained_model_of(id, artifact.as_ref())
     }
 
-    /// The record and bytes of a trained-model artifact (what a predict job runs on).
+    /// The record and bytes of a trained-model artifact (what a predict job runs on), in
+    /// one read.
     pub(super) async fn trained_model(&self, id: &str) -> Result<(MlRecord, Vec<u8>), SubmitError> {
-        let record = self.trained_model_record(id).await?;
         let artifact = self.store.get_artifact(id).await?;
+        let record = trained_model_of(id, artifact.as_ref())?;
         let bytes = artifact.and_then(|a| a.content).ok_or_else(|| SubmitError::NotAModel(id.to_owned()))?;
         Ok((record, bytes))
+    }
+}
+
+/// The record of artifact `id` (as read), if it is a model a job trained successfully.
+fn trained_model_of(id: &str, artifact: Option<&ArtifactRow>) -> Result<MlRecord, SubmitError> {
+    let artifact = artifact.ok_or_else(|| SubmitError::ModelNotFound(id.to_owned()))?;
+    if !artifact.written_by_job {
+        return Err(SubmitError::NotAModel(id.to_owned()));
+    }
+    match serde_json::from_str::<MlRecord>(&artifact.data).ok() {
+        Some(record) if record.chapwasm_ml == MlKind::TrainedModel && record.status == MlStatus::Failed => {
+            Err(SubmitError::FailedModel(id.to_owned()))
+        }
+        Some(record) if record.chapwasm_ml == MlKind::TrainedModel => Ok(record),
+        _ => Err(SubmitError::NotAModel(id.to_owned())),
     }
 }
 

@@ -3,7 +3,7 @@
 
 use super::{Backend, Store, StoreError};
 use sqlx::any::AnyRow;
-use sqlx::{Any, Row, Transaction};
+use sqlx::{Any, Connection, Row, Transaction};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ArtifactRow {
@@ -114,7 +114,8 @@ impl Store {
     /// [`MAX_ARTIFACT_DEPTH`]). Never an ML record: those are written when a job ends.
     pub async fn insert_artifact(&self, artifact: &mut ArtifactRow) -> Result<(), ArtifactChangeError> {
         artifact.written_by_job = false;
-        let mut tx = self.writer.begin().await?;
+        let mut writer = self.writer.acquire().await?;
+        let mut tx = writer.begin().await?;
         if artifact.parent_id.is_some() {
             self.lock_tree(&mut tx).await?;
         }
@@ -129,7 +130,8 @@ impl Store {
 
     /// Replaces data, parent and tags; refuses cycles; recomputes the levels below.
     pub async fn update_artifact(&self, artifact: &mut ArtifactRow) -> Result<(), ArtifactChangeError> {
-        let mut tx = self.writer.begin().await?;
+        let mut writer = self.writer.acquire().await?;
+        let mut tx = writer.begin().await?;
         self.lock_tree(&mut tx).await?;
         if sqlx::query("SELECT id FROM artifacts WHERE id = $1")
             .bind(&artifact.id)
@@ -200,7 +202,10 @@ impl Store {
 
     /// Deletes one artifact; its children keep their level and lose their parent (as chapkit).
     pub async fn delete_artifact(&self, id: &str) -> Result<bool, StoreError> {
-        let done = sqlx::query("DELETE FROM artifacts WHERE id = $1").bind(id).execute(&self.writer).await?;
+        let done = sqlx::query("DELETE FROM artifacts WHERE id = $1")
+            .bind(id)
+            .execute(&mut *self.writer.acquire().await?)
+            .await?;
         Ok(done.rows_affected() > 0)
     }
 
@@ -217,10 +222,11 @@ impl Store {
         if self.config_of_root(artifact_id).await?.is_some() {
             return Err(LinkError::AlreadyLinked(artifact_id.to_owned()));
         }
+        let mut writer = self.writer.acquire().await.map_err(StoreError::from)?;
         sqlx::query("INSERT INTO config_artifacts (config_id, artifact_id) VALUES ($1, $2)")
             .bind(config_id)
             .bind(artifact_id)
-            .execute(&self.writer)
+            .execute(&mut *writer)
             .await
             .map_err(StoreError::from)?;
         Ok(())
@@ -231,7 +237,7 @@ impl Store {
         let done = sqlx::query("DELETE FROM config_artifacts WHERE config_id = $1 AND artifact_id = $2")
             .bind(config_id)
             .bind(artifact_id)
-            .execute(&self.writer)
+            .execute(&mut *self.writer.acquire().await?)
             .await?;
         Ok(done.rows_affected() > 0)
     }

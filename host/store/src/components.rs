@@ -1,8 +1,8 @@
 //! Component rows: uploaded `.wasm` bytes keyed by SHA-256, with what `describe()` said.
 
 use super::{Store, StoreError};
-use sqlx::Row;
 use sqlx::any::AnyRow;
+use sqlx::{Connection, Row};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ComponentRow {
@@ -54,7 +54,8 @@ macro_rules! columns {
 impl Store {
     /// Records a component and its code (kept apart: see migration 0013), together.
     pub async fn insert_component(&self, component: &ComponentRow, wasm: &[u8]) -> Result<(), StoreError> {
-        let mut tx = self.writer.begin().await?;
+        let mut writer = self.writer.acquire().await?;
+        let mut tx = writer.begin().await?;
         // `wasm` in `components` held the code before migration 0013; new rows leave it empty.
         sqlx::query(
             "INSERT INTO components (id, sha256, name, version, size_bytes, description, limits, wasm, created_at) \
@@ -108,7 +109,7 @@ impl Store {
         let done = sqlx::query("UPDATE components SET limits = $1 WHERE id = $2")
             .bind(limits)
             .bind(id)
-            .execute(&self.writer)
+            .execute(&mut *self.writer.acquire().await?)
             .await?;
         Ok(done.rows_affected() > 0)
     }
@@ -116,7 +117,8 @@ impl Store {
     /// Deletes a component unless a config names it or a trained model was trained with
     /// it (the model could not predict without it), checked and done in one transaction.
     pub async fn delete_unused_component(&self, id: &str) -> Result<ComponentDeletion, StoreError> {
-        let mut tx = self.writer.begin().await?;
+        let mut writer = self.writer.acquire().await?;
+        let mut tx = writer.begin().await?;
         let found =
             sqlx::query("SELECT sha256 FROM components WHERE id = $1").bind(id).fetch_optional(&mut *tx).await?;
         let Some(found) = found else { return Ok(ComponentDeletion::NotFound) };

@@ -1,8 +1,8 @@
 //! Config rows: a name, the config object as JSON text, tags, timestamps.
 
 use super::{Store, StoreError};
-use sqlx::Row;
 use sqlx::any::AnyRow;
+use sqlx::{Connection, Row};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConfigRow {
@@ -49,7 +49,7 @@ impl Store {
         .bind(&config.created_at)
         .bind(&config.updated_at)
         .bind(&config.component_id)
-        .execute(&self.writer)
+        .execute(&mut *self.writer.acquire().await?)
         .await?;
         Ok(())
     }
@@ -88,14 +88,15 @@ impl Store {
         .bind(&config.updated_at)
         .bind(&config.component_id)
         .bind(&config.id)
-        .execute(&self.writer)
+        .execute(&mut *self.writer.acquire().await?)
         .await?;
         Ok(done.rows_affected() > 0)
     }
 
     /// Deletes a config and, as chapkit does, every artifact tree linked to it.
     pub async fn delete_config(&self, id: &str) -> Result<bool, StoreError> {
-        let mut tx = self.writer.begin().await?;
+        let mut writer = self.writer.acquire().await?;
+        let mut tx = writer.begin().await?;
         let roots: Vec<String> = sqlx::query("SELECT artifact_id FROM config_artifacts WHERE config_id = $1")
             .bind(id)
             .fetch_all(&mut *tx)

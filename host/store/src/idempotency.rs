@@ -3,7 +3,7 @@
 //! instead of creating a second.
 
 use super::{JobRow, Store, StoreError};
-use sqlx::Row;
+use sqlx::{Connection, Row};
 
 /// The job an idempotency key already names, with the hash of the request it came with.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,7 +32,8 @@ impl Store {
         key: &str,
         request_sha256: &str,
     ) -> Result<Option<KeyedJob>, StoreError> {
-        let mut tx = self.writer.begin().await?;
+        let mut writer = self.writer.acquire().await?;
+        let mut tx = writer.begin().await?;
         let claimed = sqlx::query(
             "INSERT INTO idempotency_keys (key, request_sha256, job_id, artifact_id, created_at) \
              VALUES ($1, $2, $3, $4, $5) ON CONFLICT (key) DO NOTHING",
@@ -48,7 +49,7 @@ impl Store {
             drop(tx); // nothing of this request is written
             return self.keyed_job(key).await;
         }
-        super::jobs::insert(&mut tx, job, component_sha256).await?;
+        super::jobs::insert(&mut tx, self.backend, job, component_sha256).await?;
         tx.commit().await?;
         Ok(None)
     }

@@ -3,9 +3,9 @@
 //! (threads now, replicas later) can pull from the same table without running a job twice.
 
 use super::artifacts::{self, ArtifactRow};
-use super::{Store, StoreError};
-use sqlx::Row;
+use super::{Backend, Store, StoreError};
 use sqlx::any::AnyRow;
+use sqlx::{Connection, Row};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum JobStatus {
@@ -122,8 +122,9 @@ impl Store {
     /// `component_sha256` is the component the job was pinned to (it is not deleted while
     /// the job may still run it).
     pub async fn insert_job(&self, job: &JobRow, component_sha256: Option<&str>) -> Result<(), StoreError> {
-        let mut tx = self.writer.begin().await?;
-        insert(&mut tx, job, component_sha256).await?;
+        let mut writer = self.writer.acquire().await?;
+        let mut tx = writer.begin().await?;
+        insert(&mut tx, self.backend, job, component_sha256).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -201,7 +202,7 @@ impl Store {
             .bind(now)
             .bind(owner)
             .bind(millis(lease))
-            .fetch_optional(&self.writer)
+            .fetch_optional(&mut *self.writer.acquire().await?)
             .await?;
         Ok(claimed.map(row).transpose()?)
     }
@@ -228,7 +229,8 @@ impl Store {
         artifact: &ArtifactRow,
         link_config: Option<&str>,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.writer.begin().await?;
+        let mut writer = self.writer.acquire().await?;
+        let mut tx = writer.begin().await?;
         let done = sqlx::query(
             "UPDATE jobs SET status = 'completed', finished_at = $1, lease_owner = NULL, lease_until = NULL, lease_expires_ms = NULL \
                  WHERE id = $2 AND status = 'running' AND attempt = $3",
@@ -257,7 +259,8 @@ impl Store {
         traceback: &str,
         artifact: Option<(&ArtifactRow, Option<&str>)>,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.writer.begin().await?;
+        let mut writer = self.writer.acquire().await?;
+        let mut tx = writer.begin().await?;
         let done = sqlx::query(
             "UPDATE jobs SET status = 'failed', finished_at = $1, error = $2, error_traceback = $3, \
              lease_owner = NULL, lease_until = NULL, lease_expires_ms = NULL \
@@ -282,7 +285,10 @@ impl Store {
 
     /// Deletes a job record; returns false if there was none.
     pub async fn delete_job(&self, job_id: &str) -> Result<bool, StoreError> {
-        let done = sqlx::query("DELETE FROM jobs WHERE id = $1").bind(job_id).execute(&self.writer).await?;
+        let done = sqlx::query("DELETE FROM jobs WHERE id = $1")
+            .bind(job_id)
+            .execute(&mut *self.writer.acquire().await?)
+            .await?;
         Ok(done.rows_affected() > 0)
     }
 }
@@ -308,32 +314,52 @@ async fn write_artifact(
     Ok(())
 }
 
-/// Inserts a job row (in the caller's transaction).
+/// The statement that inserts a job row. `request` held JSON inputs before migration 0005,
+/// and `inputs` the inputs before 0012 (they live in `job_inputs` now); new rows leave both
+/// empty.
+macro_rules! insert_job {
+    () => {
+        "INSERT INTO jobs (id, kind, status, request, artifact_id, submitted_at, component_sha256) \
+         VALUES ($1, $2, $3, '', $4, $5, $6)"
+    };
+}
+
+/// Inserts a job row and its inputs (in the caller's transaction). On SQLite both go in one
+/// batch, one round trip to the connection's thread instead of two; PostgreSQL prepares
+/// one statement at a time.
 pub(super) async fn insert(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    backend: Backend,
     job: &JobRow,
     component_sha256: Option<&str>,
 ) -> Result<(), StoreError> {
-    sqlx::query(
-        // `request` held JSON inputs before migration 0005, and `inputs` the inputs before
-        // 0012 (they live in `job_inputs` now); new rows leave both empty.
-        "INSERT INTO jobs (id, kind, status, request, artifact_id, submitted_at, component_sha256) \
-         VALUES ($1, $2, $3, '', $4, $5, $6)",
-    )
-    .bind(&job.id)
-    .bind(&job.kind)
-    .bind(job.status.as_str())
-    .bind(&job.artifact_id)
-    .bind(&job.submitted_at)
-    .bind(component_sha256)
-    .execute(&mut **tx)
-    .await?;
-    if let Some(inputs) = &job.inputs {
-        sqlx::query("INSERT INTO job_inputs (job_id, inputs) VALUES ($1, $2)")
-            .bind(&job.id)
-            .bind(inputs.as_slice())
-            .execute(&mut **tx)
-            .await?;
+    let batched = backend == Backend::Sqlite && job.inputs.is_some();
+    let sql = match batched {
+        true => concat!(insert_job!(), "; INSERT INTO job_inputs (job_id, inputs) VALUES ($1, $7)"),
+        false => insert_job!(),
+    };
+    let query = sqlx::query(sql)
+        .bind(&job.id)
+        .bind(&job.kind)
+        .bind(job.status.as_str())
+        .bind(&job.artifact_id)
+        .bind(&job.submitted_at)
+        .bind(component_sha256);
+    match (&job.inputs, batched) {
+        (Some(inputs), true) => {
+            query.bind(inputs.as_slice()).execute(&mut **tx).await?;
+        }
+        (Some(inputs), false) => {
+            query.execute(&mut **tx).await?;
+            sqlx::query("INSERT INTO job_inputs (job_id, inputs) VALUES ($1, $2)")
+                .bind(&job.id)
+                .bind(inputs.as_slice())
+                .execute(&mut **tx)
+                .await?;
+        }
+        (None, _) => {
+            query.execute(&mut **tx).await?;
+        }
     }
     Ok(())
 }

@@ -28,7 +28,7 @@ impl Store {
             .bind(millis(lease))
             .bind(job_id)
             .bind(attempt)
-            .execute(&self.writer)
+            .execute(&mut *self.writer.acquire().await?)
             .await?;
         Ok(done.rows_affected() > 0)
     }
@@ -41,7 +41,7 @@ impl Store {
         )
         .bind(job_id)
         .bind(attempt)
-        .execute(&self.writer)
+        .execute(&mut *self.writer.acquire().await?)
         .await?;
         Ok(done.rows_affected() > 0)
     }
@@ -75,7 +75,10 @@ impl Store {
             "UPDATE jobs SET status = 'pending', started_at = NULL, lease_owner = NULL, lease_until = NULL, \
              lease_expires_ms = NULL WHERE {which} AND attempt < $1 RETURNING id"
         );
-        let requeued = sqlx::query(sqlx::AssertSqlSafe(requeued)).bind(max_attempts).fetch_all(&self.writer).await?;
+        let requeued = sqlx::query(sqlx::AssertSqlSafe(requeued))
+            .bind(max_attempts)
+            .fetch_all(&mut *self.writer.acquire().await?)
+            .await?;
         let failed = format!(
             "UPDATE jobs SET status = 'failed', finished_at = $1, lease_owner = NULL, lease_until = NULL, \
              lease_expires_ms = NULL, error = $2 WHERE {which} AND attempt >= $3 RETURNING id"
@@ -84,7 +87,7 @@ impl Store {
             .bind(now)
             .bind(error)
             .bind(max_attempts)
-            .fetch_all(&self.writer)
+            .fetch_all(&mut *self.writer.acquire().await?)
             .await?;
         let ids = |rows: Vec<sqlx::any::AnyRow>| rows.iter().map(|r| r.try_get("id")).collect::<Result<_, _>>();
         Ok(Rescued { requeued: ids(requeued)?, failed: ids(failed)? })

@@ -16,6 +16,7 @@ mod pools;
 mod precompiled;
 mod retention;
 mod url;
+mod writer;
 
 pub use artifacts::{ArtifactChangeError, ArtifactRow, LinkError, MAX_ARTIFACT_DEPTH};
 pub use components::{ComponentDeletion, ComponentRow};
@@ -47,7 +48,7 @@ pub struct Store {
     /// Reads (for a SQLite file: read-only connections; see `pools`).
     reader: AnyPool,
     /// Every statement that writes, and every transaction.
-    writer: AnyPool,
+    writer: writer::Writer,
     backend: Backend,
     url: String,
 }
@@ -60,7 +61,7 @@ impl Store {
         sqlx::any::install_default_drivers();
         let target = url::parse(url)?;
         let pools::Pools { reader, writer } = pools::Pools::open(&target).await?;
-        MIGRATOR.run(&writer).await?;
+        MIGRATOR.run(&mut *writer.acquire().await?).await?;
         let store = Self { reader, writer, backend: target.backend, url: target.url.clone() };
         if target.file {
             store.checkpoint_in_background();

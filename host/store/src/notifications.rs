@@ -14,7 +14,11 @@ pub struct Listener(PgListener);
 impl Store {
     /// Sends `payload` to every listening replica (this one included).
     pub async fn notify(&self, payload: &str) -> Result<(), StoreError> {
-        sqlx::query("SELECT pg_notify($1, $2)").bind(CHANNEL).bind(payload).execute(&self.writer).await?;
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(CHANNEL)
+            .bind(payload)
+            .execute(&mut *self.writer.acquire().await?)
+            .await?;
         Ok(())
     }
 

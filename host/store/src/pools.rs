@@ -3,13 +3,14 @@
 //! pool of read-only ones: SQLite admits one writer at a time anyway, and with several
 //! writing connections each waited for the file lock in SQLite's busy handler (which
 //! sleeps, 1 ms and up) and each statement woke another sleeping worker thread; one
-//! writer queues writes in this process instead, and keeps its thread warm. Readers are
-//! `query_only`: a write sent to one fails rather than contending.
+//! writer queues writes in this process instead (`writer`), and keeps its thread warm.
+//! Readers are `query_only`: a write sent to one fails rather than contending.
 
 use super::url::Target;
+use super::writer::Writer;
 use super::{Backend, StoreError};
-use sqlx::AnyPool;
 use sqlx::any::AnyPoolOptions;
+use sqlx::{AnyConnection, AnyPool, Connection, Executor};
 use std::time::Duration;
 
 /// Read-only connections to a SQLite file (reads of large blobs run side by side).
@@ -21,18 +22,21 @@ const PING_IDLE_POSTGRES_AFTER: Duration = Duration::from_secs(1);
 /// Where reads and writes go (the same pool, except for a SQLite file).
 pub(super) struct Pools {
     pub reader: AnyPool,
-    pub writer: AnyPool,
+    pub writer: Writer,
 }
 
 impl Pools {
     pub(super) async fn open(target: &Target) -> Result<Self, StoreError> {
+        if !(target.backend == Backend::Sqlite && target.file) {
+            let pool =
+                options(target, Role::Writer).max_connections(target.max_connections).connect(&target.url).await?;
+            return Ok(Self { reader: pool.clone(), writer: Writer::Pool(pool) });
+        }
         // The writer first: for a new SQLite file it sets the page size and WAL mode.
-        let writer = options(target, Role::Writer).max_connections(target.max_connections).connect(&target.url).await?;
-        let reader = match target.backend == Backend::Sqlite && target.file {
-            true => options(target, Role::Reader).max_connections(SQLITE_READERS).connect(&target.url).await?,
-            false => writer.clone(),
-        };
-        Ok(Self { reader, writer })
+        let mut writer = AnyConnection::connect(&target.url).await?;
+        prepare(&mut writer, Backend::Sqlite, true, Role::Writer).await?;
+        let reader = options(target, Role::Reader).max_connections(SQLITE_READERS).connect(&target.url).await?;
+        Ok(Self { reader, writer: Writer::sole(writer) })
     }
 }
 
@@ -57,39 +61,38 @@ fn options(target: &Target, role: Role) -> AnyPoolOptions {
         .before_acquire(move |conn, meta| {
             Box::pin(async move {
                 if backend == Backend::Postgres && meta.idle_for >= PING_IDLE_POSTGRES_AFTER {
-                    use sqlx::Connection;
                     conn.ping().await?;
                 }
                 Ok(true)
             })
         })
-        .after_connect(move |conn, _| {
-            Box::pin(async move {
-                use sqlx::Executor;
-                if backend == Backend::Postgres {
-                    return Ok(());
-                }
-                conn.execute("PRAGMA foreign_keys = ON").await?;
-                conn.execute("PRAGMA busy_timeout = 30000").await?;
-                if file {
-                    // Large pages for large rows (frames, artifacts): fewer overflow pages
-                    // per blob. Takes effect when the file is created.
-                    conn.execute("PRAGMA page_size = 16384").await?;
-                    conn.execute("PRAGMA journal_mode = WAL").await?;
-                    conn.execute("PRAGMA synchronous = NORMAL").await?;
-                    // No checkpoint inside a commit (it would fsync on a request's path);
-                    // `checkpoint_in_background` does them instead.
-                    conn.execute("PRAGMA wal_autocheckpoint = 0").await?;
-                    // A log that was checkpointed is cut back to this size when it is
-                    // reused, so a burst does not leave a huge file behind.
-                    conn.execute("PRAGMA journal_size_limit = 67108864").await?;
-                }
-                if role == Role::Reader && file {
-                    conn.execute("PRAGMA query_only = ON").await?;
-                }
-                Ok(())
-            })
-        })
+        .after_connect(move |conn, _| Box::pin(prepare(conn, backend, file, role)))
+}
+
+/// Sets up a new connection: SQLite's settings (nothing for PostgreSQL).
+async fn prepare(conn: &mut AnyConnection, backend: Backend, file: bool, role: Role) -> Result<(), sqlx::Error> {
+    if backend == Backend::Postgres {
+        return Ok(());
+    }
+    conn.execute("PRAGMA foreign_keys = ON").await?;
+    conn.execute("PRAGMA busy_timeout = 30000").await?;
+    if file {
+        // Large pages for large rows (frames, artifacts): fewer overflow pages per blob.
+        // Takes effect when the file is created.
+        conn.execute("PRAGMA page_size = 16384").await?;
+        conn.execute("PRAGMA journal_mode = WAL").await?;
+        conn.execute("PRAGMA synchronous = NORMAL").await?;
+        // No checkpoint inside a commit (it would fsync on a request's path);
+        // `checkpoint_in_background` does them instead.
+        conn.execute("PRAGMA wal_autocheckpoint = 0").await?;
+        // A log that was checkpointed is cut back to this size when it is reused, so a
+        // burst does not leave a huge file behind.
+        conn.execute("PRAGMA journal_size_limit = 67108864").await?;
+    }
+    if role == Role::Reader && file {
+        conn.execute("PRAGMA query_only = ON").await?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -108,7 +111,8 @@ mod tests {
         let (store, _file, _alone) = temp_store("readers-refuse-writes").await;
         let write = sqlx::query("DELETE FROM configs").execute(&store.reader).await;
         assert!(write.is_err(), "a reader connection wrote");
-        sqlx::query("DELETE FROM configs").execute(&store.writer).await.expect("the writer writes");
+        let mut writer = store.writer.acquire().await.expect("the writer");
+        sqlx::query("DELETE FROM configs").execute(&mut *writer).await.expect("the writer writes");
     }
 
     #[tokio::test(flavor = "multi_thread")]

@@ -31,7 +31,7 @@ impl Store {
         .bind(component_sha256)
         .bind(engine_key)
         .bind(code_sha256)
-        .execute(&self.writer)
+        .execute(&mut *self.writer.acquire().await?)
         .await?;
         Ok(())
     }
@@ -40,7 +40,7 @@ impl Store {
     pub async fn forget_code_digests(&self, component_sha256: &str) -> Result<(), StoreError> {
         sqlx::query("DELETE FROM precompiled_code WHERE component_sha256 = $1")
             .bind(component_sha256)
-            .execute(&self.writer)
+            .execute(&mut *self.writer.acquire().await?)
             .await?;
         Ok(())
     }

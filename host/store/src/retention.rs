@@ -4,6 +4,7 @@
 //! Trained models are never swept: they stay while anything may predict with them.
 
 use super::{Store, StoreError};
+use sqlx::Connection;
 
 /// What one sweep removed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -25,7 +26,8 @@ impl Store {
         if let Some(cutoff) = jobs_before {
             // A job and its key go together: a retry never finds a key whose job is gone.
             let finished = "status IN ('completed', 'failed', 'canceled') AND finished_at < $1";
-            let mut tx = self.writer.begin().await?;
+            let mut writer = self.writer.acquire().await?;
+            let mut tx = writer.begin().await?;
             let keys = format!("DELETE FROM idempotency_keys WHERE job_id IN (SELECT id FROM jobs WHERE {finished})");
             let deleted = sqlx::query(sqlx::AssertSqlSafe(keys)).bind(cutoff).execute(&mut *tx).await?;
             swept.idempotency_keys = deleted.rows_affected();
@@ -38,7 +40,7 @@ impl Store {
             let deleted =
                 sqlx::query("DELETE FROM artifacts WHERE written_by_job = 1 AND level = 1 AND created_at < $1")
                     .bind(cutoff)
-                    .execute(&self.writer)
+                    .execute(&mut *self.writer.acquire().await?)
                     .await?;
             swept.predictions = deleted.rows_affected();
         }

@@ -1,0 +1,117 @@
+//! Where writes go. PostgreSQL writes through its pool. A SQLite file has one writing
+//! connection (`pools`), held here rather than in a pool: a pool pings every connection
+//! given back to it — for SQLite a round trip to the connection's worker thread after
+//! every write, which the next write then waits behind — and one connection needs no
+//! pool. Writers queue on the lock instead, first come first served.
+
+use sqlx::AnyConnection;
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AnyPool};
+use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{Mutex, OwnedMutexGuard};
+
+/// The longest a write waits for the SQLite writer (as long as a pool waits for a
+/// connection).
+const WAIT_FOR_WRITER: Duration = Duration::from_secs(30);
+
+#[derive(Clone)]
+pub(super) enum Writer {
+    Pool(AnyPool),
+    Sole(Arc<Mutex<AnyConnection>>),
+}
+
+/// A connection to write on, the caller's alone while held.
+pub(super) enum WriteConnection {
+    Pooled(PoolConnection<Any>),
+    Sole(OwnedMutexGuard<AnyConnection>),
+}
+
+impl Writer {
+    pub(super) fn sole(connection: AnyConnection) -> Self {
+        Writer::Sole(Arc::new(Mutex::new(connection)))
+    }
+
+    /// Waits for the connection to write on (at most [`WAIT_FOR_WRITER`]).
+    pub(super) async fn acquire(&self) -> Result<WriteConnection, sqlx::Error> {
+        Ok(match self {
+            Writer::Pool(pool) => WriteConnection::Pooled(pool.acquire().await?),
+            Writer::Sole(connection) => {
+                let lock = tokio::time::timeout(WAIT_FOR_WRITER, connection.clone().lock_owned());
+                WriteConnection::Sole(lock.await.map_err(|_| sqlx::Error::PoolTimedOut)?)
+            }
+        })
+    }
+}
+
+impl Deref for WriteConnection {
+    type Target = AnyConnection;
+
+    fn deref(&self) -> &AnyConnection {
+        match self {
+            WriteConnection::Pooled(connection) => connection,
+            WriteConnection::Sole(connection) => connection,
+        }
+    }
+}
+
+impl DerefMut for WriteConnection {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        match self {
+            WriteConnection::Pooled(connection) => connection,
+            WriteConnection::Sole(connection) => connection,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::test_reads::temp_store;
+    use crate::{JobRow, JobStatus};
+    use std::future::Future;
+    use std::task::{Context, Poll, Waker};
+
+    fn job(n: usize) -> JobRow {
+        JobRow {
+            id: format!("01J{n:023}"),
+            kind: "train".into(),
+            status: JobStatus::Pending,
+            inputs: Some(vec![7; 100_000]),
+            artifact_id: format!("01K{n:023}"),
+            submitted_at: "2026-12-05T00:00:00.000000Z".into(),
+            started_at: None,
+            finished_at: None,
+            error: None,
+            error_traceback: None,
+            attempt: 0,
+        }
+    }
+
+    /// A request dropped at any point of its write (its client went away) leaves either
+    /// the whole write or nothing, and the one writing connection usable: the next write
+    /// commits and readers see it (a transaction left open would hide it from them).
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_write_abandoned_at_any_point_leaves_all_or_nothing_and_the_writer_usable() {
+        let (store, _file, _alone) = temp_store("abandoned-writes").await;
+        let mut cx = Context::from_waker(Waker::noop());
+        for polls in 0..40 {
+            let abandoned = job(polls);
+            let mut write = Box::pin(store.insert_job(&abandoned, None));
+            for _ in 0..polls {
+                if let Poll::Ready(done) = write.as_mut().poll(&mut cx) {
+                    done.expect("written");
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_micros(50));
+            }
+            drop(write);
+            let next = job(1000 + polls);
+            store.insert_job(&next, None).await.expect("the writer still writes");
+            assert!(store.get_job(&next.id).await.unwrap().is_some(), "committed and visible after {polls} polls");
+            let row = store.get_job(&abandoned.id).await.unwrap().is_some();
+            let inputs = store.job_inputs(&abandoned.id).await.unwrap().is_some();
+            assert_eq!(row, inputs, "half a job written after {polls} polls");
+        }
+    }
+}
