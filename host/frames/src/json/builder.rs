@@ -1,6 +1,8 @@
 //! One column under construction while a frame streams in: cells arrive row by row and
 //! the column settles on the narrowest type that holds them all (integers, floats,
-//! booleans, else text), without keeping a JSON tree of the frame.
+//! booleans, else text), without keeping a JSON tree of the frame. Numbers go straight
+//! into the vector the finished column keeps (8 bytes a cell), and validity is only
+//! written once a column has a null.
 
 use chapwasm_sdk::{Column, Values};
 
@@ -32,9 +34,16 @@ pub(super) enum Cell<'a> {
 
 #[derive(Debug)]
 enum Typed {
-    /// Only nulls so far (this many).
-    Empty(usize),
-    Numbers(Vec<Number>),
+    /// Only nulls so far.
+    Empty,
+    Ints(Vec<i64>),
+    /// Floats; once the column has mixed integers and floats, which cells were written as
+    /// integers (so that a column turning to text renders each number as it was written;
+    /// an integer beyond 2^53 as its nearest float's).
+    Floats {
+        values: Vec<f64>,
+        written_as_int: Option<Vec<bool>>,
+    },
     Bools(Vec<bool>),
     Text(Vec<String>),
 }
@@ -42,30 +51,70 @@ enum Typed {
 #[derive(Debug)]
 pub(super) struct ColumnBuilder {
     typed: Typed,
-    valid: Vec<bool>,
-    has_null: bool,
+    /// Cells pushed so far.
+    rows: usize,
+    /// Which cells are not null: `None` while none is.
+    valid: Option<Vec<bool>>,
+    /// Room reserved for numbers when the first one arrives (an estimate of the rows).
+    expected_rows: usize,
 }
 
 impl ColumnBuilder {
-    pub(super) fn with_capacity(rows: usize) -> Self {
-        Self { typed: Typed::Empty(0), valid: Vec::with_capacity(rows), has_null: false }
+    /// A builder that reserves room for `expected_rows` numbers if the column is numeric.
+    pub(super) fn with_capacity(expected_rows: usize) -> Self {
+        Self { typed: Typed::Empty, rows: 0, valid: None, expected_rows }
     }
 
     pub(super) fn push(&mut self, cell: Cell<'_>) {
-        self.valid.push(!matches!(cell, Cell::Null));
-        self.has_null |= matches!(cell, Cell::Null);
+        let null = matches!(cell, Cell::Null);
+        match (&mut self.valid, null) {
+            (Some(valid), _) => valid.push(!null),
+            (None, true) => self.valid = Some(filled(self.rows, true, false)),
+            (None, false) => {}
+        }
+        let index = self.rows;
+        self.rows += 1;
         match (&mut self.typed, cell) {
-            (Typed::Empty(n), Cell::Null) => *n += 1,
-            (Typed::Empty(n), Cell::Number(x)) => self.typed = Typed::Numbers(filled(*n, Number::Int(0), x)),
-            (Typed::Empty(n), Cell::Bool(b)) => self.typed = Typed::Bools(filled(*n, false, b)),
-            (Typed::Empty(n), Cell::Text(s)) => self.typed = Typed::Text(filled(*n, String::new(), s.into_owned())),
-            (Typed::Numbers(v), Cell::Null) => v.push(Number::Int(0)),
-            (Typed::Numbers(v), Cell::Number(x)) => v.push(x),
+            (Typed::Empty, Cell::Null) => {}
+            (Typed::Empty, Cell::Number(Number::Int(i))) => {
+                self.typed = Typed::Ints(self.reserved(index, 0, i));
+            }
+            (Typed::Empty, Cell::Number(Number::Float(f))) => {
+                self.typed = Typed::Floats { values: self.reserved(index, 0.0, f), written_as_int: None };
+            }
+            (Typed::Empty, Cell::Bool(b)) => self.typed = Typed::Bools(filled(index, false, b)),
+            (Typed::Empty, Cell::Text(s)) => self.typed = Typed::Text(filled(index, String::new(), s.into_owned())),
+            (Typed::Ints(v), Cell::Null) => v.push(0),
+            (Typed::Ints(v), Cell::Number(Number::Int(i))) => v.push(i),
+            (Typed::Ints(v), Cell::Number(Number::Float(f))) => {
+                let mut values = std::mem::take(v).into_iter().map(|i| i as f64).collect::<Vec<_>>();
+                values.push(f);
+                let written_as_int = filled(index, true, false);
+                self.typed = Typed::Floats { values, written_as_int: Some(written_as_int) };
+            }
+            (Typed::Floats { values, written_as_int }, Cell::Null) => {
+                values.push(0.0);
+                if let Some(ints) = written_as_int {
+                    ints.push(false);
+                }
+            }
+            (Typed::Floats { values, written_as_int }, Cell::Number(number)) => {
+                let (value, int) = match number {
+                    Number::Int(i) => (i as f64, true),
+                    Number::Float(f) => (f, false),
+                };
+                values.push(value);
+                match written_as_int {
+                    Some(ints) => ints.push(int),
+                    None if int => *written_as_int = Some(filled(index, false, true)),
+                    None => {}
+                }
+            }
             (Typed::Bools(v), Cell::Null) => v.push(false),
             (Typed::Bools(v), Cell::Bool(b)) => v.push(b),
             (Typed::Text(v), cell) => v.push(text(cell)),
             (_, cell) => {
-                self.make_text();
+                self.make_text(index);
                 if let Typed::Text(v) = &mut self.typed {
                     v.push(text(cell));
                 }
@@ -73,16 +122,34 @@ impl ColumnBuilder {
         }
     }
 
-    /// Turns what was collected into text (a column mixing kinds, or an identifier column).
-    fn make_text(&mut self) {
-        let valid = &self.valid;
-        let texts = match std::mem::replace(&mut self.typed, Typed::Empty(0)) {
-            Typed::Empty(n) => vec![String::new(); n],
-            Typed::Numbers(v) => {
-                v.into_iter().zip(valid).map(|(x, ok)| if *ok { x.text() } else { String::new() }).collect()
+    /// A vector of `nulls` placeholders and `first`, with room for the expected rows.
+    fn reserved<T: Clone>(&self, nulls: usize, placeholder: T, first: T) -> Vec<T> {
+        let mut values = Vec::with_capacity(self.expected_rows.max(nulls + 1));
+        values.resize(nulls, placeholder);
+        values.push(first);
+        values
+    }
+
+    /// Turns the first `rows` cells collected into text (a column mixing kinds, or an
+    /// identifier column).
+    fn make_text(&mut self, rows: usize) {
+        let valid_cells = self.valid.as_deref();
+        let valid = |i: usize| valid_cells.is_none_or(|v| v[i]);
+        let texts = match std::mem::replace(&mut self.typed, Typed::Empty) {
+            Typed::Empty => vec![String::new(); rows],
+            Typed::Ints(v) => {
+                v.into_iter().enumerate().map(|(i, x)| if valid(i) { x.to_string() } else { String::new() }).collect()
+            }
+            Typed::Floats { values, written_as_int } => {
+                let number = |i: usize, x: f64| match written_as_int.as_ref().is_some_and(|ints| ints[i]) {
+                    true => Number::Int(x as i64),
+                    false => Number::Float(x),
+                };
+                let texts = values.into_iter().enumerate();
+                texts.map(|(i, x)| if valid(i) { number(i, x).text() } else { String::new() }).collect()
             }
             Typed::Bools(v) => {
-                v.into_iter().zip(valid).map(|(b, ok)| if *ok { b.to_string() } else { String::new() }).collect()
+                v.into_iter().enumerate().map(|(i, b)| if valid(i) { b.to_string() } else { String::new() }).collect()
             }
             Typed::Text(v) => v,
         };
@@ -92,35 +159,31 @@ impl ColumnBuilder {
     /// The finished column; `always_text` for CHAP's identifier columns.
     pub(super) fn finish(mut self, name: &str, always_text: bool) -> Column {
         if always_text {
-            self.make_text();
+            self.make_text(self.rows);
         }
         let values = match self.typed {
-            Typed::Empty(n) => Values::F64(vec![0.0; n]),
-            Typed::Numbers(v) if v.iter().all(|x| matches!(x, Number::Int(_))) => {
-                Values::I64(v.into_iter().map(|x| if let Number::Int(i) = x { i } else { 0 }).collect())
-            }
-            Typed::Numbers(v) => Values::F64(
-                v.into_iter()
-                    .map(|x| match x {
-                        Number::Int(i) => i as f64,
-                        Number::Float(f) => f,
-                    })
-                    .collect(),
-            ),
+            Typed::Empty => Values::F64(vec![0.0; self.rows]),
+            Typed::Ints(v) => Values::I64(shrunk(v)),
+            Typed::Floats { values, .. } => Values::F64(shrunk(values)),
             Typed::Bools(v) => Values::Bool(v),
             Typed::Text(v) => Values::Str(v),
         };
-        if self.has_null {
-            Column::with_validity(name, values, self.valid).expect("one validity entry per value")
-        } else {
-            Column::new(name, values)
+        match self.valid {
+            Some(valid) => Column::with_validity(name, values, valid).expect("one validity entry per value"),
+            None => Column::new(name, values),
         }
     }
 }
 
-fn filled<T: Clone>(nulls: usize, placeholder: T, first: T) -> Vec<T> {
-    let mut values = vec![placeholder; nulls];
-    values.push(first);
+/// The values without the room reserved past them.
+fn shrunk<T>(mut values: Vec<T>) -> Vec<T> {
+    values.shrink_to_fit();
+    values
+}
+
+fn filled<T: Clone>(count: usize, placeholder: T, last: T) -> Vec<T> {
+    let mut values = vec![placeholder; count];
+    values.push(last);
     values
 }
 

@@ -75,6 +75,21 @@ mod tests {
     }
 
     #[test]
+    fn a_column_turning_to_text_keeps_each_number_as_written() {
+        let wire = json!({"columns": ["ints_then_floats", "floats_then_ints"],
+                          "data": [[null, 2.5], [1, 3], [2.5, null], [null, 4.0], ["x", "y"]]});
+        let frame = parse_frame(&wire, "data", true).unwrap();
+        assert_eq!(frame.str_column("ints_then_floats").unwrap(), vec![None, Some("1"), Some("2.5"), None, Some("x")]);
+        assert_eq!(
+            frame.str_column("floats_then_ints").unwrap(),
+            vec![Some("2.5"), Some("3"), None, Some("4.0"), Some("y")]
+        );
+        let numbers = json!({"columns": ["n"], "data": [[1], [null], [2.5], [3]]});
+        let frame = parse_frame(&numbers, "data", true).unwrap();
+        assert_eq!(frame.f64_column("n").unwrap(), vec![Some(1.0), None, Some(2.5), Some(3.0)]);
+    }
+
+    #[test]
     fn keys_in_any_order_and_extra_keys_are_accepted() {
         let text = r#"{"data": [[1, "a"]], "index": [0], "columns": ["n", "s"]}"#;
         let frame = parse_frame_text(text, "data", true).unwrap();

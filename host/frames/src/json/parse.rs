@@ -21,13 +21,13 @@ pub fn parse_frame_text(text: &str, field: &str, require_rows: bool) -> Result<D
     };
     let mut builders = Vec::new();
     let mut top = serde_json::Deserializer::from_str(text);
-    let parsed = Top { field, builders: &mut builders, problem: &problem }
+    let parsed = Top { field, text_bytes: text.len(), builders: &mut builders, problem: &problem }
         .deserialize(&mut top)
         .map_err(|e| not_a_frame(e, &problem))?;
     let (columns, num_rows) = match parsed {
         Parsed::Rows { columns, num_rows } => (columns, num_rows),
         Parsed::Later { columns, data } => {
-            builders = new_builders(columns.len());
+            builders = new_builders(columns.len(), data.get().len());
             let mut rows = serde_json::Deserializer::from_str(data.get());
             let num_rows = Rows { field, columns: &columns, builders: &mut builders, problem: &problem }
                 .deserialize(&mut rows)
@@ -48,8 +48,13 @@ pub fn parse_frame_text(text: &str, field: &str, require_rows: bool) -> Result<D
     DataFrame::from_parts(num_rows, columns.collect()).map_err(|e| FrameError(e.message))
 }
 
-fn new_builders(width: usize) -> Vec<ColumnBuilder> {
-    (0..width).map(|_| ColumnBuilder::with_capacity(0)).collect()
+/// Builders for `width` columns whose rows are in `text_bytes` of JSON. Each row takes at
+/// least two bytes a cell (a digit and a comma, or the brackets), so that bounds the rows
+/// a numeric column reserves room for: room never touched costs address space, not memory,
+/// and the vectors then never move while they grow.
+fn new_builders(width: usize, text_bytes: usize) -> Vec<ColumnBuilder> {
+    let most_rows = (text_bytes / (2 * width + 1).max(1)).min(MAX_CELLS / width.max(1));
+    (0..width).map(|_| ColumnBuilder::with_capacity(most_rows)).collect()
 }
 
 /// What the object held: rows already in the builders (`columns` came first, the usual
@@ -63,6 +68,8 @@ enum Parsed<'de> {
 /// first: JSON objects are unordered); anything else ignored.
 struct Top<'p> {
     field: &'p str,
+    /// The size of the frame's text (bounds its rows).
+    text_bytes: usize,
     builders: &'p mut Vec<ColumnBuilder>,
     problem: &'p RefCell<Option<String>>,
 }
@@ -94,7 +101,7 @@ impl<'de> Visitor<'de> for Top<'_> {
                     return Err(self.fail(format!("`{}` has `data` twice", self.field)));
                 }
                 ("data", Some(names)) => {
-                    *self.builders = new_builders(names.len());
+                    *self.builders = new_builders(names.len(), self.text_bytes);
                     let rows =
                         Rows { field: self.field, columns: names, builders: self.builders, problem: self.problem };
                     num_rows = Some(map.next_value_seed(rows)?);
