@@ -2,9 +2,12 @@
 //! loopback when the server does no work at all. It is measured against a responder in
 //! the driver's own process that answers every request with an empty 200, so the figure
 //! is the same whichever server is under test, and a server's 202 latency can be read as
-//! "so much above what any server could answer".
+//! "so much above what any server could answer". Likewise the poll interval as the client
+//! actually sleeps it (the timer rounds up): a polled job is seen done no sooner than its
+//! 202, one status request and one such interval after it was sent, on any server.
 
 use super::client::{BenchClient, LoadError};
+use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -28,6 +31,17 @@ pub async fn round_trip_floor(client: &BenchClient, samples: usize) -> Result<Ve
     }
     responder.abort();
     Ok(times)
+}
+
+/// How long, in seconds, each of `samples` sleeps of `interval` took in this client.
+pub async fn interval_as_slept(interval: Duration, samples: usize) -> Vec<f64> {
+    let mut times = Vec::with_capacity(samples);
+    for _ in 0..samples {
+        let started = Instant::now();
+        tokio::time::sleep(interval).await;
+        times.push(started.elapsed().as_secs_f64());
+    }
+    times
 }
 
 /// Answers each request head on a kept-alive connection with an empty 200.
@@ -65,5 +79,12 @@ mod tests {
         let times = round_trip_floor(&client, 5).await.unwrap();
         assert_eq!(times.len(), 5);
         assert!(times.iter().all(|t| *t > 0.0));
+    }
+
+    #[tokio::test]
+    async fn a_sleep_takes_at_least_its_interval() {
+        let times = interval_as_slept(Duration::from_millis(2), 3).await;
+        assert_eq!(times.len(), 3);
+        assert!(times.iter().all(|t| *t >= 0.002), "{times:?}");
     }
 }

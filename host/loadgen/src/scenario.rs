@@ -6,7 +6,7 @@
 
 use super::burst::burst;
 use super::client::{BenchClient, LoadError, TimedJob, Wait};
-use super::floor::round_trip_floor;
+use super::floor::{interval_as_slept, round_trip_floor};
 use super::frames::{future_frame, training_frame};
 use super::memory_watch::{MemoryWatch, mib};
 use super::plan::Plan;
@@ -33,6 +33,13 @@ pub async fn run(clients: &[BenchClient], plan: &Plan, label: &str) -> Result<Re
     let floor = round_trip_floor(client, FLOOR_SAMPLES).await?;
     let floor_median = Summary::of(&floor).map_or(0.0, |s| s.median);
     report.add(Figure::seconds("floor".into(), "client round trip, bodiless GET to an empty responder".into(), floor));
+    let poll = Duration::from_millis(plan.poll_ms);
+    let slept = interval_as_slept(poll, FLOOR_SAMPLES).await;
+    report.add(Figure::seconds(
+        "poll_slept".into(),
+        format!("client poll interval as slept (asked {} ms)", plan.poll_ms),
+        slept,
+    ));
 
     let config_id = client.create_config().await?;
     let small = (training_frame(plan.small_rows), future_frame(plan.small_rows));
@@ -41,7 +48,7 @@ pub async fn run(clients: &[BenchClient], plan: &Plan, label: &str) -> Result<Re
     report.check(&client.predict(&warm.artifact_id, &small.0, &small.1).await?);
     drop(small);
 
-    let polled = client.waiting(Wait::Poll(Duration::from_millis(plan.poll_ms)));
+    let polled = client.waiting(Wait::Poll(poll));
     let waits = [(client, "SSE".to_owned(), ""), (&polled, format!("polled every {} ms", plan.poll_ms), "_poll")];
     let mut large_model = None;
     for (rows, repeats) in [(plan.small_rows, plan.repeats), (plan.large_rows, plan.large_repeats)] {

@@ -286,19 +286,18 @@ impl<'de> Visitor<'de> for Row<'_> {
     fn visit_seq<A: SeqAccess<'de>>(self, mut cells: A) -> Result<usize, A::Error> {
         let mut count = 0;
         while count < self.columns.len() {
-            match cells.next_element::<CellValue<'de>>()? {
+            match cells.next_element_seed(CellInto(&mut self.builders[count]))? {
                 None => return Ok(count),
-                Some(CellValue::Cell(Cell::Text(text))) if text.len() > MAX_TEXT_BYTES => {
+                Some(Pushed::Cell) => {}
+                Some(Pushed::LongText(bytes)) => {
                     let (field, name) = (self.field, &self.columns[count]);
                     *self.problem.borrow_mut() = Some(format!(
-                        "`{field}` column `{name}` row {}: a text cell of {} bytes; cells may have at most {MAX_TEXT_BYTES}",
+                        "`{field}` column `{name}` row {}: a text cell of {bytes} bytes; cells may have at most {MAX_TEXT_BYTES}",
                         self.index,
-                        text.len()
                     ));
                     return Err(de::Error::custom("long cell"));
                 }
-                Some(CellValue::Cell(cell)) => self.builders[count].push(cell),
-                Some(CellValue::Nested(bad)) => {
+                Some(Pushed::Nested(bad)) => {
                     let (field, name) = (self.field, &self.columns[count]);
                     *self.problem.borrow_mut() = Some(format!(
                         "`{field}` column `{name}`: cells must be numbers, text, booleans or null, found {bad}"
@@ -316,70 +315,87 @@ impl<'de> Visitor<'de> for Row<'_> {
     }
 }
 
-/// A cell, or the JSON of a list or object found where a cell belongs.
-enum CellValue<'de> {
-    Cell(Cell<'de>),
+/// What became of a cell: pushed into its column, or refused (too long a text, or the
+/// JSON of a list or object found where a cell belongs).
+enum Pushed {
+    Cell,
+    LongText(usize),
     Nested(serde_json::Value),
 }
 
-impl<'de> Deserialize<'de> for CellValue<'de> {
-    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(CellVisitor)
+/// Reads one cell straight into its column's builder.
+struct CellInto<'b>(&'b mut ColumnBuilder);
+
+impl<'de> DeserializeSeed<'de> for CellInto<'_> {
+    type Value = Pushed;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Pushed, D::Error> {
+        deserializer.deserialize_any(self)
     }
 }
 
-struct CellVisitor;
+impl CellInto<'_> {
+    fn push(self, cell: Cell<'_>) -> Pushed {
+        self.0.push(cell);
+        Pushed::Cell
+    }
 
-impl<'de> Visitor<'de> for CellVisitor {
-    type Value = CellValue<'de>;
+    fn text(self, text: Cow<'_, str>) -> Pushed {
+        match text.len() > MAX_TEXT_BYTES {
+            true => Pushed::LongText(text.len()),
+            false => self.push(Cell::Text(text)),
+        }
+    }
+}
+
+impl<'de> Visitor<'de> for CellInto<'_> {
+    type Value = Pushed;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a number, text, a boolean or null")
     }
 
-    fn visit_unit<E>(self) -> Result<Self::Value, E> {
-        Ok(CellValue::Cell(Cell::Null))
+    fn visit_unit<E>(self) -> Result<Pushed, E> {
+        Ok(self.push(Cell::Null))
     }
 
-    fn visit_none<E>(self) -> Result<Self::Value, E> {
-        Ok(CellValue::Cell(Cell::Null))
+    fn visit_none<E>(self) -> Result<Pushed, E> {
+        Ok(self.push(Cell::Null))
     }
 
-    fn visit_bool<E>(self, b: bool) -> Result<Self::Value, E> {
-        Ok(CellValue::Cell(Cell::Bool(b)))
+    fn visit_bool<E>(self, b: bool) -> Result<Pushed, E> {
+        Ok(self.push(Cell::Bool(b)))
     }
 
-    fn visit_i64<E>(self, i: i64) -> Result<Self::Value, E> {
-        Ok(CellValue::Cell(Cell::Number(Number::Int(i))))
+    fn visit_i64<E>(self, i: i64) -> Result<Pushed, E> {
+        Ok(self.push(Cell::Number(Number::Int(i))))
     }
 
-    fn visit_u64<E>(self, u: u64) -> Result<Self::Value, E> {
-        Ok(CellValue::Cell(Cell::Number(i64::try_from(u).map_or(Number::Float(u as f64), Number::Int))))
+    fn visit_u64<E>(self, u: u64) -> Result<Pushed, E> {
+        Ok(self.push(Cell::Number(i64::try_from(u).map_or(Number::Float(u as f64), Number::Int))))
     }
 
-    fn visit_f64<E>(self, f: f64) -> Result<Self::Value, E> {
-        Ok(CellValue::Cell(Cell::Number(Number::Float(f))))
+    fn visit_f64<E>(self, f: f64) -> Result<Pushed, E> {
+        Ok(self.push(Cell::Number(Number::Float(f))))
     }
 
-    fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Self::Value, E> {
-        Ok(CellValue::Cell(Cell::Text(Cow::Borrowed(s))))
+    fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Pushed, E> {
+        Ok(self.text(Cow::Borrowed(s)))
     }
 
-    fn visit_str<E>(self, s: &str) -> Result<Self::Value, E> {
-        Ok(CellValue::Cell(Cell::Text(Cow::Owned(s.to_owned()))))
+    fn visit_str<E>(self, s: &str) -> Result<Pushed, E> {
+        Ok(self.text(Cow::Borrowed(s)))
     }
 
-    fn visit_string<E>(self, s: String) -> Result<Self::Value, E> {
-        Ok(CellValue::Cell(Cell::Text(Cow::Owned(s))))
+    fn visit_string<E>(self, s: String) -> Result<Pushed, E> {
+        Ok(self.text(Cow::Owned(s)))
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-        let value = serde_json::Value::deserialize(de::value::SeqAccessDeserializer::new(seq))?;
-        Ok(CellValue::Nested(value))
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Pushed, A::Error> {
+        Ok(Pushed::Nested(serde_json::Value::deserialize(de::value::SeqAccessDeserializer::new(seq))?))
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-        let value = serde_json::Value::deserialize(de::value::MapAccessDeserializer::new(map))?;
-        Ok(CellValue::Nested(value))
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Pushed, A::Error> {
+        Ok(Pushed::Nested(serde_json::Value::deserialize(de::value::MapAccessDeserializer::new(map))?))
     }
 }
