@@ -3,8 +3,9 @@
 //! the driver's own process that answers every request with an empty 200, so the figure
 //! is the same whichever server is under test, and a server's 202 latency can be read as
 //! "so much above what any server could answer". Likewise the poll interval as the client
-//! actually sleeps it (the timer rounds up): a polled job is seen done no sooner than its
-//! 202, one status request and one such interval after it was sent, on any server.
+//! actually sleeps it (the timer rounds up): a polled job that is not done at the status
+//! read right after its 202 is seen done no sooner than one such interval later, on any
+//! server.
 
 use super::client::{BenchClient, LoadError};
 use std::time::{Duration, Instant};

@@ -46,6 +46,10 @@ impl Drop for Heartbeat {
     }
 }
 
+/// How long `drain` waits, even with no grace period, for a claim under way to register
+/// its job.
+const CLAIM_UNDER_WAY: Duration = Duration::from_secs(1);
+
 impl MlService {
     /// How long a claim or renewal holds (from the database's now).
     pub(super) fn lease_duration(&self) -> Duration {
@@ -103,9 +107,12 @@ impl MlService {
     pub async fn drain(&self, grace: Duration) -> usize {
         self.draining.store(true, Ordering::SeqCst);
         self.wakeup.notify_waiters();
-        // A job claimed before `draining` was set is in `running` once this is free.
-        drop(self.claiming.lock().await);
-        let deadline = tokio::time::Instant::now() + grace;
+        let now = tokio::time::Instant::now();
+        let deadline = now + grace;
+        // A job claimed before `draining` was set is in `running` once this is free. A
+        // claim takes a statement; one stuck in the database longer is left to its lease.
+        let claim_deadline = deadline.max(now + CLAIM_UNDER_WAY);
+        drop(tokio::time::timeout_at(claim_deadline, self.claiming.lock()).await);
         while !self.running.lock().expect("running lock").is_empty() && tokio::time::Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }

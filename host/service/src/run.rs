@@ -298,15 +298,15 @@ fn sha256_hex(parts: &[&[u8]]) -> String {
     hasher.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Frame cells hashed on the async worker itself; larger frames are hashed on a blocking
+/// Frame bytes hashed on the async worker itself; larger frames are hashed on a blocking
 /// thread (the 4.8 MB of a 100k × 6 frame took 2.3 ms, and 1M rows ten times that, which
 /// would hold up every task queued on this worker).
-const INLINE_HASH_CELLS: usize = 20_000;
+const INLINE_HASH_BYTES: usize = 160_000;
 
 /// The frames and their data hash (`hash`), computed off the async worker when they are
-/// large. Fails only if the server is shutting down.
+/// large. Fails only if the server is shutting down (or the hashing thread panicked).
 async fn hashed<T: Frames>(frames: T, hash: fn(&T) -> String) -> Result<(T, String), String> {
-    if frames.cells() <= INLINE_HASH_CELLS {
+    if frames.encoded_bytes() <= INLINE_HASH_BYTES {
         let digest = hash(&frames);
         return Ok((frames, digest));
     }
@@ -319,18 +319,19 @@ async fn hashed<T: Frames>(frames: T, hash: fn(&T) -> String) -> Result<(T, Stri
 
 /// The frames of a job, as [`hashed`] takes them.
 trait Frames: Send + 'static {
-    fn cells(&self) -> usize;
+    /// The size of what is hashed.
+    fn encoded_bytes(&self) -> usize;
 }
 
 impl Frames for DataFrame {
-    fn cells(&self) -> usize {
-        self.num_rows().saturating_mul(self.num_columns())
+    fn encoded_bytes(&self) -> usize {
+        frame_codec::encoded_len(self)
     }
 }
 
 impl Frames for (DataFrame, DataFrame) {
-    fn cells(&self) -> usize {
-        self.0.cells().saturating_add(self.1.cells())
+    fn encoded_bytes(&self) -> usize {
+        self.0.encoded_bytes().saturating_add(self.1.encoded_bytes())
     }
 }
 

@@ -46,7 +46,10 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         if claimed.rows_affected() == 0 {
-            drop(tx); // nothing of this request is written
+            // Nothing of this request is written; the writer is given back before the read
+            // (on `:memory:` reads and writes share one connection).
+            drop(tx);
+            drop(writer);
             return self.keyed_job(key).await;
         }
         super::jobs::insert(&mut tx, self.backend, job, component_sha256).await?;
@@ -61,4 +64,40 @@ fn keyed(row: sqlx::any::AnyRow) -> Result<KeyedJob, sqlx::Error> {
         artifact_id: row.try_get("artifact_id")?,
         request_sha256: row.try_get("request_sha256")?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{JobRow, JobStatus, Store};
+    use std::time::Duration;
+
+    fn job(id: &str) -> JobRow {
+        JobRow {
+            id: id.into(),
+            kind: "train".into(),
+            status: JobStatus::Pending,
+            inputs: Some(vec![1, 2, 3]),
+            artifact_id: format!("{id}-artifact"),
+            submitted_at: "2026-12-05T00:00:00.000000Z".into(),
+            started_at: None,
+            finished_at: None,
+            error: None,
+            error_traceback: None,
+            attempt: 0,
+        }
+    }
+
+    /// A retry that finds its key taken reads the first job back; on `:memory:` (one
+    /// connection for reads and writes) that read must not wait for the connection the
+    /// refused insert still holds.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_key_already_taken_answers_with_the_first_job_on_a_single_connection() {
+        let store = Store::connect(":memory:").await.unwrap();
+        assert_eq!(store.insert_job_once(&job("first"), None, "key", "sha").await.unwrap(), None);
+        let second = job("second");
+        let retry = store.insert_job_once(&second, None, "key", "sha");
+        let first = tokio::time::timeout(Duration::from_secs(5), retry).await.expect("no wait for the held connection");
+        assert_eq!(first.unwrap().expect("the first job").job_id, "first");
+        assert!(store.get_job("second").await.unwrap().is_none(), "the retry created nothing");
+    }
 }

@@ -96,9 +96,11 @@ impl Store {
         self.backend
     }
 
-    /// `SELECT 1`: the health check.
+    /// The health check: a read, and whether writes can be made (a SQLite writer whose
+    /// worker thread stopped is opened again here; see `writer`).
     pub async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.reader).await?;
+        self.writer.check().await?;
         Ok(())
     }
 }

@@ -33,11 +33,17 @@ impl Pools {
             return Ok(Self { reader: pool.clone(), writer: Writer::Pool(pool) });
         }
         // The writer first: for a new SQLite file it sets the page size and WAL mode.
-        let mut writer = AnyConnection::connect(&target.url).await?;
-        prepare(&mut writer, Backend::Sqlite, true, Role::Writer).await?;
+        let writer = Writer::sole(&target.url).await?;
         let reader = options(target, Role::Reader).max_connections(SQLITE_READERS).connect(&target.url).await?;
-        Ok(Self { reader, writer: Writer::sole(writer) })
+        Ok(Self { reader, writer })
     }
+}
+
+/// A SQLite file's writing connection, set up.
+pub(super) async fn sqlite_writer(url: &str) -> Result<AnyConnection, sqlx::Error> {
+    let mut writer = AnyConnection::connect(url).await?;
+    prepare(&mut writer, Backend::Sqlite, true, Role::Writer).await?;
+    Ok(writer)
 }
 
 #[derive(Clone, Copy, PartialEq)]

@@ -1,12 +1,13 @@
-//! Where writes go. PostgreSQL writes through its pool. A SQLite file has one writing
-//! connection (`pools`), held here rather than in a pool: a pool pings every connection
-//! given back to it — for SQLite a round trip to the connection's worker thread after
-//! every write, which the next write then waits behind — and one connection needs no
-//! pool. Writers queue on the lock instead, first come first served.
+//! Where writes go. PostgreSQL (and `:memory:`, whose one connection reads too) writes
+//! through its pool. A SQLite file has one writing connection (`pools`), held here rather
+//! than in a pool: a pool pings every connection given back to it — for SQLite a round
+//! trip to the connection's worker thread after every write, which the next write then
+//! waits behind — and one connection needs no pool. Writers queue on the lock instead,
+//! first come first served. A pool also replaces a connection that broke; here `check`
+//! does (the health check and the scheduler's retry call it).
 
-use sqlx::AnyConnection;
 use sqlx::pool::PoolConnection;
-use sqlx::{Any, AnyPool};
+use sqlx::{Any, AnyConnection, AnyPool};
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,7 +20,7 @@ const WAIT_FOR_WRITER: Duration = Duration::from_secs(30);
 #[derive(Clone)]
 pub(super) enum Writer {
     Pool(AnyPool),
-    Sole(Arc<Mutex<AnyConnection>>),
+    Sole { connection: Arc<Mutex<AnyConnection>>, url: Arc<str> },
 }
 
 /// A connection to write on, the caller's alone while held.
@@ -29,19 +30,38 @@ pub(super) enum WriteConnection {
 }
 
 impl Writer {
-    pub(super) fn sole(connection: AnyConnection) -> Self {
-        Writer::Sole(Arc::new(Mutex::new(connection)))
+    /// The one writer of the SQLite file at `url`.
+    pub(super) async fn sole(url: &str) -> Result<Self, sqlx::Error> {
+        let connection = super::pools::sqlite_writer(url).await?;
+        Ok(Writer::Sole { connection: Arc::new(Mutex::new(connection)), url: url.into() })
     }
 
     /// Waits for the connection to write on (at most [`WAIT_FOR_WRITER`]).
     pub(super) async fn acquire(&self) -> Result<WriteConnection, sqlx::Error> {
         Ok(match self {
             Writer::Pool(pool) => WriteConnection::Pooled(pool.acquire().await?),
-            Writer::Sole(connection) => {
+            Writer::Sole { connection, .. } => {
                 let lock = tokio::time::timeout(WAIT_FOR_WRITER, connection.clone().lock_owned());
                 WriteConnection::Sole(lock.await.map_err(|_| sqlx::Error::PoolTimedOut)?)
             }
         })
+    }
+
+    /// Whether writes can be made. A pool checks its own connections; the SQLite writer,
+    /// when no write holds it (a busy one is alive), runs `SELECT 1`, and is opened anew
+    /// if its worker thread has stopped (sqlx stops it when a cancelled `BEGIN` cannot be
+    /// rolled back, or when it panics).
+    pub(super) async fn check(&self) -> Result<(), sqlx::Error> {
+        let Writer::Sole { connection, url } = self else { return Ok(()) };
+        let Ok(mut held) = connection.try_lock() else { return Ok(()) };
+        match sqlx::query("SELECT 1").execute(&mut *held).await {
+            Err(sqlx::Error::WorkerCrashed) => {
+                tracing::warn!("the SQLite writer's worker thread stopped; opening the writer again");
+                *held = super::pools::sqlite_writer(url).await?;
+                Ok(())
+            }
+            checked => checked.map(drop),
+        }
     }
 }
 
@@ -86,6 +106,17 @@ mod tests {
             error_traceback: None,
             attempt: 0,
         }
+    }
+
+    /// The health check asks the writer too, but never waits behind a write in progress.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn the_health_check_asks_a_free_writer_and_does_not_wait_for_a_busy_one() {
+        let (store, _file, _alone) = temp_store("writer-check").await;
+        store.ping().await.expect("a free writer answers");
+        let busy = store.writer.acquire().await.expect("the writer");
+        let checked = tokio::time::timeout(std::time::Duration::from_secs(2), store.ping()).await;
+        checked.expect("no wait for the writer").expect("a busy writer counts as alive");
+        drop(busy);
     }
 
     /// A request dropped at any point of its write (its client went away) leaves either

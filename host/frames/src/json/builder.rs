@@ -38,11 +38,12 @@ enum Typed {
     Empty,
     Ints(Vec<i64>),
     /// Floats; once the column has mixed integers and floats, which cells were written as
-    /// integers (so that a column turning to text renders each number as it was written;
-    /// an integer beyond 2^53 as its nearest float's).
+    /// integers, and the integers a float cannot hold exactly (beyond 2^53), so that a
+    /// column turning to text renders each number as it was written.
     Floats {
         values: Vec<f64>,
         written_as_int: Option<Vec<bool>>,
+        inexact_ints: Vec<(usize, i64)>,
     },
     Bools(Vec<bool>),
     Text(Vec<String>),
@@ -80,26 +81,33 @@ impl ColumnBuilder {
                 self.typed = Typed::Ints(self.reserved(index, 0, i));
             }
             (Typed::Empty, Cell::Number(Number::Float(f))) => {
-                self.typed = Typed::Floats { values: self.reserved(index, 0.0, f), written_as_int: None };
+                let values = self.reserved(index, 0.0, f);
+                self.typed = Typed::Floats { values, written_as_int: None, inexact_ints: Vec::new() };
             }
             (Typed::Empty, Cell::Bool(b)) => self.typed = Typed::Bools(filled(index, false, b)),
             (Typed::Empty, Cell::Text(s)) => self.typed = Typed::Text(filled(index, String::new(), s.into_owned())),
             (Typed::Ints(v), Cell::Null) => v.push(0),
             (Typed::Ints(v), Cell::Number(Number::Int(i))) => v.push(i),
             (Typed::Ints(v), Cell::Number(Number::Float(f))) => {
-                let mut values = std::mem::take(v).into_iter().map(|i| i as f64).collect::<Vec<_>>();
+                let ints = std::mem::take(v);
+                let inexact_ints = ints.iter().copied().enumerate().filter(|(_, i)| !exact_in_f64(*i)).collect();
+                let mut values = ints.into_iter().map(|i| i as f64).collect::<Vec<_>>();
                 values.push(f);
-                let written_as_int = filled(index, true, false);
-                self.typed = Typed::Floats { values, written_as_int: Some(written_as_int) };
+                let written_as_int = Some(filled(index, true, false));
+                self.typed = Typed::Floats { values, written_as_int, inexact_ints };
             }
-            (Typed::Floats { values, written_as_int }, Cell::Null) => {
+            (Typed::Floats { values, written_as_int, .. }, Cell::Null) => {
                 values.push(0.0);
                 if let Some(ints) = written_as_int {
                     ints.push(false);
                 }
             }
-            (Typed::Floats { values, written_as_int }, Cell::Number(number)) => {
+            (Typed::Floats { values, written_as_int, inexact_ints }, Cell::Number(number)) => {
                 let (value, int) = match number {
+                    Number::Int(i) if !exact_in_f64(i) => {
+                        inexact_ints.push((index, i));
+                        (i as f64, true)
+                    }
                     Number::Int(i) => (i as f64, true),
                     Number::Float(f) => (f, false),
                 };
@@ -140,9 +148,13 @@ impl ColumnBuilder {
             Typed::Ints(v) => {
                 v.into_iter().enumerate().map(|(i, x)| if valid(i) { x.to_string() } else { String::new() }).collect()
             }
-            Typed::Floats { values, written_as_int } => {
+            Typed::Floats { values, written_as_int, inexact_ints } => {
+                let int = |i: usize, x: f64| match inexact_ints.binary_search_by_key(&i, |(at, _)| *at) {
+                    Ok(found) => inexact_ints[found].1,
+                    Err(_) => x as i64,
+                };
                 let number = |i: usize, x: f64| match written_as_int.as_ref().is_some_and(|ints| ints[i]) {
-                    true => Number::Int(x as i64),
+                    true => Number::Int(int(i, x)),
                     false => Number::Float(x),
                 };
                 let texts = values.into_iter().enumerate();
@@ -173,6 +185,11 @@ impl ColumnBuilder {
             None => Column::new(name, values),
         }
     }
+}
+
+/// Whether an integer survives the round trip through an `f64`.
+fn exact_in_f64(i: i64) -> bool {
+    i.unsigned_abs() <= 1 << 53
 }
 
 /// The values without the room reserved past them.

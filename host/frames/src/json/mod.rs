@@ -84,6 +84,10 @@ mod tests {
             frame.str_column("floats_then_ints").unwrap(),
             vec![Some("2.5"), Some("3"), None, Some("4.0"), Some("y")]
         );
+        let huge = json!({"columns": ["big"], "data": [[9007199254740993_i64], [1.5], [-9007199254740995_i64], ["x"]]});
+        let frame = parse_frame(&huge, "data", true).unwrap();
+        let written = vec![Some("9007199254740993"), Some("1.5"), Some("-9007199254740995"), Some("x")];
+        assert_eq!(frame.str_column("big").unwrap(), written);
         let numbers = json!({"columns": ["n"], "data": [[1], [null], [2.5], [3]]});
         let frame = parse_frame(&numbers, "data", true).unwrap();
         assert_eq!(frame.f64_column("n").unwrap(), vec![Some(1.0), None, Some(2.5), Some(3.0)]);
