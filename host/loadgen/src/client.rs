@@ -1,10 +1,10 @@
 //! The few chapkit calls the workload makes, with timings: create a config, submit
 //! `$train`/`$predict` (timing the 202), and wait for the job's terminal state — on its
 //! SSE stream, or by asking for the job at a fixed interval. Both ways are offered
-//! because upstream chapkit's stream itself polls its store every 0.5 s (the
-//! `poll_interval` it is asked for is not honoured below that), so an SSE figure of
-//! chapkit measures its notification delay, not its work; polling both servers at the
-//! same short interval is the fair comparison.
+//! because upstream chapkit's stream itself reads its store every `poll_interval`
+//! seconds (0.5 by default, which would make an SSE figure of chapkit measure that delay;
+//! the stream is asked for 0.005 here), while chapwasm's pushes changes: polling both
+//! servers at the same short interval is the comparison issue 16 defines.
 
 use super::sse::SseBuffer;
 use serde::Deserialize;

@@ -24,25 +24,29 @@ const HANDOFF_MAX_ENTRIES: usize = 64;
 /// per number, a string's bytes plus its 24-byte header, a byte per flag (their encoded
 /// size would not do: an empty string is 1 byte there and 24 here).
 pub(super) fn resident_bytes(accepted: &AcceptedJob) -> usize {
-    let frame = |frame: &DataFrame| -> usize {
-        let rows = frame.num_rows();
-        let column = |column: &chapwasm_sdk::Column| {
-            let values = match column.values() {
-                Values::F64(_) | Values::I64(_) => rows.saturating_mul(8),
-                Values::Bool(_) => rows,
-                Values::Str(strings) => strings.iter().map(|s| s.len().saturating_add(24)).sum(),
-            };
-            let validity = if column.validity().is_some() { rows } else { 0 };
-            column.name().len().saturating_add(values).saturating_add(validity)
-        };
-        frame.columns().iter().map(column).fold(0, usize::saturating_add)
-    };
+    let frame = frame_resident_bytes;
     let (frames, geo) = match &accepted.request {
         JobRequest::Train { data, geo, .. } => (frame(data), geo),
         JobRequest::Predict { historic, future, geo, .. } => (frame(historic).saturating_add(frame(future)), geo),
     };
     let text = geo.as_ref().map_or(0, String::len).saturating_add(accepted.pinned.config_data.len());
     frames.saturating_add(text)
+}
+
+/// The memory a frame's columns occupy (numbers and text; per column, not per cell, except
+/// for text).
+pub(super) fn frame_resident_bytes(frame: &DataFrame) -> usize {
+    let rows = frame.num_rows();
+    let column = |column: &chapwasm_sdk::Column| {
+        let values = match column.values() {
+            Values::F64(_) | Values::I64(_) => rows.saturating_mul(8),
+            Values::Bool(_) => rows,
+            Values::Str(strings) => strings.iter().map(|s| s.len().saturating_add(24)).sum(),
+        };
+        let validity = if column.validity().is_some() { rows } else { 0 };
+        column.name().len().saturating_add(values).saturating_add(validity)
+    };
+    frame.columns().iter().map(column).fold(0, usize::saturating_add)
 }
 
 struct Entry {

@@ -96,8 +96,19 @@ impl MlService {
                         self.wakeup.notify_one();
                     }
                 }
-                Err(error) => tracing::warn!(%error, "cannot look for expired leases"),
+                Err(error) => {
+                    tracing::warn!(%error, "cannot look for expired leases");
+                    self.check_store().await;
+                }
             }
+        }
+    }
+
+    /// After a failed write: checks the database, which reopens a SQLite writer whose
+    /// worker thread stopped (see the store's `writer`).
+    pub(super) async fn check_store(&self) {
+        if let Err(error) = self.store.ping().await {
+            tracing::error!(%error, "the database fails its health check");
         }
     }
 

@@ -5,6 +5,7 @@
 
 use super::clock::{entity_time, job_time, metadata_time};
 use super::events::ProgressPublisher;
+use super::handoff::frame_resident_bytes;
 use super::predictions;
 use super::{AcceptedJob, Generation, JobRequest, MlKind, MlRecord, MlService, MlStatus};
 use chapwasm_frames::codec as frame_codec;
@@ -298,15 +299,15 @@ fn sha256_hex(parts: &[&[u8]]) -> String {
     hasher.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Frame bytes hashed on the async worker itself; larger frames are hashed on a blocking
-/// thread (the 4.8 MB of a 100k × 6 frame took 2.3 ms, and 1M rows ten times that, which
-/// would hold up every task queued on this worker).
+/// Frames of at most this many bytes in memory are hashed on the async worker itself;
+/// larger ones on a blocking thread (the 4.8 MB of a 100k × 6 frame took 2.3 ms, and 1M
+/// rows ten times that, which would hold up every task queued on this worker).
 const INLINE_HASH_BYTES: usize = 160_000;
 
 /// The frames and their data hash (`hash`), computed off the async worker when they are
 /// large. Fails only if the server is shutting down (or the hashing thread panicked).
 async fn hashed<T: Frames>(frames: T, hash: fn(&T) -> String) -> Result<(T, String), String> {
-    if frames.encoded_bytes() <= INLINE_HASH_BYTES {
+    if frames.resident_bytes() <= INLINE_HASH_BYTES {
         let digest = hash(&frames);
         return Ok((frames, digest));
     }
@@ -319,19 +320,19 @@ async fn hashed<T: Frames>(frames: T, hash: fn(&T) -> String) -> Result<(T, Stri
 
 /// The frames of a job, as [`hashed`] takes them.
 trait Frames: Send + 'static {
-    /// The size of what is hashed.
-    fn encoded_bytes(&self) -> usize;
+    /// Their size in memory, about what is hashed (found per column, not per cell).
+    fn resident_bytes(&self) -> usize;
 }
 
 impl Frames for DataFrame {
-    fn encoded_bytes(&self) -> usize {
-        frame_codec::encoded_len(self)
+    fn resident_bytes(&self) -> usize {
+        frame_resident_bytes(self)
     }
 }
 
 impl Frames for (DataFrame, DataFrame) {
-    fn encoded_bytes(&self) -> usize {
-        self.0.encoded_bytes().saturating_add(self.1.encoded_bytes())
+    fn resident_bytes(&self) -> usize {
+        self.0.resident_bytes().saturating_add(self.1.resident_bytes())
     }
 }
 

@@ -48,10 +48,7 @@ pub(super) async fn run(service: Arc<MlService>) {
             Err(error) => {
                 drop(slot);
                 tracing::error!(%error, "cannot claim jobs; retrying in 1 s");
-                // A SQLite writer whose worker thread stopped is opened again by the check.
-                if let Err(error) = service.store.ping().await {
-                    tracing::error!(%error, "the database fails its health check");
-                }
+                service.check_store().await;
                 tokio::time::sleep(Duration::from_secs(1)).await;
             }
         }

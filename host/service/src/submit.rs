@@ -101,19 +101,11 @@ pub struct AcceptedJob {
     pub pinned: Pinned,
 }
 
-/// Frame cells encoded on the async worker itself; larger requests go to a blocking thread.
-const INLINE_ENCODE_CELLS: usize = 20_000;
+/// Requests of at most this many bytes in memory are encoded on the async worker itself;
+/// larger ones on a blocking thread.
+const INLINE_ENCODE_BYTES: usize = 160_000;
 
 impl JobRequest {
-    /// The cells of the request's frames (rows × columns, all frames).
-    pub fn cells(&self) -> usize {
-        let cells = |frame: &DataFrame| frame.num_rows().saturating_mul(frame.num_columns());
-        match self {
-            JobRequest::Train { data, .. } => cells(data),
-            JobRequest::Predict { historic, future, .. } => cells(historic).saturating_add(cells(future)),
-        }
-    }
-
     /// A request stored on its own, as jobs were before they were pinned.
     pub fn decode_unpinned(bytes: &[u8]) -> Result<Self, String> {
         postcard::from_bytes(bytes).map_err(|e| e.to_string())
@@ -153,7 +145,6 @@ impl MlService {
         }
         let component_sha256 = pinned.component_sha256.clone();
         let accepted = AcceptedJob { request, pinned };
-        let cells = accepted.request.cells();
         let resident = resident_bytes(&accepted);
         let fits = self.handoff.fits(resident);
         // Encoding a large frame is CPU work: off the reactor. A small one costs less than
@@ -163,7 +154,7 @@ impl MlService {
             let inputs = accepted.encode();
             (fits.then_some(accepted), inputs)
         };
-        let (handed_over, inputs) = if cells <= INLINE_ENCODE_CELLS {
+        let (handed_over, inputs) = if resident <= INLINE_ENCODE_BYTES {
             encode()
         } else {
             tokio::task::spawn_blocking(encode).await.map_err(|e| SubmitError::Encode(e.to_string()))?

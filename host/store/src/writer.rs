@@ -4,7 +4,7 @@
 //! trip to the connection's worker thread after every write, which the next write then
 //! waits behind — and one connection needs no pool. Writers queue on the lock instead,
 //! first come first served. A pool also replaces a connection that broke; here `check`
-//! does (the health check and the scheduler's retry call it).
+//! does (the health check, the rescuer and the scheduler's retry call it).
 
 use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyConnection, AnyPool};
@@ -16,6 +16,10 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 /// The longest a write waits for the SQLite writer (as long as a pool waits for a
 /// connection).
 const WAIT_FOR_WRITER: Duration = Duration::from_secs(30);
+
+/// The longest `check` waits for the writer's answer: longer means it is still finishing a
+/// write that was given up on, which is alive enough.
+const CHECK_ANSWER: Duration = Duration::from_secs(1);
 
 #[derive(Clone)]
 pub(super) enum Writer {
@@ -48,13 +52,16 @@ impl Writer {
     }
 
     /// Whether writes can be made. A pool checks its own connections; the SQLite writer,
-    /// when no write holds it (a busy one is alive), runs `SELECT 1`, and is opened anew
-    /// if its worker thread has stopped (sqlx stops it when a cancelled `BEGIN` cannot be
-    /// rolled back, or when it panics).
+    /// when no write holds it (a busy one is alive), runs `SELECT 1` (an answer slower
+    /// than [`CHECK_ANSWER`] counts as busy), and is opened anew if its worker thread has
+    /// stopped (sqlx stops it when a cancelled `BEGIN` cannot be rolled back, or when it
+    /// panics).
     pub(super) async fn check(&self) -> Result<(), sqlx::Error> {
         let Writer::Sole { connection, url } = self else { return Ok(()) };
         let Ok(mut held) = connection.try_lock() else { return Ok(()) };
-        match sqlx::query("SELECT 1").execute(&mut *held).await {
+        let answer = tokio::time::timeout(CHECK_ANSWER, sqlx::query("SELECT 1").execute(&mut *held)).await;
+        let Ok(answer) = answer else { return Ok(()) };
+        match answer {
             Err(sqlx::Error::WorkerCrashed) => {
                 tracing::warn!("the SQLite writer's worker thread stopped; opening the writer again");
                 *held = super::pools::sqlite_writer(url).await?;
