@@ -104,11 +104,11 @@ impl MlService {
         }
     }
 
-    /// After a failed write: checks the database, which reopens a SQLite writer whose
+    /// After a failed write: checks the store's writer, which reopens a SQLite writer whose
     /// worker thread stopped (see the store's `writer`).
     pub(super) async fn check_store(&self) {
-        if let Err(error) = self.store.ping().await {
-            tracing::error!(%error, "the database fails its health check");
+        if let Err(error) = self.store.check_writer().await {
+            tracing::error!(%error, "the database cannot be written");
         }
     }
 

@@ -100,8 +100,13 @@ impl Store {
     /// worker thread stopped is opened again here; see `writer`).
     pub async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.reader).await?;
-        self.writer.check().await?;
-        Ok(())
+        self.check_writer().await
+    }
+
+    /// Whether writes can be made; reopens a SQLite writer whose worker thread stopped (a
+    /// pool, on PostgreSQL and `:memory:`, replaces broken connections itself).
+    pub async fn check_writer(&self) -> Result<(), StoreError> {
+        Ok(self.writer.check().await?)
     }
 }
 
