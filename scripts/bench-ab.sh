@@ -25,16 +25,8 @@ BENCH_DIR=${BENCH_DIR:-/var/tmp/chapwasm-bench}
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
 BENCH=$TARGET/release/chapwasm-bench
 OUT=$BENCH_DIR/ab
-SERVER_PID=
-
-stop_server() {
-    if [[ -n "$SERVER_PID" ]]; then
-        kill "$SERVER_PID" 2>/dev/null || true
-        wait "$SERVER_PID" 2>/dev/null || true
-        SERVER_PID=
-    fi
-}
-trap stop_server EXIT
+# shellcheck source=scripts/bench-server.sh
+source "$ROOT/scripts/bench-server.sh"
 
 cargo build --quiet --release --bin chapwasm-bench --manifest-path "$ROOT/Cargo.toml"
 rm -rf "$OUT" && mkdir -p "$OUT"

@@ -25,16 +25,8 @@ BIN=$TARGET/release/chapwasm
 BENCH=$TARGET/release/chapwasm-bench
 PORT_CHAPWASM=${PORT_CHAPWASM:-18101}
 PORT_CHAPKIT=${PORT_CHAPKIT:-18102}
-SERVER_PID=
-
-stop_server() {
-    if [[ -n "$SERVER_PID" ]]; then
-        kill "$SERVER_PID" 2>/dev/null || true
-        wait "$SERVER_PID" 2>/dev/null || true
-        SERVER_PID=
-    fi
-}
-trap stop_server EXIT
+# shellcheck source=scripts/bench-server.sh
+source "$ROOT/scripts/bench-server.sh"
 
 find_python313() {
     local candidate

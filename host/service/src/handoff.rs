@@ -10,8 +10,8 @@
 //! that this process never claims (another replica took them, they were deleted) stay
 //! until newer ones push them out, within the same bound.
 
+use super::sized_work::frame_bytes;
 use super::{AcceptedJob, JobRequest};
-use chapwasm_sdk::{DataFrame, Values};
 use std::collections::VecDeque;
 use std::sync::Mutex;
 
@@ -20,33 +20,16 @@ const HANDOFF_MAX_BYTES: usize = 32 << 20;
 /// Most inputs kept at once.
 const HANDOFF_MAX_ENTRIES: usize = 64;
 
-/// What a job's decoded inputs occupy in memory, near enough to bound them by: 8 bytes
-/// per number, a string's bytes plus its 24-byte header, a byte per flag (their encoded
-/// size would not do: an empty string is 1 byte there and 24 here).
+/// What a job's decoded inputs occupy in memory, near enough to bound them by (frames
+/// as [`frame_bytes`] counts them, and the job's text).
 pub(super) fn resident_bytes(accepted: &AcceptedJob) -> usize {
-    let frame = frame_resident_bytes;
+    let frame = frame_bytes;
     let (frames, geo) = match &accepted.request {
         JobRequest::Train { data, geo, .. } => (frame(data), geo),
         JobRequest::Predict { historic, future, geo, .. } => (frame(historic).saturating_add(frame(future)), geo),
     };
     let text = geo.as_ref().map_or(0, String::len).saturating_add(accepted.pinned.config_data.len());
     frames.saturating_add(text)
-}
-
-/// The memory a frame's columns occupy (numbers and text; per column, not per cell, except
-/// for text).
-pub(super) fn frame_resident_bytes(frame: &DataFrame) -> usize {
-    let rows = frame.num_rows();
-    let column = |column: &chapwasm_sdk::Column| {
-        let values = match column.values() {
-            Values::F64(_) | Values::I64(_) => rows.saturating_mul(8),
-            Values::Bool(_) => rows,
-            Values::Str(strings) => strings.iter().map(|s| s.len().saturating_add(24)).sum(),
-        };
-        let validity = if column.validity().is_some() { rows } else { 0 };
-        column.name().len().saturating_add(values).saturating_add(validity)
-    };
-    frame.columns().iter().map(column).fold(0, usize::saturating_add)
 }
 
 struct Entry {
@@ -123,7 +106,7 @@ impl InputsHandoff {
 mod tests {
     use super::*;
     use crate::{Generation, JobRequest, Pinned};
-    use chapwasm_sdk::DataFrame;
+    use chapwasm_sdk::{DataFrame, Values};
 
     fn accepted(config_id: &str) -> AcceptedJob {
         let request = JobRequest::Train {

@@ -26,6 +26,7 @@ mod records;
 mod retention;
 mod run;
 mod scheduler;
+mod sized_work;
 mod submit;
 
 pub use artifacts::{ArtifactError, ArtifactInput, ArtifactTree, MAX_TREE_NODES};

@@ -5,8 +5,8 @@
 
 use super::clock::{entity_time, job_time, metadata_time};
 use super::events::ProgressPublisher;
-use super::handoff::frame_resident_bytes;
 use super::predictions;
+use super::sized_work::{frame_bytes, sized_work};
 use super::{AcceptedJob, Generation, JobRequest, MlKind, MlRecord, MlService, MlStatus};
 use chapwasm_frames::codec as frame_codec;
 use chapwasm_frames::json::frame_json_bytes;
@@ -147,7 +147,8 @@ impl MlService {
                     Ok(model) => model,
                     Err(e) => return failed_to_load(job_id, e),
                 };
-                let (data, data_sha256) = match hashed(data, |data| frames_sha256(&[data])).await {
+                let size = frame_bytes(&data);
+                let (data, data_sha256) = match hashed(data, size, |data| frames_sha256(&[data])).await {
                     Ok(hashed) => hashed,
                     Err(e) => return Outcome::Failed(e),
                 };
@@ -176,7 +177,8 @@ impl MlService {
                     Ok(model) => model,
                     Err(e) => return failed_to_load(job_id, e),
                 };
-                let frames = hashed((historic, future), |(historic, future)| frames_sha256(&[historic, future]));
+                let size = frame_bytes(&historic).saturating_add(frame_bytes(&future));
+                let frames = hashed((historic, future), size, |(historic, future)| frames_sha256(&[historic, future]));
                 let ((historic, future), data_sha256) = match frames.await {
                     Ok(hashed) => hashed,
                     Err(e) => return Outcome::Failed(e),
@@ -299,41 +301,14 @@ fn sha256_hex(parts: &[&[u8]]) -> String {
     hasher.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Frames of at most this many bytes in memory are hashed on the async worker itself;
-/// larger ones on a blocking thread (the 4.8 MB of a 100k × 6 frame took 2.3 ms, and 1M
-/// rows ten times that, which would hold up every task queued on this worker).
-const INLINE_HASH_BYTES: usize = 160_000;
-
-/// The frames and their data hash (`hash`), computed off the async worker when they are
-/// large. Fails only if the server is shutting down (or the hashing thread panicked).
-async fn hashed<T: Frames>(frames: T, hash: fn(&T) -> String) -> Result<(T, String), String> {
-    if frames.resident_bytes() <= INLINE_HASH_BYTES {
-        let digest = hash(&frames);
-        return Ok((frames, digest));
-    }
-    let hashing = tokio::task::spawn_blocking(move || {
+/// The frames (of `bytes` in memory) and their data hash, computed off the async worker
+/// when they are large (`sized_work`).
+async fn hashed<T: Send + 'static>(frames: T, bytes: usize, hash: fn(&T) -> String) -> Result<(T, String), String> {
+    let hashing = sized_work(bytes, move || {
         let digest = hash(&frames);
         (frames, digest)
     });
     hashing.await.map_err(|e| format!("hashing the job's data was interrupted: {e}"))
-}
-
-/// The frames of a job, as [`hashed`] takes them.
-trait Frames: Send + 'static {
-    /// Their size in memory, about what is hashed (found per column, not per cell).
-    fn resident_bytes(&self) -> usize;
-}
-
-impl Frames for DataFrame {
-    fn resident_bytes(&self) -> usize {
-        frame_resident_bytes(self)
-    }
-}
-
-impl Frames for (DataFrame, DataFrame) {
-    fn resident_bytes(&self) -> usize {
-        self.0.resident_bytes().saturating_add(self.1.resident_bytes())
-    }
 }
 
 /// [`sha256_hex`] of the frames' stored bytes (`frame_codec`), fed to the hash in pieces

@@ -5,6 +5,7 @@
 
 use super::clock::{job_time, new_id};
 use super::handoff::resident_bytes;
+use super::sized_work::sized_work;
 use super::{Generation, MlKind, MlRecord, MlService, MlStatus, horizon};
 use chapwasm_frames::codec as frame_codec;
 use chapwasm_sdk::DataFrame;
@@ -101,10 +102,6 @@ pub struct AcceptedJob {
     pub pinned: Pinned,
 }
 
-/// Requests of at most this many bytes in memory are encoded on the async worker itself;
-/// larger ones on a blocking thread.
-const INLINE_ENCODE_BYTES: usize = 160_000;
-
 impl JobRequest {
     /// A request stored on its own, as jobs were before they were pinned.
     pub fn decode_unpinned(bytes: &[u8]) -> Result<Self, String> {
@@ -147,18 +144,14 @@ impl MlService {
         let accepted = AcceptedJob { request, pinned };
         let resident = resident_bytes(&accepted);
         let fits = self.handoff.fits(resident);
-        // Encoding a large frame is CPU work: off the reactor. A small one costs less than
-        // the hand-off to another thread (tens of microseconds for 1000 rows). Inputs too
-        // large for the hand-off are freed there at once, not held through the insert.
+        // Inputs too large for the hand-off are freed where they are encoded, not held
+        // through the insert.
         let encode = move || {
             let inputs = accepted.encode();
             (fits.then_some(accepted), inputs)
         };
-        let (handed_over, inputs) = if resident <= INLINE_ENCODE_BYTES {
-            encode()
-        } else {
-            tokio::task::spawn_blocking(encode).await.map_err(|e| SubmitError::Encode(e.to_string()))?
-        };
+        let encoded = sized_work(resident, encode).await;
+        let (handed_over, inputs) = encoded.map_err(|e| SubmitError::Encode(e.to_string()))?;
         // The artifact id is allocated first, as chapkit does (consecutive ULIDs).
         let artifact_id = new_id();
         let job = JobRow {

@@ -68,24 +68,9 @@ fn keyed(row: sqlx::any::AnyRow) -> Result<KeyedJob, sqlx::Error> {
 
 #[cfg(test)]
 mod tests {
-    use crate::{JobRow, JobStatus, Store};
+    use crate::Store;
+    use crate::test_reads::pending_job;
     use std::time::Duration;
-
-    fn job(id: &str) -> JobRow {
-        JobRow {
-            id: id.into(),
-            kind: "train".into(),
-            status: JobStatus::Pending,
-            inputs: Some(vec![1, 2, 3]),
-            artifact_id: format!("{id}-artifact"),
-            submitted_at: "2026-12-05T00:00:00.000000Z".into(),
-            started_at: None,
-            finished_at: None,
-            error: None,
-            error_traceback: None,
-            attempt: 0,
-        }
-    }
 
     /// A retry that finds its key taken reads the first job back; on `:memory:` (one
     /// connection for reads and writes) that read must not wait for the connection the
@@ -93,8 +78,8 @@ mod tests {
     #[tokio::test(flavor = "multi_thread")]
     async fn a_key_already_taken_answers_with_the_first_job_on_a_single_connection() {
         let store = Store::connect(":memory:").await.unwrap();
-        assert_eq!(store.insert_job_once(&job("first"), None, "key", "sha").await.unwrap(), None);
-        let second = job("second");
+        assert_eq!(store.insert_job_once(&pending_job("first", vec![1]), None, "key", "sha").await.unwrap(), None);
+        let second = pending_job("second", vec![2]);
         let retry = store.insert_job_once(&second, None, "key", "sha");
         let first = tokio::time::timeout(Duration::from_secs(5), retry).await.expect("no wait for the held connection");
         assert_eq!(first.unwrap().expect("the first job").job_id, "first");

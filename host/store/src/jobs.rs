@@ -371,27 +371,14 @@ pub(super) fn millis(lease: std::time::Duration) -> i64 {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use crate::test_reads::{rows_of, temp_store};
+    use crate::test_reads::{pending_job, rows_of, temp_store};
 
     /// A job's inputs go when the job goes (deleted, or swept once finished).
     #[tokio::test(flavor = "multi_thread")]
     async fn a_jobs_inputs_are_deleted_with_it() {
         let (store, _file, _alone) = temp_store("job-inputs").await;
         for id in ["01J0000000000000000000000A", "01J0000000000000000000000B"] {
-            let job = JobRow {
-                id: id.into(),
-                kind: "train".into(),
-                status: JobStatus::Pending,
-                inputs: Some(vec![1, 2, 3]),
-                artifact_id: format!("{}Z", &id[..25]),
-                submitted_at: "2026-12-01T00:00:00.000000Z".into(),
-                started_at: None,
-                finished_at: None,
-                error: None,
-                error_traceback: None,
-                attempt: 0,
-            };
+            let job = pending_job(id, vec![1, 2, 3]);
             store.insert_job(&job, None).await.unwrap();
             assert_eq!(rows_of(&store, "job_inputs", "job_id", id).await, 1);
         }

@@ -1,9 +1,9 @@
-//! For the tests that count the bytes SQLite reads (to show that a record's read does not
-//! walk a large column): a file database of their own, emptied of its write-ahead log
-//! first, and a lock that keeps them from running at once, because the count is the whole
-//! process's.
+//! What the store's own tests share: a pending job row to insert, row counts, and for the
+//! tests that count the bytes SQLite reads (to show that a record's read does not walk a
+//! large column) a file database of their own, emptied of its write-ahead log first, and
+//! a lock that keeps them from running at once, because the count is the whole process's.
 
-use super::Store;
+use super::{JobRow, JobStatus, Store};
 use tokio::sync::{Mutex, MutexGuard};
 
 static ALONE: Mutex<()> = Mutex::const_new(());
@@ -37,6 +37,23 @@ pub async fn temp_store(name: &str) -> (Store, TempFile, MutexGuard<'static, ()>
     let path = std::env::temp_dir().join(format!("chapwasm-{name}-{}.db", std::process::id()));
     let store = Store::connect(path.to_str().expect("a UTF-8 temp dir")).await.expect("a store");
     (store, TempFile(path), alone)
+}
+
+/// A pending job row carrying `inputs`, as a submission would insert it.
+pub fn pending_job(id: &str, inputs: Vec<u8>) -> JobRow {
+    JobRow {
+        id: id.into(),
+        kind: "train".into(),
+        status: JobStatus::Pending,
+        inputs: Some(inputs),
+        artifact_id: format!("{id}-artifact"),
+        submitted_at: "2026-12-05T00:00:00.000000Z".into(),
+        started_at: None,
+        finished_at: None,
+        error: None,
+        error_traceback: None,
+        attempt: 0,
+    }
 }
 
 /// Rows of `table` whose `column` is `id` (to see that a cascade removed them).

@@ -94,25 +94,13 @@ impl DerefMut for WriteConnection {
 
 #[cfg(test)]
 mod tests {
-    use crate::test_reads::temp_store;
-    use crate::{JobRow, JobStatus};
+    use crate::JobRow;
+    use crate::test_reads::{pending_job, temp_store};
     use std::future::Future;
     use std::task::{Context, Poll, Waker};
 
     fn job(n: usize) -> JobRow {
-        JobRow {
-            id: format!("01J{n:023}"),
-            kind: "train".into(),
-            status: JobStatus::Pending,
-            inputs: Some(vec![7; 100_000]),
-            artifact_id: format!("01K{n:023}"),
-            submitted_at: "2026-12-05T00:00:00.000000Z".into(),
-            started_at: None,
-            finished_at: None,
-            error: None,
-            error_traceback: None,
-            attempt: 0,
-        }
+        pending_job(&format!("01J{n:023}"), vec![7; 100_000])
     }
 
     /// The health check asks the writer too, but never waits behind a write in progress.
