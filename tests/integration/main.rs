@@ -24,6 +24,7 @@ mod http_workflow;
 mod js_models;
 mod leases;
 mod limits;
+mod postgres_storage;
 mod python_models;
 mod quickstart;
 mod registration;

@@ -7,6 +7,7 @@
 
 mod artifacts;
 mod components;
+mod compression;
 mod configs;
 mod idempotency;
 mod jobs;
@@ -62,6 +63,9 @@ impl Store {
         let target = url::parse(url)?;
         let pools::Pools { reader, writer } = pools::Pools::open(&target).await?;
         MIGRATOR.run(&mut *writer.acquire().await?).await?;
+        if target.backend == Backend::Postgres {
+            compression::prefer_lz4(&mut *writer.acquire().await?).await;
+        }
         let store = Self { reader, writer, backend: target.backend, url: target.url.clone() };
         if target.file {
             store.checkpoint_in_background();
