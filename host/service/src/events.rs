@@ -5,6 +5,7 @@
 use chapwasm_runtime::{CallObserver, LogRecord};
 use chapwasm_store::JobRow;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::sync::broadcast;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -55,11 +56,13 @@ pub(super) const RELAY_CAPACITY: usize = 4096;
 pub struct JobEvents {
     sender: broadcast::Sender<JobEvent>,
     relay: Option<tokio::sync::mpsc::Sender<JobEvent>>,
+    /// Events published here so far (see `published`).
+    published: Arc<AtomicU64>,
 }
 
 impl Default for JobEvents {
     fn default() -> Self {
-        Self { sender: broadcast::channel(SUBSCRIBER_CAPACITY).0, relay: None }
+        Self { sender: broadcast::channel(SUBSCRIBER_CAPACITY).0, relay: None, published: Arc::default() }
     }
 }
 
@@ -89,8 +92,15 @@ impl JobEvents {
 
     /// Publishes to this process's subscribers only (an event another replica relayed).
     pub fn publish_here(&self, event: JobEvent) {
+        self.published.fetch_add(1, Ordering::Relaxed);
         // No subscriber is fine: nobody is watching.
         let _ = self.sender.send(event);
+    }
+
+    /// How many events were published here so far: a sign of activity that costs its
+    /// readers no wake-up per event, as a subscription would.
+    pub fn published(&self) -> u64 {
+        self.published.load(Ordering::Relaxed)
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<JobEvent> {

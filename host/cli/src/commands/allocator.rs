@@ -17,11 +17,7 @@ const MMAP_THRESHOLD_BYTES: i32 = 128 << 10;
 pub fn return_memory_eagerly() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {
-        let tuned_by_operator = std::env::vars_os().any(|(name, _)| {
-            let name = name.to_string_lossy();
-            name == "GLIBC_TUNABLES" || (name.starts_with("MALLOC_") && name.ends_with('_'))
-        });
-        if tuned_by_operator {
+        if tuned_by_operator() {
             return;
         }
         let arenas = std::thread::available_parallelism().map_or(2, |n| n.get()).max(2);
@@ -36,4 +32,13 @@ pub fn return_memory_eagerly() {
             eprintln!("warning: glibc refused the server's malloc settings; running with its defaults");
         }
     }
+}
+
+/// Whether the operator set malloc's tunables (`MALLOC_*_` variables, `GLIBC_TUNABLES`):
+/// then the server leaves malloc alone, trimming included.
+pub(super) fn tuned_by_operator() -> bool {
+    std::env::vars_os().any(|(name, _)| {
+        let name = name.to_string_lossy();
+        name == "GLIBC_TUNABLES" || (name.starts_with("MALLOC_") && name.ends_with('_'))
+    })
 }

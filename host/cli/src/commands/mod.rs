@@ -62,7 +62,6 @@ impl Cli {
             Command::CompileWorker { fuel } => chapwasm_runtime::run_compile_worker(fuel).map_err(anyhow::Error::msg),
             Command::Serve(args) => {
                 allocator::return_memory_eagerly();
-                memory_trim::trim_when_quiet();
                 let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
                 let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
                 match args.log_format {
