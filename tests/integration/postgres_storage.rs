@@ -7,8 +7,8 @@ use serde_json::json;
 use sqlx::{Connection, Row};
 
 /// pglz, PostgreSQL's default, spent most of its CPU on 100k-row jobs (see the store's
-/// `compression.rs`): the store asks for lz4 on every large column, and a prediction
-/// written afterwards is stored with it.
+/// `compression.rs`): the store's connections ask for lz4, and a prediction is stored
+/// with it.
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs PostgreSQL: CHAPWASM_TEST_POSTGRES_URL=… cargo test --test integration -- --ignored (.ci/run does)"]
 async fn large_values_are_compressed_with_lz4() {
@@ -22,18 +22,6 @@ async fn large_values_are_compressed_with_lz4() {
     assert_eq!(job["status"], "completed", "{job}");
 
     let mut database = sqlx::PgConnection::connect(&url).await.unwrap();
-    for (table, column) in [("job_inputs", "inputs"), ("artifact_content", "content"), ("component_wasm", "wasm")] {
-        let method: String = sqlx::query(
-            "SELECT attcompression::text AS method FROM pg_attribute WHERE attrelid = $1::regclass AND attname = $2",
-        )
-        .bind(table)
-        .bind(column)
-        .fetch_one(&mut database)
-        .await
-        .unwrap()
-        .get("method");
-        assert_eq!(method, "l", "{table}.{column}");
-    }
     let stored: Option<String> =
         sqlx::query("SELECT pg_column_compression(content) AS method FROM artifact_content WHERE artifact_id = $1")
             .bind(predict["artifact_id"].as_str().unwrap())

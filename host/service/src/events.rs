@@ -56,7 +56,7 @@ pub(super) const RELAY_CAPACITY: usize = 4096;
 pub struct JobEvents {
     sender: broadcast::Sender<JobEvent>,
     relay: Option<tokio::sync::mpsc::Sender<JobEvent>>,
-    /// Events published here so far (see `published`).
+    /// Events of this process's own jobs published so far (see `published`).
     published: Arc<AtomicU64>,
 }
 
@@ -81,6 +81,7 @@ impl JobEvents {
 
     /// Publishes here and to the other replicas.
     pub fn publish(&self, event: JobEvent) {
+        self.published.fetch_add(1, Ordering::Relaxed);
         if let Some(relay) = &self.relay
             && let Err(tokio::sync::mpsc::error::TrySendError::Full(event)) = relay.try_send(event.clone())
             && !matches!(event, JobEvent::Progress { .. })
@@ -92,13 +93,13 @@ impl JobEvents {
 
     /// Publishes to this process's subscribers only (an event another replica relayed).
     pub fn publish_here(&self, event: JobEvent) {
-        self.published.fetch_add(1, Ordering::Relaxed);
         // No subscriber is fine: nobody is watching.
         let _ = self.sender.send(event);
     }
 
-    /// How many events were published here so far: a sign of activity that costs its
-    /// readers no wake-up per event, as a subscription would.
+    /// How many events this process published about its own jobs so far (not those
+    /// relayed from other replicas): a sign of activity that costs its readers no wake-up
+    /// per event, as a subscription would.
     pub fn published(&self) -> u64 {
         self.published.load(Ordering::Relaxed)
     }

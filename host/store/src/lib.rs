@@ -64,7 +64,7 @@ impl Store {
         let pools::Pools { reader, writer } = pools::Pools::open(&target).await?;
         MIGRATOR.run(&mut *writer.acquire().await?).await?;
         if target.backend == Backend::Postgres {
-            compression::prefer_lz4(&mut *writer.acquire().await?).await;
+            compression::warn_unless_lz4(&mut *writer.acquire().await?).await;
         }
         let store = Self { reader, writer, backend: target.backend, url: target.url.clone() };
         if target.file {

@@ -75,9 +75,11 @@ fn options(target: &Target, role: Role) -> AnyPoolOptions {
         .after_connect(move |conn, _| Box::pin(prepare(conn, backend, file, role)))
 }
 
-/// Sets up a new connection: SQLite's settings (nothing for PostgreSQL).
+/// Sets up a new connection: SQLite's settings; for PostgreSQL, how it compresses large
+/// values (`compression`).
 async fn prepare(conn: &mut AnyConnection, backend: Backend, file: bool, role: Role) -> Result<(), sqlx::Error> {
     if backend == Backend::Postgres {
+        super::compression::prefer_lz4(conn).await;
         return Ok(());
     }
     conn.execute("PRAGMA foreign_keys = ON").await?;

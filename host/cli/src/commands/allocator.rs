@@ -13,7 +13,7 @@
 const MMAP_THRESHOLD_BYTES: i32 = 128 << 10;
 
 /// Sets the allocator up for a long-running server (glibc only; elsewhere nothing). An
-/// operator's own malloc settings (`MALLOC_*_` variables, `GLIBC_TUNABLES`) win.
+/// operator's own malloc settings (`MALLOC_*` variables, `GLIBC_TUNABLES`) win.
 pub fn return_memory_eagerly() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {
@@ -34,11 +34,33 @@ pub fn return_memory_eagerly() {
     }
 }
 
-/// Whether the operator set malloc's tunables (`MALLOC_*_` variables, `GLIBC_TUNABLES`):
+/// Whether the operator set malloc's tunables (`MALLOC_*` variables, `GLIBC_TUNABLES`):
 /// then the server leaves malloc alone, trimming included.
+#[cfg_attr(not(all(target_os = "linux", target_env = "gnu")), allow(dead_code))]
 pub(super) fn tuned_by_operator() -> bool {
-    std::env::vars_os().any(|(name, _)| {
-        let name = name.to_string_lossy();
-        name == "GLIBC_TUNABLES" || (name.starts_with("MALLOC_") && name.ends_with('_'))
-    })
+    std::env::vars_os().any(|(name, _)| is_malloc_tunable(&name.to_string_lossy()))
+}
+
+/// glibc reads `GLIBC_TUNABLES` and `MALLOC_*` variables, some with a trailing underscore
+/// (`MALLOC_TRIM_THRESHOLD_`), some without (`MALLOC_ARENA_MAX`).
+#[cfg_attr(not(all(target_os = "linux", target_env = "gnu")), allow(dead_code))]
+fn is_malloc_tunable(name: &str) -> bool {
+    name == "GLIBC_TUNABLES" || name.starts_with("MALLOC_")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_malloc_tunable;
+
+    #[test]
+    fn every_spelling_of_a_malloc_tunable_is_the_operators() {
+        for name in
+            ["GLIBC_TUNABLES", "MALLOC_ARENA_MAX", "MALLOC_ARENA_TEST", "MALLOC_TRIM_THRESHOLD_", "MALLOC_TOP_PAD_"]
+        {
+            assert!(is_malloc_tunable(name), "{name}");
+        }
+        for name in ["PATH", "RUST_LOG", "CHAPWASM_MALLOC"] {
+            assert!(!is_malloc_tunable(name), "{name}");
+        }
+    }
 }

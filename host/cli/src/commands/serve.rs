@@ -252,7 +252,7 @@ pub async fn execute(args: ServeArgs) -> anyhow::Result<()> {
     };
     let grace = seconds(args.shutdown_grace_secs, "--shutdown-grace-secs")?;
     let app = settings.build().await?;
-    super::memory_trim::trim_after_jobs(app.service.events().clone());
+    super::memory_trim::trim_after_jobs(app.service.clone());
     tracing::info!(address = %listener.local_addr()?, "chapwasm serving");
     let announcement = format!("chapwasm listening on http://{}", listener.local_addr()?);
     match args.log_format {
