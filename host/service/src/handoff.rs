@@ -23,10 +23,11 @@ const HANDOFF_MAX_ENTRIES: usize = 64;
 /// What a job's decoded inputs occupy in memory, near enough to bound them by (frames
 /// as [`frame_bytes`] counts them, and the job's text).
 pub(super) fn resident_bytes(accepted: &AcceptedJob) -> usize {
-    let frame = frame_bytes;
     let (frames, geo) = match &accepted.request {
-        JobRequest::Train { data, geo, .. } => (frame(data), geo),
-        JobRequest::Predict { historic, future, geo, .. } => (frame(historic).saturating_add(frame(future)), geo),
+        JobRequest::Train { data, geo, .. } => (frame_bytes(data), geo),
+        JobRequest::Predict { historic, future, geo, .. } => {
+            (frame_bytes(historic).saturating_add(frame_bytes(future)), geo)
+        }
     };
     let text = geo.as_ref().map_or(0, String::len).saturating_add(accepted.pinned.config_data.len());
     frames.saturating_add(text)

@@ -18,13 +18,9 @@ pub(super) async fn run(service: Arc<MlService>) {
         if service.is_draining() {
             return;
         }
-        let claimed = match service.store.claim_next_job(&job_time(), &service.replica, service.lease_duration()).await
-        {
-            // Known as running here before `drain` looks (see `claiming`).
-            Ok(Some(job)) => Ok(Some((service.register_running(&job), job))),
-            Ok(None) => Ok(None),
-            Err(error) => Err(error),
-        };
+        let claimed = service.store.claim_next_job(&job_time(), &service.replica, service.lease_duration()).await;
+        // Known as running here before `drain` looks (see `claiming`).
+        let claimed = claimed.map(|job| job.map(|job| (service.register_running(&job), job)));
         drop(claiming);
         match claimed {
             Ok(Some((cancel, job))) => {

@@ -333,33 +333,29 @@ pub(super) async fn insert(
     job: &JobRow,
     component_sha256: Option<&str>,
 ) -> Result<(), StoreError> {
-    let batched = backend == Backend::Sqlite && job.inputs.is_some();
+    // The inputs that go in the same batch as the row (SQLite), if any.
+    let batched = job.inputs.as_deref().filter(|_| backend == Backend::Sqlite);
     let sql = match batched {
-        true => concat!(insert_job!(), "; INSERT INTO job_inputs (job_id, inputs) VALUES ($1, $7)"),
-        false => insert_job!(),
+        Some(_) => concat!(insert_job!(), "; INSERT INTO job_inputs (job_id, inputs) VALUES ($1, $7)"),
+        None => insert_job!(),
     };
-    let query = sqlx::query(sql)
+    let mut query = sqlx::query(sql)
         .bind(&job.id)
         .bind(&job.kind)
         .bind(job.status.as_str())
         .bind(&job.artifact_id)
         .bind(&job.submitted_at)
         .bind(component_sha256);
-    match (&job.inputs, batched) {
-        (Some(inputs), true) => {
-            query.bind(inputs.as_slice()).execute(&mut **tx).await?;
-        }
-        (Some(inputs), false) => {
-            query.execute(&mut **tx).await?;
-            sqlx::query("INSERT INTO job_inputs (job_id, inputs) VALUES ($1, $2)")
-                .bind(&job.id)
-                .bind(inputs.as_slice())
-                .execute(&mut **tx)
-                .await?;
-        }
-        (None, _) => {
-            query.execute(&mut **tx).await?;
-        }
+    if let Some(inputs) = batched {
+        query = query.bind(inputs);
+    }
+    query.execute(&mut **tx).await?;
+    if let (Some(inputs), None) = (&job.inputs, batched) {
+        sqlx::query("INSERT INTO job_inputs (job_id, inputs) VALUES ($1, $2)")
+            .bind(&job.id)
+            .bind(inputs.as_slice())
+            .execute(&mut **tx)
+            .await?;
     }
     Ok(())
 }

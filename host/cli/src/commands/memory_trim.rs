@@ -42,7 +42,7 @@ pub fn trim_after_jobs(service: Arc<MlService>) {
 }
 
 /// What the trimmer reads each time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 struct Activity {
     /// Events published about this process's jobs so far.
     events: u64,
