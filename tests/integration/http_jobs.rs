@@ -4,7 +4,7 @@
 use crate::support::app::{TestApp, spawn_app, spawn_app_with};
 use chapwasm_server::settings::AppSettings;
 use chapwasm_service::clock::{job_time, new_id};
-use chapwasm_service::{AcceptedJob, Generation, JobRequest, Pinned};
+use chapwasm_service::{AcceptedJob, Generation, JobEvent, JobRequest, Pinned};
 use chapwasm_store::{JobRow, JobStatus, Store};
 use serde_json::{Value, json};
 
@@ -132,7 +132,7 @@ async fn a_restarted_file_database_server_loses_nothing_and_leaves_nothing_stuck
     let exhausted = job(JobStatus::Running);
     let legacy = JobRow { inputs: Some(legacy_inputs), ..job(JobStatus::Pending) };
     for row in [&interrupted, &pending, &exhausted, &legacy] {
-        store.insert_job(row, None).await.unwrap();
+        store.insert_job(row, None, None).await.unwrap();
     }
     // One was already tried as often as a job may be.
     let mut db = <sqlx::SqliteConnection as sqlx::Connection>::connect(&format!("sqlite://{url}")).await.unwrap();
@@ -244,6 +244,54 @@ async fn a_job_runs_the_config_it_was_accepted_with() {
     }
 }
 
+/// With a slot free and nothing waiting, a job with large inputs starts at the door: it is
+/// running when its 202 arrives, and was never `pending`. With every slot busy, jobs queue
+/// and start in the order they came.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_large_job_starts_at_once_when_a_slot_is_free_and_jobs_queue_in_order_when_none_is() {
+    let mischief = std::fs::read(chapwasm_server::bundled::plugin_path("mischief")).unwrap();
+    let app =
+        spawn_app_with(AppSettings { component: Some(mischief), max_concurrency: 1, ..AppSettings::default() }).await;
+    let mut events = app.service.as_ref().unwrap().events().subscribe();
+    // 192 KB of columns: above what the service counts as large (160 KB).
+    let rows: Vec<[i64; 2]> = (0..12_000).map(|i| [i, 2 * i]).collect();
+    let large = json!({"columns": ["a", "disease_cases"], "data": rows});
+    let submit = |millis: u64| {
+        let (app, large) = (&app, &large);
+        async move {
+            let config_id = app.config(json!({"act": "busy", "millis": millis})).await;
+            let response = app.post("/api/v1/ml/$train", &json!({"config_id": config_id, "data": large})).await;
+            assert_eq!(response.status(), 202);
+            let job_id = response.json::<Value>().await.unwrap()["job_id"].as_str().unwrap().to_owned();
+            let status = app.get_json(&format!("/api/v1/jobs/{job_id}")).await["status"].clone();
+            (job_id, status)
+        }
+    };
+    let (first, status) = submit(1_000).await;
+    assert_eq!(status, "running", "started at the door");
+    let (second, status) = submit(10).await;
+    assert_eq!(status, "pending", "the one slot is busy");
+    let (third, status) = submit(10).await;
+    assert_eq!(status, "pending", "a job waits");
+    let mut started = Vec::new();
+    for job_id in [&first, &second, &third] {
+        let job = app.wait_for_job_within(job_id, std::time::Duration::from_secs(20)).await;
+        assert_eq!(job["status"], "completed", "{job}");
+        started.push(job["started_at"].as_str().unwrap().to_owned());
+    }
+    assert!(started.windows(2).all(|w| w[0] < w[1]), "started in the order submitted: {started:?}");
+    // Every state each job was published in, in order.
+    let mut seen: std::collections::HashMap<String, Vec<JobStatus>> = Default::default();
+    while let Ok(event) = events.try_recv() {
+        if let JobEvent::Changed { job_id, job: Some(job) } = event {
+            seen.entry(job_id).or_default().push(job.status);
+        }
+    }
+    let (running, pending, completed) = (JobStatus::Running, JobStatus::Pending, JobStatus::Completed);
+    assert_eq!(seen[&first], [running, completed], "never pending");
+    assert_eq!(seen[&second], [pending, running, completed]);
+}
+
 /// `Idempotency-Key`: a retried `$train` gets the first job back (one job in all), the
 /// same key with another body is refused, and requests without a key stay independent.
 #[tokio::test(flavor = "multi_thread")]
@@ -263,6 +311,12 @@ async fn a_retried_submission_with_an_idempotency_key_returns_the_first_job() {
     assert_eq!(first["job_id"], retry["job_id"]);
     assert_eq!(first["artifact_id"], retry["artifact_id"]);
     assert_eq!(app.get_json("/api/v1/jobs").await.as_array().unwrap().len(), 1);
+    // Both may have started at the door: the replayed one's run wrote nothing.
+    let job = app.wait_for_job_within(first["job_id"].as_str().unwrap(), std::time::Duration::from_secs(20)).await;
+    assert_eq!(job["status"], "completed", "{job}");
+    let artifacts = app.get_json("/api/v1/artifacts").await;
+    let ids: Vec<&Value> = artifacts.as_array().unwrap().iter().map(|a| &a["id"]).collect();
+    assert_eq!(ids, [&first["artifact_id"]], "one artifact, the first job's");
 
     let other = json!({"config_id": config_id, "data": {"columns": ["x", "disease_cases"], "data": [[9.0, 1.0]]}});
     let conflict = send(other, "retry-1").await.unwrap();

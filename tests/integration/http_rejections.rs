@@ -86,6 +86,31 @@ async fn bad_train_and_predict_requests_create_no_job() {
     assert_eq!(app.get_json("/api/v1/artifacts").await, json!([]));
 }
 
+/// A body is refused if it is not JSON anywhere: in its frame, in a frame field the route
+/// does not use, after its end; or if it is not an object.
+#[tokio::test(flavor = "multi_thread")]
+async fn train_bodies_that_are_not_json_anywhere_are_refused() {
+    let app = spawn_app().await;
+    let config_id = app.config(json!({})).await;
+    let frame = r#"{"columns": ["a", "disease_cases"], "data": [[1, 2], [2, 4]]}"#;
+    let cases = [
+        (format!(r#"{{"config_id": "{config_id}", "data": {{"columns": ["a"], "data": [[1],, [2]]}}}}"#), "`data`"),
+        (format!(r#"{{"config_id": "{config_id}", "data": {frame}, "historic": [1,,2]}}"#), "not valid JSON"),
+        (format!(r#"{{"config_id": "{config_id}", "data": {frame}}} and more"#), "not valid JSON"),
+        (format!(r#"{{"config_id": "{config_id}", "data": {frame},}}"#), "not valid JSON"),
+        (format!(r#"[{{"config_id": "{config_id}", "data": {frame}}}]"#), "must be a JSON object"),
+        (format!(r#"{{"config_id": "{config_id}", "data": {{"columns": ["a"], "data": [[1]]}}"#), "not valid JSON"),
+    ];
+    for (body, says) in cases {
+        let response =
+            app.client.post(format!("{}/api/v1/ml/$train", app.base)).body(body.clone()).send().await.unwrap();
+        assert_eq!(response.status(), 422, "{body}");
+        let problem: Value = response.json().await.unwrap();
+        assert!(problem["detail"].as_str().unwrap().contains(says), "{body}: {problem}");
+    }
+    assert_eq!(app.get_json("/api/v1/jobs").await, json!([]), "no job was created");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn predicting_from_a_prediction_is_a_bad_request() {
     let app = spawn_app().await;

@@ -37,7 +37,7 @@ async fn pending_job_with(store: &Store, inputs: Vec<u8>) -> JobRow {
         error_traceback: None,
         attempt: 0,
     };
-    store.insert_job(&job, None).await.unwrap();
+    store.insert_job(&job, None, None).await.unwrap();
     job
 }
 
@@ -110,13 +110,18 @@ async fn a_replica_with_a_skewed_clock_rescues_nothing_healthy() {
 }
 
 /// Draining: a job that finishes within the grace period completes; one that does not is
-/// stopped and handed back to the queue.
+/// stopped and handed back to the queue. Claimed from the queue (small inputs) and started
+/// at the door (large ones) alike.
 #[tokio::test(flavor = "multi_thread")]
 async fn draining_lets_jobs_finish_within_the_grace_period_and_hands_back_the_rest() {
     let mischief = std::fs::read(chapwasm_server::bundled::plugin_path("mischief")).unwrap();
     let settings = || AppSettings { component: Some(mischief.clone()), max_concurrency: 2, ..AppSettings::default() };
-    let frame = json!({"columns": ["a"], "data": [[1.0]]});
-    for (millis, grace, handed_back, status) in [(300, 10.0, 0, "completed"), (5_000, 0.0, 1, "pending")] {
+    let small = json!({"columns": ["a"], "data": [[1.0]]});
+    let large = json!({"columns": ["a"], "data": (0..25_000).map(|i| [f64::from(i)]).collect::<Vec<_>>()});
+    let cases = [(300, 10.0, 0, "completed"), (5_000, 0.0, 1, "pending")];
+    for (frame, (millis, grace, handed_back, status)) in
+        [&small, &large].into_iter().flat_map(|f| cases.map(|c| (f, c)))
+    {
         let app = spawn_app_with(settings()).await;
         let config_id = app.config(json!({"act": "busy", "millis": millis})).await;
         let submitted: serde_json::Value =

@@ -123,7 +123,7 @@ impl MlService {
         // A job claimed before `draining` was set is in `running` once this is free. A
         // claim takes a statement; one stuck in the database longer is left to its lease.
         let claim_deadline = deadline.max(now + CLAIM_UNDER_WAY);
-        drop(tokio::time::timeout_at(claim_deadline, self.claiming.lock()).await);
+        drop(tokio::time::timeout_at(claim_deadline, self.claiming.write()).await);
         while !self.running.lock().expect("running lock").is_empty() && tokio::time::Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }

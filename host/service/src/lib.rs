@@ -8,13 +8,16 @@
 //! committed as a `pending` job row with everything it needs to run; the scheduler claims
 //! pending rows (at most `max_concurrency` at a time), runs the guest through the runtime
 //! (on a blocking thread, under its limits) and commits the artifact and the job's
-//! completion in one transaction.
+//! completion in one transaction. When no job waits and a slot is free, a submission
+//! skips the queue: its row is committed already claimed and its guest starts meanwhile
+//! (`door`).
 
 mod artifacts;
 pub mod clock;
 mod components;
 mod config;
 mod configs;
+mod door;
 mod events;
 mod handoff;
 mod horizon;
@@ -75,9 +78,10 @@ pub struct MlService {
     retention: Retention,
     /// Set by `drain`: claim no more jobs.
     draining: AtomicBool,
-    /// Held by the scheduler from its look at `draining` until the job it claimed is in
-    /// `running`; `drain` waits for it once, so a claim under way is seen, not missed.
-    claiming: tokio::sync::Mutex<()>,
+    /// Read-held by the scheduler and by a job started at the door (`door`) from their
+    /// look at `draining` until the job they claimed is in `running`; `drain` takes it
+    /// for writing once, so a claim under way is seen, not missed.
+    claiming: Arc<tokio::sync::RwLock<()>>,
     /// Inputs of jobs submitted here, for their run here (see `handoff`).
     handoff: handoff::InputsHandoff,
 }
@@ -228,7 +232,7 @@ impl MlService {
             max_pending_jobs: queue.max_pending_jobs,
             retention: queue.retention,
             draining: AtomicBool::new(false),
-            claiming: tokio::sync::Mutex::new(()),
+            claiming: Arc::new(tokio::sync::RwLock::new(())),
             handoff: handoff::InputsHandoff::default(),
         });
         tokio::spawn(service.clone().sweep_forever());

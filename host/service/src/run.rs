@@ -5,6 +5,7 @@
 
 use super::clock::{entity_time, job_time, metadata_time};
 use super::events::ProgressPublisher;
+use super::leases::Heartbeat;
 use super::predictions;
 use super::sized_work::{frame_bytes, sized_work};
 use super::{AcceptedJob, Generation, JobRequest, MlKind, MlRecord, MlService, MlStatus};
@@ -45,15 +46,13 @@ struct Context {
 }
 
 impl MlService {
-    /// Records a claimed job as running in this process; returns the token that stops it.
-    pub(super) fn register_running(&self, job: &JobRow) -> CancelToken {
-        let cancel = CancelToken::default();
-        let run = super::RunningJob { cancel: cancel.clone(), attempt: job.attempt };
+    /// Records a claimed job as running in this process, stopped by `cancel`.
+    pub(super) fn register_running(&self, job: &JobRow, cancel: CancelToken) {
+        let run = super::RunningJob { cancel, attempt: job.attempt };
         self.running.lock().expect("running lock").insert(job.id.clone(), run);
-        cancel
     }
 
-    /// Runs a claimed job (registered by `register_running`) to its end.
+    /// Runs a job claimed from the queue (registered by `register_running`) to its end.
     pub(super) async fn execute(self: &Arc<Self>, job: JobRow, cancel: CancelToken) {
         let heartbeat = self.heartbeat(job.id.clone(), job.attempt);
         let clock = std::time::Instant::now();
@@ -67,19 +66,57 @@ impl MlService {
             Err(e) => Outcome::Failed(format!("the stored job inputs are unreadable: {e}")),
         };
         let ran = clock.elapsed();
+        self.record_end(&job, outcome, heartbeat).await;
+        let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
+        tracing::debug!(
+            job = %job.id,
+            decode_ms = ms(decoded),
+            run_ms = ms(ran - decoded),
+            store_ms = ms(clock.elapsed() - ran),
+            "job finished"
+        );
+    }
+
+    /// Runs `accepted` for a job started at the door (see `door`) while `admission`
+    /// commits its row: that returns the heartbeat of the admitted job, or `None` when
+    /// nothing was committed, and then the run's outcome is dropped unwritten.
+    pub(super) async fn execute_admitted(
+        self: &Arc<Self>,
+        job: JobRow,
+        accepted: AcceptedJob,
+        cancel: CancelToken,
+        admission: impl Future<Output = Option<Heartbeat>>,
+    ) {
+        let clock = std::time::Instant::now();
+        let (outcome, heartbeat) = tokio::join!(self.produce(accepted, &job.id, cancel), admission);
+        let Some(heartbeat) = heartbeat else { return };
+        let ran = clock.elapsed();
+        self.record_end(&job, outcome, heartbeat).await;
+        let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
+        tracing::debug!(
+            job = %job.id,
+            run_ms = ms(ran),
+            store_ms = ms(clock.elapsed() - ran),
+            "job started at the door finished"
+        );
+    }
+
+    /// Commits a run's outcome (fenced by its attempt), forgets the job here and tells
+    /// subscribers.
+    async fn record_end(&self, job: &JobRow, outcome: Outcome, heartbeat: Heartbeat) {
         let now = job_time();
         let mut ended = job.clone_summary();
         ended.finished_at = Some(now.clone());
         let stored = match outcome {
             Outcome::Succeeded(produced) => {
                 ended.status = JobStatus::Completed;
-                let (artifact, link) = artifact_row(&job, produced);
+                let (artifact, link) = artifact_row(job, produced);
                 self.store.complete_job(&job.id, job.attempt, &now, &artifact, link.as_deref()).await
             }
             Outcome::ModelFailed { produced, error, traceback } => {
                 (ended.status, ended.error, ended.error_traceback) =
                     (JobStatus::Failed, Some(error.clone()), Some(traceback.clone()));
-                let (artifact, link) = artifact_row(&job, produced);
+                let (artifact, link) = artifact_row(job, produced);
                 let artifact = Some((&artifact, link.as_deref()));
                 self.store.fail_job(&job.id, job.attempt, &now, &error, &traceback, artifact).await
             }
@@ -100,14 +137,6 @@ impl MlService {
                 self.events.publish(super::JobEvent::Changed { job_id: job.id.clone(), job: None });
             }
         }
-        let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
-        tracing::debug!(
-            job = %job.id,
-            decode_ms = ms(decoded),
-            run_ms = ms(ran - decoded),
-            store_ms = ms(clock.elapsed() - ran),
-            "job finished"
-        );
     }
 
     /// A job's inputs from the database (submitted elsewhere or before a restart).

@@ -4,6 +4,7 @@
 
 use super::MlService;
 use super::clock::job_time;
+use chapwasm_runtime::CancelToken;
 use chapwasm_store::Backend;
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,13 +15,19 @@ const IDLE_POLL: Duration = Duration::from_secs(1);
 pub(super) async fn run(service: Arc<MlService>) {
     loop {
         let slot = service.slots.clone().acquire_owned().await.expect("semaphore never closes");
-        let claiming = service.claiming.lock().await;
+        let claiming = service.claiming.read().await;
         if service.is_draining() {
             return;
         }
         let claimed = service.store.claim_next_job(&job_time(), &service.replica, service.lease_duration()).await;
         // Known as running here before `drain` looks (see `claiming`).
-        let claimed = claimed.map(|job| job.map(|job| (service.register_running(&job), job)));
+        let claimed = claimed.map(|job| {
+            job.map(|job| {
+                let cancel = CancelToken::default();
+                service.register_running(&job, cancel.clone());
+                (cancel, job)
+            })
+        });
         drop(claiming);
         match claimed {
             Ok(Some((cancel, job))) => {

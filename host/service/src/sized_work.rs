@@ -9,13 +9,18 @@ use chapwasm_sdk::{Column, DataFrame, Values};
 /// Work on frames of at most this many bytes in memory stays on the async worker.
 const INLINE_BYTES: usize = 160_000;
 
+/// Whether work on frames of `bytes` in memory leaves the async worker (see the module).
+pub(super) fn is_large(bytes: usize) -> bool {
+    bytes > INLINE_BYTES
+}
+
 /// Runs `work` (on frames of `bytes` in memory, [`frame_bytes`]) here when they are small,
 /// else on the blocking pool. Fails only if the work panicked or the runtime is stopping.
 pub(super) async fn sized_work<T: Send + 'static>(
     bytes: usize,
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, tokio::task::JoinError> {
-    if bytes <= INLINE_BYTES {
+    if !is_large(bytes) {
         return Ok(work());
     }
     tokio::task::spawn_blocking(work).await

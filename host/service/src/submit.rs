@@ -5,13 +5,14 @@
 
 use super::clock::{job_time, new_id};
 use super::handoff::resident_bytes;
-use super::sized_work::sized_work;
+use super::sized_work::{is_large, sized_work};
 use super::{Generation, MlKind, MlRecord, MlService, MlStatus, horizon};
 use chapwasm_frames::codec as frame_codec;
 use chapwasm_sdk::DataFrame;
-use chapwasm_store::{ArtifactRow, JobRow, JobStatus, KeyedJob, StoreError};
+use chapwasm_store::{ArtifactRow, Claim, JobRow, JobStatus, KeyedJob, StoreError};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::sync::Arc;
 
 /// Everything a job needs to run, stored in its row (so it survives a restart) in a
 /// compact binary form: frames as typed columns (`frame_codec`), parsed once at the door.
@@ -126,7 +127,7 @@ impl MlService {
     /// returns the job the key already names (checked before anything else, so the answer
     /// does not change if, say, the config was deleted since).
     pub async fn submit(
-        &self,
+        self: &Arc<Self>,
         mut request: JobRequest,
         idempotency: Option<Idempotency>,
     ) -> Result<Submitted, SubmitError> {
@@ -137,7 +138,8 @@ impl MlService {
         }
         let (kind, pinned) = self.check(&mut request).await?;
         // Bounded across replicas, give or take the submissions racing this one.
-        if self.store.pending_at_least(self.max_pending_jobs).await? {
+        let waiting = self.store.pending_up_to(self.max_pending_jobs).await?;
+        if waiting >= self.max_pending_jobs {
             return Err(SubmitError::QueueFull(self.max_pending_jobs));
         }
         let component_sha256 = pinned.component_sha256.clone();
@@ -151,7 +153,7 @@ impl MlService {
             (fits.then_some(accepted), inputs)
         };
         let encoded = sized_work(resident, encode).await;
-        let (handed_over, inputs) = encoded.map_err(|e| SubmitError::Encode(e.to_string()))?;
+        let (kept, inputs) = encoded.map_err(|e| SubmitError::Encode(e.to_string()))?;
         // The artifact id is allocated first, as chapkit does (consecutive ULIDs).
         let artifact_id = new_id();
         let job = JobRow {
@@ -167,12 +169,23 @@ impl MlService {
             error_traceback: None,
             attempt: 0,
         };
+        // Large inputs, nothing waiting and a slot free: no need to queue (see `door`).
+        let door = match (&kept, waiting) {
+            (Some(_), 0) if is_large(resident) => self.open_door().await,
+            _ => None,
+        };
+        let handed_over = match (door, kept) {
+            (Some(door), Some(accepted)) => {
+                return self.start_at_door(door, job, accepted, component_sha256, idempotency).await;
+            }
+            (_, kept) => kept,
+        };
         // Handed over before the commit, so that a claim racing it finds them; taken back
         // if nothing was created.
         if let Some(accepted) = handed_over {
             self.handoff.keep(&job.id, resident, accepted);
         }
-        let inserted = self.insert(&job, &component_sha256, idempotency.as_ref()).await;
+        let inserted = self.insert(&job, &component_sha256, idempotency.as_ref(), None).await;
         if !matches!(inserted, Ok(None)) {
             self.handoff.take(&job.id);
         }
@@ -184,21 +197,23 @@ impl MlService {
         Ok(Submitted { job_id: job.id, artifact_id, replayed: false })
     }
 
-    /// Commits a new job (once per idempotency key): `None` if it was created, else the
-    /// job the key already names.
-    async fn insert(
+    /// Commits a new job (once per idempotency key), claimed by `claim` if given: `None`
+    /// if it was created, else the job the key already names.
+    pub(super) async fn insert(
         &self,
         job: &JobRow,
         component_sha256: &str,
         idempotency: Option<&Idempotency>,
+        claim: Option<Claim<'_>>,
     ) -> Result<Option<KeyedJob>, SubmitError> {
         match idempotency {
-            None => Ok(self.store.insert_job(job, Some(component_sha256)).await.map(|()| None)?),
+            None => Ok(self.store.insert_job(job, Some(component_sha256), claim).await.map(|()| None)?),
             // A retry racing the first request: whichever commits first wins.
             Some(idempotency) => {
                 let inserted = self.store.insert_job_once(
                     job,
                     Some(component_sha256),
+                    claim,
                     &idempotency.key,
                     &idempotency.request_sha256,
                 );
@@ -274,7 +289,7 @@ fn trained_model_of(id: &str, artifact: Option<&ArtifactRow>) -> Result<MlRecord
 }
 
 /// The first job of an idempotency key, if the request is the same one.
-fn replay(first: KeyedJob, idempotency: &Idempotency) -> Result<Submitted, SubmitError> {
+pub(super) fn replay(first: KeyedJob, idempotency: &Idempotency) -> Result<Submitted, SubmitError> {
     if first.request_sha256 != idempotency.request_sha256 {
         return Err(SubmitError::IdempotencyConflict(idempotency.key.clone()));
     }

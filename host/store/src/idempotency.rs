@@ -2,6 +2,7 @@
 //! one transaction, so a retry (even one racing the first request) finds the first job
 //! instead of creating a second.
 
+use super::jobs::Claim;
 use super::{JobRow, Store, StoreError};
 use sqlx::{Connection, Row};
 
@@ -29,6 +30,7 @@ impl Store {
         &self,
         job: &JobRow,
         component_sha256: Option<&str>,
+        claim: Option<Claim<'_>>,
         key: &str,
         request_sha256: &str,
     ) -> Result<Option<KeyedJob>, StoreError> {
@@ -52,7 +54,7 @@ impl Store {
             drop(writer);
             return self.keyed_job(key).await;
         }
-        super::jobs::insert(&mut tx, self.backend, job, component_sha256).await?;
+        super::jobs::insert(&mut tx, self.backend, job, component_sha256, claim).await?;
         tx.commit().await?;
         Ok(None)
     }
@@ -78,9 +80,12 @@ mod tests {
     #[tokio::test(flavor = "multi_thread")]
     async fn a_key_already_taken_answers_with_the_first_job_on_a_single_connection() {
         let store = Store::connect(":memory:").await.unwrap();
-        assert_eq!(store.insert_job_once(&pending_job("first", vec![1]), None, "key", "sha").await.unwrap(), None);
+        assert_eq!(
+            store.insert_job_once(&pending_job("first", vec![1]), None, None, "key", "sha").await.unwrap(),
+            None
+        );
         let second = pending_job("second", vec![2]);
-        let retry = store.insert_job_once(&second, None, "key", "sha");
+        let retry = store.insert_job_once(&second, None, None, "key", "sha");
         let first = tokio::time::timeout(Duration::from_secs(5), retry).await.expect("no wait for the held connection");
         assert_eq!(first.unwrap().expect("the first job").job_id, "first");
         assert!(store.get_job("second").await.unwrap().is_none(), "the retry created nothing");

@@ -3,6 +3,7 @@
 //! (threads now, replicas later) can pull from the same table without running a job twice.
 
 use super::artifacts::{self, ArtifactRow};
+use super::url::{postgres_now_ms, sqlite_now_ms};
 use super::{Backend, Store, StoreError};
 use sqlx::any::AnyRow;
 use sqlx::{Connection, Row};
@@ -120,11 +121,17 @@ macro_rules! listed {
 impl Store {
     /// Records a submitted job; once this returns, the job survives a crash.
     /// `component_sha256` is the component the job was pinned to (it is not deleted while
-    /// the job may still run it).
-    pub async fn insert_job(&self, job: &JobRow, component_sha256: Option<&str>) -> Result<(), StoreError> {
+    /// the job may still run it). With a `claim`, the job is written already running under
+    /// that lease (see [`Claim`]).
+    pub async fn insert_job(
+        &self,
+        job: &JobRow,
+        component_sha256: Option<&str>,
+        claim: Option<Claim<'_>>,
+    ) -> Result<(), StoreError> {
         let mut writer = self.writer.acquire().await?;
         let mut tx = writer.begin().await?;
-        insert(&mut tx, self.backend, job, component_sha256).await?;
+        insert(&mut tx, self.backend, job, component_sha256, claim).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -136,15 +143,15 @@ impl Store {
         Ok(row.try_get("n")?)
     }
 
-    /// Whether at least `count` jobs wait to run (reads no further than `count` of them).
-    pub async fn pending_at_least(&self, count: usize) -> Result<bool, StoreError> {
+    /// How many jobs wait to run, counted no further than `limit` (reads no more rows).
+    pub async fn pending_up_to(&self, limit: usize) -> Result<usize, StoreError> {
         let found: i64 =
             sqlx::query("SELECT COUNT(*) AS n FROM (SELECT 1 FROM jobs WHERE status = 'pending' LIMIT $1) AS waiting")
-                .bind(count as i64)
+                .bind(i64::try_from(limit).unwrap_or(i64::MAX))
                 .fetch_one(&self.reader)
                 .await?
                 .try_get("n")?;
-        Ok(found >= count as i64)
+        Ok(usize::try_from(found).unwrap_or(0))
     }
 
     /// A job without its request payload.
@@ -317,35 +324,66 @@ async fn write_artifact(
 /// The statement that inserts a job row. `request` held JSON inputs before migration 0005,
 /// and `inputs` the inputs before 0012 (they live in `job_inputs` now); new rows leave both
 /// empty.
+/// A job written already claimed: it starts at once in the process that accepted it,
+/// under the same lease and fencing (`attempt`) as a job claimed from the queue. The row
+/// must say `running`, with its start time and attempt 1.
+#[derive(Debug, Clone, Copy)]
+pub struct Claim<'a> {
+    /// The replica running the job.
+    pub owner: &'a str,
+    /// How long the lease holds without a renewal, from the database's clock.
+    pub lease: std::time::Duration,
+}
+
+/// The job row's insert, for one backend's clock (the lease's expiry is the database's
+/// now plus `$10` milliseconds, NULL for a job not claimed).
 macro_rules! insert_job {
-    () => {
-        "INSERT INTO jobs (id, kind, status, request, artifact_id, submitted_at, component_sha256) \
-         VALUES ($1, $2, $3, '', $4, $5, $6)"
+    ($now_ms:expr) => {
+        concat!(
+            "INSERT INTO jobs (id, kind, status, request, artifact_id, submitted_at, component_sha256, \
+             started_at, attempt, lease_owner, lease_expires_ms) \
+             VALUES ($1, $2, $3, '', $4, $5, $6, $7, $8, $9, ",
+            $now_ms,
+            " + $10)"
+        )
     };
 }
 
-/// Inserts a job row and its inputs (in the caller's transaction). On SQLite both go in one
-/// batch, one round trip to the connection's thread instead of two; PostgreSQL prepares
-/// one statement at a time.
+/// The SQL of a job's insert on `backend`: the row alone, or the row and its inputs as one
+/// batch (`$11`, SQLite only).
+fn insert_sql(backend: Backend, with_inputs: bool) -> &'static str {
+    match (backend, with_inputs) {
+        (Backend::Sqlite, false) => insert_job!(sqlite_now_ms!()),
+        (Backend::Sqlite, true) => {
+            concat!(insert_job!(sqlite_now_ms!()), "; INSERT INTO job_inputs (job_id, inputs) VALUES ($1, $11)")
+        }
+        (Backend::Postgres, _) => insert_job!(postgres_now_ms!()),
+    }
+}
+
+/// Inserts a job row and its inputs (in the caller's transaction), claimed by `claim` if
+/// given. On SQLite both go in one batch, one round trip to the connection's thread
+/// instead of two; PostgreSQL prepares one statement at a time.
 pub(super) async fn insert(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     backend: Backend,
     job: &JobRow,
     component_sha256: Option<&str>,
+    claim: Option<Claim<'_>>,
 ) -> Result<(), StoreError> {
     // The inputs that go in the same batch as the row (SQLite), if any.
     let batched = job.inputs.as_deref().filter(|_| backend == Backend::Sqlite);
-    let sql = match batched {
-        Some(_) => concat!(insert_job!(), "; INSERT INTO job_inputs (job_id, inputs) VALUES ($1, $7)"),
-        None => insert_job!(),
-    };
-    let mut query = sqlx::query(sql)
+    let mut query = sqlx::query(insert_sql(backend, batched.is_some()))
         .bind(&job.id)
         .bind(&job.kind)
         .bind(job.status.as_str())
         .bind(&job.artifact_id)
         .bind(&job.submitted_at)
-        .bind(component_sha256);
+        .bind(component_sha256)
+        .bind(job.started_at.as_deref())
+        .bind(job.attempt)
+        .bind(claim.map(|claim| claim.owner))
+        .bind(claim.map(|claim| millis(claim.lease)));
     if let Some(inputs) = batched {
         query = query.bind(inputs);
     }
@@ -375,7 +413,7 @@ mod tests {
         let (store, _file, _alone) = temp_store("job-inputs").await;
         for id in ["01J0000000000000000000000A", "01J0000000000000000000000B"] {
             let job = pending_job(id, vec![1, 2, 3]);
-            store.insert_job(&job, None).await.unwrap();
+            store.insert_job(&job, None, None).await.unwrap();
             assert_eq!(rows_of(&store, "job_inputs", "job_id", id).await, 1);
         }
         assert!(store.delete_job("01J0000000000000000000000A").await.unwrap());

@@ -23,7 +23,7 @@ pub use artifacts::{ArtifactChangeError, ArtifactRow, LinkError, MAX_ARTIFACT_DE
 pub use components::{ComponentDeletion, ComponentRow};
 pub use configs::ConfigRow;
 pub use idempotency::KeyedJob;
-pub use jobs::{JobRow, JobStatus};
+pub use jobs::{Claim, JobRow, JobStatus};
 pub use leases::Rescued;
 pub use notifications::Listener;
 pub use retention::Swept;

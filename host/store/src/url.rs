@@ -10,13 +10,30 @@ pub enum Backend {
     Postgres,
 }
 
+/// SQL for SQLite's clock in milliseconds since the epoch (see [`Backend::now_ms`]); a
+/// macro so that statements can be built from it at compile time.
+macro_rules! sqlite_now_ms {
+    () => {
+        "CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)"
+    };
+}
+
+/// SQL for PostgreSQL's clock in milliseconds since the epoch (see [`Backend::now_ms`]).
+macro_rules! postgres_now_ms {
+    () => {
+        "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)"
+    };
+}
+
+pub(super) use {postgres_now_ms, sqlite_now_ms};
+
 impl Backend {
     /// SQL for the database's clock in milliseconds since the epoch: leases are judged by
     /// it, so replicas whose clocks disagree still agree on which leases expired.
     pub(super) fn now_ms(self) -> &'static str {
         match self {
-            Backend::Sqlite => "CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)",
-            Backend::Postgres => "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)",
+            Backend::Sqlite => sqlite_now_ms!(),
+            Backend::Postgres => postgres_now_ms!(),
         }
     }
 }

@@ -123,7 +123,7 @@ mod tests {
         let mut cx = Context::from_waker(Waker::noop());
         for polls in 0..40 {
             let abandoned = job(polls);
-            let mut write = Box::pin(store.insert_job(&abandoned, None));
+            let mut write = Box::pin(store.insert_job(&abandoned, None, None));
             for _ in 0..polls {
                 if let Poll::Ready(done) = write.as_mut().poll(&mut cx) {
                     done.expect("written");
@@ -133,7 +133,7 @@ mod tests {
             }
             drop(write);
             let next = job(1000 + polls);
-            store.insert_job(&next, None).await.expect("the writer still writes");
+            store.insert_job(&next, None, None).await.expect("the writer still writes");
             assert!(store.get_job(&next.id).await.unwrap().is_some(), "committed and visible after {polls} polls");
             let row = store.get_job(&abandoned.id).await.unwrap().is_some();
             let inputs = store.job_inputs(&abandoned.id).await.unwrap().is_some();

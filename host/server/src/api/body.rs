@@ -1,6 +1,7 @@
 //! JSON request bodies and path ids, with problem+json for everything malformed.
 
 use super::ApiError;
+use super::top_level::{self, NotAnObject};
 use axum::extract::Query;
 use axum::extract::rejection::QueryRejection;
 use chapwasm_service::clock::is_ulid;
@@ -28,10 +29,11 @@ pub fn object(body: &[u8]) -> Result<serde_json::Map<String, Value>, ApiError> {
 }
 
 /// A `$train`/`$predict` body: its small fields as JSON values, its frames as raw JSON
-/// text, so they are parsed once, straight into typed columns, with no JSON tree between.
+/// text, so they are parsed once, straight into typed columns, with no JSON tree between
+/// (and found without reading inside them: `top_level`).
 pub struct FramedBody<'a> {
     pub fields: serde_json::Map<String, Value>,
-    frames: HashMap<String, &'a RawValue>,
+    frames: HashMap<String, &'a str>,
 }
 
 impl<'a> FramedBody<'a> {
@@ -42,37 +44,61 @@ impl<'a> FramedBody<'a> {
         }
         let text = std::str::from_utf8(body)
             .map_err(|e| ApiError::validation(&["body"], format!("the body is not valid JSON: {e}")))?;
-        let raw: HashMap<String, &'a RawValue> = match serde_json::from_str(text) {
+        let raw = match top_level::fields(text) {
             Ok(raw) => raw,
-            Err(e) if e.is_data() => return Err(ApiError::validation(&["body"], "the body must be a JSON object")),
-            Err(e) => return Err(ApiError::validation(&["body"], format!("the body is not valid JSON: {e}"))),
+            Err(NotAnObject) => split_by_serde(text)?,
         };
         let mut fields = serde_json::Map::new();
         let mut frames = HashMap::new();
+        // A key sent twice keeps its last value, as serde_json's maps do.
         for (key, value) in raw {
             if frame_fields.contains(&key.as_str()) {
+                fields.remove(&key);
                 frames.insert(key, value);
             } else {
                 // A raw capture skips serde_json's recursion limit; this parse enforces it.
-                let value = serde_json::from_str(value.get()).map_err(|e| {
+                let value = serde_json::from_str(value).map_err(|e| {
                     ApiError::validation(
                         &["body", &key],
                         format!("`{key}` cannot be read ({e}): is it nested deeper than 128 levels?"),
                     )
                 })?;
+                frames.remove(&key);
                 fields.insert(key, value);
             }
         }
         Ok(Self { fields, frames })
     }
 
-    /// A required frame field's JSON text.
+    /// A required frame field's JSON text (read by the frame parser, which refuses it if
+    /// it is not JSON).
     pub fn frame(&self, field: &str) -> Result<&'a str, ApiError> {
         self.frames
             .get(field)
-            .map(|raw| raw.get())
+            .copied()
             .filter(|text| *text != "null")
             .ok_or_else(|| ApiError::validation(&["body", field], format!("Field required: `{field}`")))
+    }
+
+    /// Checks that the frame fields a request does not use are JSON all the same (a body
+    /// with malformed JSON anywhere is refused, as before it was split).
+    pub fn check_unused_frames(&self, used: &[&str]) -> Result<(), ApiError> {
+        for (field, text) in self.frames.iter().filter(|(field, _)| !used.contains(&field.as_str())) {
+            if let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(text) {
+                return Err(ApiError::validation(&["body", field], format!("the body is not valid JSON: {e}")));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A body `top_level` could not split, split by serde_json: refused in its words (or, were
+/// the two ever to disagree, read the slow way).
+fn split_by_serde(text: &str) -> Result<Vec<(String, &str)>, ApiError> {
+    match serde_json::from_str::<HashMap<String, &RawValue>>(text) {
+        Ok(raw) => Ok(raw.into_iter().map(|(key, value)| (key, value.get())).collect()),
+        Err(e) if e.is_data() => Err(ApiError::validation(&["body"], "the body must be a JSON object")),
+        Err(e) => Err(ApiError::validation(&["body"], format!("the body is not valid JSON: {e}"))),
     }
 }
 

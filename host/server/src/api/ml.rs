@@ -53,6 +53,7 @@ fn train_request(body: &FramedBody, parse: Parse) -> Parsed {
     let forced = parse.forced;
     let fields = &body.fields;
     let config_id = ulid_field(fields, "config_id")?;
+    body.check_unused_frames(&["data"])?;
     let data = frame(body, "data", true)?;
     let (geo, generation, prediction_periods) =
         (geo(fields)?, forced.map_or_else(|| generation(fields, false), Ok)?, run_info_periods(fields)?);
@@ -64,6 +65,7 @@ fn predict_request(body: &FramedBody, parse: Parse) -> Parsed {
     let fields = &body.fields;
     let uses_artifact_id = fields.contains_key("artifact_id");
     let model_artifact_id = ulid_field(fields, if uses_artifact_id { "artifact_id" } else { "model_artifact_id" })?;
+    body.check_unused_frames(&["historic", "future"])?;
     let large = |field| body.frame(field).is_ok_and(|text| SIDE_BY_SIDE_FRAME_BYTES.contains(&text.len()));
     let spare = match parse.spare_slots {
         Some(slots) if large("historic") && large("future") => slots.try_acquire().ok(),

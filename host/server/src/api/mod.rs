@@ -18,6 +18,7 @@ mod render;
 mod sample_data;
 mod stream;
 mod stream_slots;
+mod top_level;
 mod trace;
 mod wire;
 
