@@ -88,14 +88,17 @@ impl MlService {
         admission: impl Future<Output = Option<Heartbeat>>,
     ) {
         let clock = std::time::Instant::now();
-        let (outcome, heartbeat) = tokio::join!(self.produce(accepted, &job.id, cancel), admission);
+        let run = async { (self.produce(accepted, &job.id, cancel).await, clock.elapsed()) };
+        let commit = async { (admission.await, clock.elapsed()) };
+        let ((outcome, produced), (heartbeat, committed)) = tokio::join!(run, commit);
         let Some(heartbeat) = heartbeat else { return };
         let ran = clock.elapsed();
         self.record_end(&job, outcome, heartbeat).await;
         let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
         tracing::debug!(
             job = %job.id,
-            run_ms = ms(ran),
+            run_ms = ms(produced),
+            commit_ms = ms(committed),
             store_ms = ms(clock.elapsed() - ran),
             "job started at the door finished"
         );

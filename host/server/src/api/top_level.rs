@@ -84,7 +84,9 @@ fn value_end(bytes: &[u8], at: usize) -> Result<usize, NotAnObject> {
         Some(b'[' | b'{') => {
             let (mut depth, mut i) = (0usize, at);
             while i < bytes.len() {
-                match bytes[i] {
+                i = skip_plain(bytes, i);
+                let Some(&byte) = bytes.get(i) else { break };
+                match byte {
                     b'"' => {
                         i = string_end(bytes, i)?;
                         continue;
@@ -111,6 +113,29 @@ fn value_end(bytes: &[u8], at: usize) -> Result<usize, NotAnObject> {
             }
         }
     }
+}
+
+/// The first index from `at` that may hold a quote or a bracket: eight bytes at a time
+/// (a frame's text is mostly digits, commas and dots), the last few one by one.
+fn skip_plain(bytes: &[u8], mut at: usize) -> usize {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    // Whether any byte of `word` is zero (exact: no byte is reported that is not).
+    let any_zero = |word: u64| word.wrapping_sub(ONES) & !word & HIGHS != 0;
+    let splat = |byte: u8| u64::from_ne_bytes([byte; 8]);
+    while let Some(chunk) = bytes.get(at..at + 8) {
+        let word = u64::from_ne_bytes(chunk.try_into().expect("eight bytes"));
+        // `[` and `{` differ in bit 5 only, as do `]` and `}`: setting it makes each pair one.
+        let folded = word | splat(0x20);
+        if any_zero(word ^ splat(b'"')) || any_zero(folded ^ splat(b'{')) || any_zero(folded ^ splat(b'}')) {
+            break;
+        }
+        at += 8;
+    }
+    while bytes.get(at).is_some_and(|b| !matches!(b, b'"' | b'[' | b']' | b'{' | b'}')) {
+        at += 1;
+    }
+    at
 }
 
 #[cfg(test)]
@@ -185,6 +210,20 @@ mod tests {
                 prop::collection::btree_map(".{0,6}", inner, 0..6).prop_map(|m| Value::Object(m.into_iter().collect())),
             ]
         })
+    }
+
+    #[test]
+    fn the_word_at_a_time_skip_stops_at_every_quote_and_bracket() {
+        let text = "0123456789,.-+eE\t\n abcdefghijklmnopqrstuvwxyz0123456789";
+        for special in ["\"", "[", "]", "{", "}"] {
+            for at in 0..text.len() {
+                let probe = format!("{}{special}{}", &text[..at], &text[at..]);
+                assert_eq!(skip_plain(probe.as_bytes(), 0), at, "{probe:?}");
+            }
+        }
+        assert_eq!(skip_plain(text.as_bytes(), 0), text.len());
+        // Bytes one bit away from a quote or a bracket (`\`, `|`, `^`, `~`...) are plain.
+        assert_eq!(skip_plain(b";=\\|~^_`aaaaaaaaaaaaaa", 0), 22);
     }
 
     proptest! {
