@@ -298,7 +298,10 @@ async fn a_large_job_starts_at_once_when_a_slot_is_free_and_jobs_queue_in_order_
 async fn a_retried_submission_with_an_idempotency_key_returns_the_first_job() {
     let app = spawn_app_with(AppSettings::default()).await;
     let config_id = app.config(json!({})).await;
-    let body = json!({"config_id": config_id, "data": frame()});
+    // Large enough to start at the door (over 160 KB of columns), where the retry's run
+    // starts before its insert finds the key taken.
+    let rows: Vec<[i64; 2]> = (0..12_000).map(|i| [i, 2 * i]).collect();
+    let body = json!({"config_id": config_id, "data": {"columns": ["a", "disease_cases"], "data": rows}});
     let url = format!("{}/api/v1/ml/$train", app.base);
     let send = |body: Value, key: &'static str| app.client.post(&url).header("Idempotency-Key", key).json(&body).send();
     let (first, retry) = tokio::join!(send(body.clone(), "retry-1"), send(body.clone(), "retry-1"));
@@ -311,7 +314,7 @@ async fn a_retried_submission_with_an_idempotency_key_returns_the_first_job() {
     assert_eq!(first["job_id"], retry["job_id"]);
     assert_eq!(first["artifact_id"], retry["artifact_id"]);
     assert_eq!(app.get_json("/api/v1/jobs").await.as_array().unwrap().len(), 1);
-    // Both may have started at the door: the replayed one's run wrote nothing.
+    // Both may have started at the door: the replayed one's run was stopped, unwritten.
     let job = app.wait_for_job_within(first["job_id"].as_str().unwrap(), std::time::Duration::from_secs(20)).await;
     assert_eq!(job["status"], "completed", "{job}");
     let artifacts = app.get_json("/api/v1/artifacts").await;

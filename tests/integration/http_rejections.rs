@@ -87,7 +87,7 @@ async fn bad_train_and_predict_requests_create_no_job() {
 }
 
 /// A body is refused if it is not JSON anywhere: in its frame, in a frame field the route
-/// does not use, after its end; or if it is not an object.
+/// does not use or sent twice, after its end; or if it is not an object.
 #[tokio::test(flavor = "multi_thread")]
 async fn train_bodies_that_are_not_json_anywhere_are_refused() {
     let app = spawn_app().await;
@@ -99,6 +99,7 @@ async fn train_bodies_that_are_not_json_anywhere_are_refused() {
         (format!(r#"{{"config_id": "{config_id}", "data": {frame}}} and more"#), "not valid JSON"),
         (format!(r#"{{"config_id": "{config_id}", "data": {frame},}}"#), "not valid JSON"),
         (format!(r#"[{{"config_id": "{config_id}", "data": {frame}}}]"#), "must be a JSON object"),
+        (format!(r#"{{"config_id": "{config_id}", "data": [}}, "data": {frame}}}"#), "not valid JSON"),
         (format!(r#"{{"config_id": "{config_id}", "data": {{"columns": ["a"], "data": [[1]]}}"#), "not valid JSON"),
     ];
     for (body, says) in cases {

@@ -72,16 +72,19 @@ impl MlService {
                 let claim = Claim { owner: &service.replica, lease: service.lease_duration() };
                 let inserted = service.insert(&job, &component_sha256, key.as_ref(), Some(claim)).await;
                 drop(job); // the encoded inputs, now in the database
-                let admitted = matches!(inserted, Ok(None));
-                if admitted {
-                    service.register_running(&summary, cancel.clone());
+                let committed = matches!(inserted, Ok(None));
+                let registered = committed && service.register_running(&summary, cancel.clone());
+                if registered {
                     service.events.publish(JobEvent::changed(&summary));
                 } else {
                     cancel.cancel();
                 }
                 drop(claiming);
                 drop(reply.send(inserted));
-                admitted.then(|| service.heartbeat(summary.id.clone(), summary.attempt))
+                if committed && !registered {
+                    service.hand_back_late(&summary.id, summary.attempt).await;
+                }
+                registered.then(|| service.heartbeat(summary.id.clone(), summary.attempt))
             };
             service.execute_admitted(summary.clone(), accepted, cancel.clone(), admission).await;
             drop(slot);

@@ -121,14 +121,18 @@ impl MlService {
         let now = tokio::time::Instant::now();
         let deadline = now + grace;
         // A job claimed before `draining` was set is in `running` once this is free. A
-        // claim takes a statement; one stuck in the database longer is left to its lease.
+        // claim (at the door, a statement with the job's inputs) that takes longer hands
+        // its job back itself once it sees `handed_back`.
         let claim_deadline = deadline.max(now + CLAIM_UNDER_WAY);
         drop(tokio::time::timeout_at(claim_deadline, self.claiming.write()).await);
         while !self.running.lock().expect("running lock").is_empty() && tokio::time::Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        let left: Vec<(String, i64)> =
-            self.running.lock().expect("running lock").iter().map(|(id, run)| (id.clone(), run.attempt)).collect();
+        let left: Vec<(String, i64)> = {
+            let running = self.running.lock().expect("running lock");
+            self.handed_back.store(true, Ordering::SeqCst);
+            running.iter().map(|(id, run)| (id.clone(), run.attempt)).collect()
+        };
         let mut handed_back = 0;
         for (job_id, attempt) in left {
             // Release first: the interrupted run's own failure write is then fenced off.
@@ -141,6 +145,16 @@ impl MlService {
             self.events.publish(JobEvent::Changed { job_id, job: None });
         }
         handed_back
+    }
+
+    /// Hands back a job claimed too late to be registered (see `handed_back`): its run
+    /// never starts, or is stopped by its caller, and another replica takes it.
+    pub(super) async fn hand_back_late(&self, job_id: &str, attempt: i64) {
+        match self.store.release_lease(job_id, attempt).await {
+            Ok(_) => tracing::warn!(job = %job_id, "claimed while draining; handed back"),
+            Err(error) => tracing::warn!(job = %job_id, %error, "cannot hand the job back; its lease will expire"),
+        }
+        self.events.publish(JobEvent::Changed { job_id: job_id.to_owned(), job: None });
     }
 
     /// Whether the service is draining (it claims no more jobs).

@@ -78,6 +78,10 @@ pub struct MlService {
     retention: Retention,
     /// Set by `drain`: claim no more jobs.
     draining: AtomicBool,
+    /// Set by `drain`, under the `running` lock, once it has taken the jobs it hands back:
+    /// a claim that registers later (its statement outlasted drain's wait) hands its job
+    /// back itself.
+    handed_back: AtomicBool,
     /// Read-held by the scheduler and by a job started at the door (`door`) from their
     /// look at `draining` until the job they claimed is in `running`; `drain` takes it
     /// for writing once, so a claim under way is seen, not missed.
@@ -232,6 +236,7 @@ impl MlService {
             max_pending_jobs: queue.max_pending_jobs,
             retention: queue.retention,
             draining: AtomicBool::new(false),
+            handed_back: AtomicBool::new(false),
             claiming: Arc::new(tokio::sync::RwLock::new(())),
             handoff: handoff::InputsHandoff::default(),
         });

@@ -46,10 +46,16 @@ struct Context {
 }
 
 impl MlService {
-    /// Records a claimed job as running in this process, stopped by `cancel`.
-    pub(super) fn register_running(&self, job: &JobRow, cancel: CancelToken) {
-        let run = super::RunningJob { cancel, attempt: job.attempt };
-        self.running.lock().expect("running lock").insert(job.id.clone(), run);
+    /// Records a claimed job as running in this process, stopped by `cancel`; false, and
+    /// nothing recorded, once `drain` has taken the jobs it hands back (the caller then
+    /// hands this one back: `hand_back_late`).
+    pub(super) fn register_running(&self, job: &JobRow, cancel: CancelToken) -> bool {
+        let mut running = self.running.lock().expect("running lock");
+        if self.handed_back.load(std::sync::atomic::Ordering::SeqCst) {
+            return false;
+        }
+        running.insert(job.id.clone(), super::RunningJob { cancel, attempt: job.attempt });
+        true
     }
 
     /// Runs a job claimed from the queue (registered by `register_running`) to its end.

@@ -24,13 +24,17 @@ pub(super) async fn run(service: Arc<MlService>) {
         let claimed = claimed.map(|job| {
             job.map(|job| {
                 let cancel = CancelToken::default();
-                service.register_running(&job, cancel.clone());
-                (cancel, job)
+                let registered = service.register_running(&job, cancel.clone());
+                (registered, cancel, job)
             })
         });
         drop(claiming);
         match claimed {
-            Ok(Some((cancel, job))) => {
+            Ok(Some((false, _, job))) => {
+                drop(slot);
+                service.hand_back_late(&job.id, job.attempt).await;
+            }
+            Ok(Some((true, cancel, job))) => {
                 service.events.publish(super::JobEvent::changed(&job));
                 let service = service.clone();
                 tokio::spawn(async move {

@@ -54,7 +54,10 @@ impl<'a> FramedBody<'a> {
         for (key, value) in raw {
             if frame_fields.contains(&key.as_str()) {
                 fields.remove(&key);
-                frames.insert(key, value);
+                // The replaced text is read by nothing else: it must be JSON all the same.
+                if let Some(replaced) = frames.insert(key.clone(), value) {
+                    check_json(&key, replaced)?;
+                }
             } else {
                 // A raw capture skips serde_json's recursion limit; this parse enforces it.
                 let value = serde_json::from_str(value).map_err(|e| {
@@ -83,13 +86,16 @@ impl<'a> FramedBody<'a> {
     /// Checks that the frame fields a request does not use are JSON all the same (a body
     /// with malformed JSON anywhere is refused, as before it was split).
     pub fn check_unused_frames(&self, used: &[&str]) -> Result<(), ApiError> {
-        for (field, text) in self.frames.iter().filter(|(field, _)| !used.contains(&field.as_str())) {
-            if let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(text) {
-                return Err(ApiError::validation(&["body", field], format!("the body is not valid JSON: {e}")));
-            }
-        }
-        Ok(())
+        let mut unused = self.frames.iter().filter(|(field, _)| !used.contains(&field.as_str()));
+        unused.try_for_each(|(field, text)| check_json(field, text))
     }
+}
+
+/// A 422 unless `text`, the value of `field`, is JSON.
+fn check_json(field: &str, text: &str) -> Result<(), ApiError> {
+    serde_json::from_str::<serde::de::IgnoredAny>(text)
+        .map(drop)
+        .map_err(|e| ApiError::validation(&["body", field], format!("the body is not valid JSON: {e}")))
 }
 
 /// A body `top_level` could not split, split by serde_json: refused in its words (or, were
