@@ -3,6 +3,7 @@
 //! (threads now, replicas later) can pull from the same table without running a job twice.
 
 use super::artifacts::{self, ArtifactRow};
+use super::input_parts;
 use super::url::{postgres_now_ms, sqlite_now_ms};
 use super::{Backend, Store, StoreError};
 use sqlx::any::AnyRow;
@@ -218,11 +219,7 @@ impl Store {
     /// one deleted meanwhile). Read by the job's own task after the claim, so the claim
     /// stays one statement and the claimer is free for the next job at once.
     pub async fn job_inputs(&self, job_id: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        let found = sqlx::query("SELECT inputs FROM job_inputs WHERE job_id = $1")
-            .bind(job_id)
-            .fetch_optional(&self.reader)
-            .await?;
-        Ok(found.map(|r| r.try_get("inputs")).transpose()?)
+        input_parts::read(&self.reader, job_id).await
     }
 
     /// Completes a running job and writes its artifact in one transaction. Returns false,
@@ -322,7 +319,7 @@ async fn write_artifact(
 }
 
 /// The statement that inserts a job row. `request` held JSON inputs before migration 0005,
-/// and `inputs` the inputs before 0012 (they live in `job_inputs` now); new rows leave both
+/// and `inputs` the inputs before 0012 (they live in `job_input_parts` now); new rows leave both
 /// empty.
 /// A job written already claimed: it starts at once in the process that accepted it,
 /// under the same lease and fencing (`attempt`) as a job claimed from the queue. The row
@@ -349,21 +346,10 @@ macro_rules! insert_job {
     };
 }
 
-/// The SQL of a job's insert on `backend`: the row alone, or the row and its inputs as one
-/// batch (`$11`, SQLite only).
-fn insert_sql(backend: Backend, with_inputs: bool) -> &'static str {
-    match (backend, with_inputs) {
-        (Backend::Sqlite, false) => insert_job!(sqlite_now_ms!()),
-        (Backend::Sqlite, true) => {
-            concat!(insert_job!(sqlite_now_ms!()), "; INSERT INTO job_inputs (job_id, inputs) VALUES ($1, $11)")
-        }
-        (Backend::Postgres, _) => insert_job!(postgres_now_ms!()),
-    }
-}
-
-/// Inserts a job row and its inputs (in the caller's transaction), claimed by `claim` if
-/// given. On SQLite both go in one batch, one round trip to the connection's thread
-/// instead of two; PostgreSQL prepares one statement at a time.
+/// Inserts a job row and its inputs (in parts: `input_parts`) in the caller's
+/// transaction, claimed by `claim` if given. On SQLite the row and the first parts go in
+/// one batch, one round trip to the connection's thread instead of two; PostgreSQL
+/// prepares one statement at a time.
 pub(super) async fn insert(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     backend: Backend,
@@ -371,9 +357,20 @@ pub(super) async fn insert(
     component_sha256: Option<&str>,
     claim: Option<Claim<'_>>,
 ) -> Result<(), StoreError> {
-    // The inputs that go in the same batch as the row (SQLite), if any.
-    let batched = job.inputs.as_deref().filter(|_| backend == Backend::Sqlite);
-    let mut query = sqlx::query(insert_sql(backend, batched.is_some()))
+    let parts = job.inputs.as_deref().map(input_parts::parts).unwrap_or_default();
+    // The parts that go in the same batch as the row (SQLite).
+    let batched = match backend {
+        Backend::Sqlite => input_parts::batched(parts.len()),
+        Backend::Postgres => 0,
+    };
+    let sql = match (backend, batched) {
+        (Backend::Sqlite, 0) => insert_job!(sqlite_now_ms!()).to_owned(),
+        (Backend::Sqlite, count) => {
+            format!("{}; {}", insert_job!(sqlite_now_ms!()), input_parts::insert_sql(0, count, 11))
+        }
+        (Backend::Postgres, _) => insert_job!(postgres_now_ms!()).to_owned(),
+    };
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(&job.id)
         .bind(&job.kind)
         .bind(job.status.as_str())
@@ -384,18 +381,11 @@ pub(super) async fn insert(
         .bind(job.attempt)
         .bind(claim.map(|claim| claim.owner))
         .bind(claim.map(|claim| millis(claim.lease)));
-    if let Some(inputs) = batched {
-        query = query.bind(inputs);
+    for part in &parts[..batched] {
+        query = query.bind(*part);
     }
     query.execute(&mut **tx).await?;
-    if let (Some(inputs), None) = (&job.inputs, batched) {
-        sqlx::query("INSERT INTO job_inputs (job_id, inputs) VALUES ($1, $2)")
-            .bind(&job.id)
-            .bind(inputs.as_slice())
-            .execute(&mut **tx)
-            .await?;
-    }
-    Ok(())
+    input_parts::insert_rest(tx, &job.id, &parts, batched).await
 }
 
 /// A lease's length as the milliseconds the database adds to its clock.
@@ -414,16 +404,32 @@ mod tests {
         for id in ["01J0000000000000000000000A", "01J0000000000000000000000B"] {
             let job = pending_job(id, vec![1, 2, 3]);
             store.insert_job(&job, None, None).await.unwrap();
-            assert_eq!(rows_of(&store, "job_inputs", "job_id", id).await, 1);
+            assert_eq!(rows_of(&store, "job_input_parts", "job_id", id).await, 1);
         }
         assert!(store.delete_job("01J0000000000000000000000A").await.unwrap());
-        assert_eq!(rows_of(&store, "job_inputs", "job_id", "01J0000000000000000000000A").await, 0);
+        assert_eq!(rows_of(&store, "job_input_parts", "job_id", "01J0000000000000000000000A").await, 0);
         let claimed = store.claim_next_job("2026-12-01T00:00:01.000000Z", "me", std::time::Duration::from_secs(60));
         let claimed = claimed.await.unwrap().unwrap();
         assert_eq!(store.job_inputs(&claimed.id).await.unwrap(), Some(vec![1, 2, 3]));
         store.fail_job(&claimed.id, 1, "2026-12-01T00:00:02.000000Z", "boom", "", None).await.unwrap();
         let swept = store.sweep(Some("2026-12-02T00:00:00.000000Z"), None).await.unwrap();
         assert_eq!(swept.jobs, 1);
-        assert_eq!(rows_of(&store, "job_inputs", "job_id", "01J0000000000000000000000B").await, 0);
+        assert_eq!(rows_of(&store, "job_input_parts", "job_id", "01J0000000000000000000000B").await, 0);
+    }
+
+    /// Inputs of more parts than one statement carries (the batch with the row, then the
+    /// rest) and empty inputs come back as they went in.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn inputs_of_any_size_come_back_whole() {
+        let (store, _file, _alone) = temp_store("job-input-parts").await;
+        let large: Vec<u8> = (0..crate::input_parts::PART_BYTES * 300 + 5).map(|i| (i % 251) as u8).collect();
+        for (id, inputs, parts) in
+            [("01J0000000000000000000000A", large, 301), ("01J0000000000000000000000B", Vec::new(), 1)]
+        {
+            store.insert_job(&pending_job(id, inputs.clone()), None, None).await.unwrap();
+            assert_eq!(rows_of(&store, "job_input_parts", "job_id", id).await, parts);
+            assert!(store.job_inputs(id).await.unwrap() == Some(inputs), "{id}");
+        }
+        assert_eq!(store.job_inputs("01J0000000000000000000000C").await.unwrap(), None);
     }
 }

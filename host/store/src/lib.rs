@@ -10,6 +10,7 @@ mod components;
 mod compression;
 mod configs;
 mod idempotency;
+mod input_parts;
 mod jobs;
 mod leases;
 mod notifications;
