@@ -4,7 +4,10 @@
 //!   text once and against building a `serde_json::Value` tree of it;
 //! - typed columns → JSON (`frame_json_bytes`, what a prediction artifact holds);
 //! - typed columns ↔ the compact binary form job inputs are stored in (`chapwasm_frames::codec`);
-//! - writing and reading back a 100k-row prediction artifact in a SQLite file.
+//! - writing and reading back a 100k-row prediction artifact in a SQLite file;
+//! - committing a 100k-row job's inputs (4.8 MB, in parts: `chapwasm_store`'s
+//!   `input_parts`), against writing the same bytes as one blob (an artifact's content),
+//!   with the server's malloc settings (buffers of 128 KiB and more mapped apart).
 //!
 //! (Typed columns → guest → typed columns is the runtime crate's `benches/runtime.rs`.)
 //! Run: `cargo bench -p chapwasm-service --bench frames`
@@ -12,7 +15,7 @@
 use chapwasm_frames::codec;
 use chapwasm_frames::json::{frame_json_bytes, parse_frame_text};
 use chapwasm_loadgen::{future_frame, training_frame};
-use chapwasm_store::{ArtifactRow, Store};
+use chapwasm_store::{ArtifactRow, JobRow, JobStatus, Store};
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
 
@@ -35,6 +38,58 @@ fn bench(c: &mut Criterion) {
     group.finish();
 
     artifact_round_trip(c);
+    job_inputs(c, &encoded);
+}
+
+/// A job with `inputs` committed as a submission commits it, beside the same bytes
+/// written as one blob through the same writer (an artifact's content).
+fn job_inputs(c: &mut Criterion, inputs: &[u8]) {
+    // As `chapwasm serve` sets glibc's malloc up (host/cli/src/commands/allocator.rs).
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: only malloc's tunables change; nothing else runs allocations concurrently yet.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 << 10);
+    }
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let dir = std::env::temp_dir().join(format!("chapwasm-bench-inputs-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let store = runtime.block_on(Store::connect(&dir.join("bench.db").display().to_string())).unwrap();
+    let mut next = 0u64;
+    let mut group = c.benchmark_group("job_inputs_100k_rows");
+    group.sample_size(20);
+    group.bench_function("baseline_one_blob", |b| {
+        b.iter(|| {
+            next += 1;
+            let mut row = artifact(next, inputs.to_vec());
+            runtime.block_on(store.insert_artifact(&mut row)).unwrap();
+        })
+    });
+    group.bench_function("job_inputs_in_parts", |b| {
+        b.iter(|| {
+            next += 1;
+            let job = pending_job(next, inputs.to_vec());
+            runtime.block_on(store.insert_job(&job, None, None)).unwrap();
+        })
+    });
+    group.finish();
+    drop(store);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+fn pending_job(n: u64, inputs: Vec<u8>) -> JobRow {
+    JobRow {
+        id: ulid::Ulid::from_parts(n, 2).to_string(),
+        kind: "train".into(),
+        status: JobStatus::Pending,
+        inputs: Some(inputs),
+        artifact_id: ulid::Ulid::from_parts(n, 3).to_string(),
+        submitted_at: "2026-11-28T00:00:00Z".into(),
+        started_at: None,
+        finished_at: None,
+        error: None,
+        error_traceback: None,
+        attempt: 0,
+    }
 }
 
 /// A 100k-row prediction artifact (6 columns of JSON, as stored) written to and read from
