@@ -318,9 +318,6 @@ async fn write_artifact(
     Ok(())
 }
 
-/// The statement that inserts a job row. `request` held JSON inputs before migration 0005,
-/// and `inputs` the inputs before 0012 (they live in `job_input_parts` now); new rows leave both
-/// empty.
 /// A job written already claimed: it starts at once in the process that accepted it,
 /// under the same lease and fencing (`attempt`) as a job claimed from the queue. The row
 /// must say `running`, with its start time and attempt 1.
@@ -332,8 +329,10 @@ pub struct Claim<'a> {
     pub lease: std::time::Duration,
 }
 
-/// The job row's insert, for one backend's clock (the lease's expiry is the database's
-/// now plus `$10` milliseconds, NULL for a job not claimed).
+/// The statement that inserts a job row, for one backend's clock (the lease's expiry is
+/// the database's now plus `$10` milliseconds, NULL for a job not claimed). `request` held
+/// JSON inputs before migration 0005, and `inputs` the inputs before 0012 (they live in
+/// `job_input_parts` now); new rows leave both empty.
 macro_rules! insert_job {
     ($now_ms:expr) => {
         concat!(
