@@ -50,10 +50,7 @@ fn job_inputs(c: &mut Criterion, inputs: &[u8]) {
     unsafe {
         libc::mallopt(libc::M_MMAP_THRESHOLD, 128 << 10);
     }
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let dir = std::env::temp_dir().join(format!("chapwasm-bench-inputs-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let store = runtime.block_on(Store::connect(&dir.join("bench.db").display().to_string())).unwrap();
+    let (runtime, store, dir) = temp_store("inputs");
     let mut next = 0u64;
     let mut group = c.benchmark_group("job_inputs_100k_rows");
     group.sample_size(20);
@@ -95,10 +92,7 @@ fn pending_job(n: u64, inputs: Vec<u8>) -> JobRow {
 /// A 100k-row prediction artifact (6 columns of JSON, as stored) written to and read from
 /// a SQLite file, as a job's completion and `GET /api/v1/artifacts/{id}` do.
 fn artifact_round_trip(c: &mut Criterion) {
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let dir = std::env::temp_dir().join(format!("chapwasm-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let store = runtime.block_on(Store::connect(&dir.join("bench.db").display().to_string())).unwrap();
+    let (runtime, store, dir) = temp_store("artifacts");
     let mut predictions = parse_frame_text(&future_frame(ROWS), "future", true).unwrap();
     predictions.set_f64("sample_0", vec![1.5; ROWS]).unwrap();
     let content = frame_json_bytes(&predictions);
@@ -118,6 +112,15 @@ fn artifact_round_trip(c: &mut Criterion) {
     group.finish();
     drop(store);
     let _ = std::fs::remove_dir_all(dir);
+}
+
+/// A runtime and a store on a SQLite file in a directory of its own (removed by the caller).
+fn temp_store(name: &str) -> (tokio::runtime::Runtime, Store, std::path::PathBuf) {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let dir = std::env::temp_dir().join(format!("chapwasm-bench-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let store = runtime.block_on(Store::connect(&dir.join("bench.db").display().to_string())).unwrap();
+    (runtime, store, dir)
 }
 
 fn artifact(n: u64, content: Vec<u8>) -> ArtifactRow {

@@ -73,7 +73,6 @@ impl MlService {
         };
         let ran = clock.elapsed();
         self.record_end(&job, outcome, heartbeat).await;
-        let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
         tracing::debug!(
             job = %job.id,
             decode_ms = ms(decoded),
@@ -100,7 +99,6 @@ impl MlService {
         let Some(heartbeat) = heartbeat else { return };
         let ran = clock.elapsed();
         self.record_end(&job, outcome, heartbeat).await;
-        let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
         tracing::debug!(
             job = %job.id,
             run_ms = ms(produced),
@@ -316,6 +314,11 @@ fn artifact_row(job: &JobRow, produced: Produced) -> (ArtifactRow, Option<String
         written_by_job: true,
     };
     (artifact, link)
+}
+
+/// A duration in milliseconds, for the debug lines of finished jobs.
+fn ms(duration: std::time::Duration) -> f64 {
+    duration.as_secs_f64() * 1000.0
 }
 
 fn log_text(output: &GuestOutput) -> String {

@@ -53,7 +53,6 @@ impl<'a> FramedBody<'a> {
         // A key sent twice keeps its last value, as serde_json's maps do.
         for (key, value) in raw {
             if frame_fields.contains(&key.as_str()) {
-                fields.remove(&key);
                 // The replaced text is read by nothing else: it must be JSON all the same.
                 if let Some(replaced) = frames.insert(key.clone(), value) {
                     check_json(&key, replaced)?;
@@ -66,7 +65,6 @@ impl<'a> FramedBody<'a> {
                         format!("`{key}` cannot be read ({e}): is it nested deeper than 128 levels?"),
                     )
                 })?;
-                frames.remove(&key);
                 fields.insert(key, value);
             }
         }
