@@ -136,9 +136,8 @@ impl MlService {
         {
             return replay(first, idempotency);
         }
-        let (kind, pinned) = self.check(&mut request).await?;
         // Bounded across replicas, give or take the submissions racing this one.
-        let waiting = self.store.pending_up_to(self.max_pending_jobs).await?;
+        let (kind, pinned, waiting) = self.check_queued(&mut request, self.max_pending_jobs).await?;
         if waiting >= self.max_pending_jobs {
             return Err(SubmitError::QueueFull(self.max_pending_jobs));
         }
@@ -225,10 +224,21 @@ impl MlService {
     /// Everything `submit` checks, without creating anything (`$validate`); fills in the
     /// decided horizon. Returns the job kind and what the job is pinned to.
     pub async fn check(&self, request: &mut JobRequest) -> Result<(&'static str, Pinned), SubmitError> {
+        let (kind, pinned, _) = self.check_queued(request, 0).await?;
+        Ok((kind, pinned))
+    }
+
+    /// `check`, and how many jobs wait to run (counted no further than `queue_limit`),
+    /// read with the config.
+    async fn check_queued(
+        &self,
+        request: &mut JobRequest,
+        queue_limit: usize,
+    ) -> Result<(&'static str, Pinned, usize), SubmitError> {
         Ok(match request {
             JobRequest::Train { config_id, prediction_periods, .. } => {
-                let config = self.store.get_config(config_id).await?;
-                let config = config.ok_or_else(|| SubmitError::ConfigNotFound(config_id.clone()))?;
+                let config = self.store.get_config_and_queue(config_id, queue_limit).await?;
+                let (config, waiting) = config.ok_or_else(|| SubmitError::ConfigNotFound(config_id.clone()))?;
                 *prediction_periods = self.horizon(*prediction_periods, None, &config.data)?;
                 let component_sha256 = match &config.component_id {
                     None => self.model.sha256().to_owned(),
@@ -238,12 +248,12 @@ impl MlService {
                     }
                 };
                 let config_data = horizon::config_for_run(&config.data, *prediction_periods);
-                ("train", Pinned { config_data, component_sha256 })
+                ("train", Pinned { config_data, component_sha256 }, waiting)
             }
             JobRequest::Predict { model_artifact_id, future, prediction_periods, .. } => {
                 let record = self.trained_model_record(model_artifact_id).await?;
-                let config = self.store.get_config(&record.config_id).await?;
-                let config = config.ok_or_else(|| SubmitError::ConfigNotFound(record.config_id.clone()))?;
+                let config = self.store.get_config_and_queue(&record.config_id, queue_limit).await?;
+                let (config, waiting) = config.ok_or_else(|| SubmitError::ConfigNotFound(record.config_id.clone()))?;
                 *prediction_periods = self.horizon(*prediction_periods, Some(future), &config.data)?;
                 // The model's code must still be there: a 4xx now, not a failed job later.
                 if record.component_sha256 != self.model.sha256()
@@ -252,7 +262,7 @@ impl MlService {
                     return Err(SubmitError::ComponentGone(record.component_sha256.clone()));
                 }
                 let config_data = horizon::config_for_run(&config.data, *prediction_periods);
-                ("predict", Pinned { config_data, component_sha256: record.component_sha256 })
+                ("predict", Pinned { config_data, component_sha256: record.component_sha256 }, waiting)
             }
         })
     }

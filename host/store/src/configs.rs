@@ -62,6 +62,29 @@ impl Store {
         Ok(found.map(row).transpose()?)
     }
 
+    /// A config and, read in the same statement, how many jobs wait to run (all replicas),
+    /// counted no further than `queue_limit`: what a submission checks, in one round trip
+    /// to the database instead of two.
+    pub async fn get_config_and_queue(
+        &self,
+        id: &str,
+        queue_limit: usize,
+    ) -> Result<Option<(ConfigRow, usize)>, StoreError> {
+        let found = sqlx::query(concat!(
+            "SELECT ",
+            columns!(),
+            ", (SELECT COUNT(*) FROM (SELECT 1 FROM jobs WHERE status = 'pending' LIMIT $2) AS pending) AS waiting \
+             FROM configs WHERE id = $1"
+        ))
+        .bind(id)
+        .bind(i64::try_from(queue_limit).unwrap_or(i64::MAX))
+        .fetch_optional(&self.reader)
+        .await?;
+        let Some(found) = found else { return Ok(None) };
+        let waiting: i64 = found.try_get("waiting")?;
+        Ok(Some((row(found)?, usize::try_from(waiting).unwrap_or(0))))
+    }
+
     /// Configs in id (= creation) order; `page` is `(offset, limit)`.
     pub async fn list_configs(&self, page: Option<(i64, i64)>) -> Result<Vec<ConfigRow>, StoreError> {
         let (offset, limit) = page.unwrap_or((0, i64::MAX));

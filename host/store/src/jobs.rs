@@ -144,17 +144,6 @@ impl Store {
         Ok(row.try_get("n")?)
     }
 
-    /// How many jobs wait to run, counted no further than `limit` (reads no more rows).
-    pub async fn pending_up_to(&self, limit: usize) -> Result<usize, StoreError> {
-        let found: i64 =
-            sqlx::query("SELECT COUNT(*) AS n FROM (SELECT 1 FROM jobs WHERE status = 'pending' LIMIT $1) AS waiting")
-                .bind(i64::try_from(limit).unwrap_or(i64::MAX))
-                .fetch_one(&self.reader)
-                .await?
-                .try_get("n")?;
-        Ok(usize::try_from(found).unwrap_or(0))
-    }
-
     /// A job without its request payload.
     pub async fn get_job(&self, id: &str) -> Result<Option<JobRow>, StoreError> {
         let found = sqlx::query(concat!("SELECT ", summary!(), " FROM jobs WHERE id = $1"))
@@ -394,7 +383,9 @@ pub(super) fn millis(lease: std::time::Duration) -> i64 {
 
 #[cfg(test)]
 mod tests {
-    use crate::test_reads::{pending_job, rows_of, temp_store};
+    use crate::test_reads::{config_row, job_artifact, pending_job, rows_of, temp_store};
+    use crate::{JobStatus, Store};
+    use std::time::Duration;
 
     /// A job's inputs go when the job goes (deleted, or swept once finished).
     #[tokio::test(flavor = "multi_thread")]
@@ -430,5 +421,87 @@ mod tests {
             assert!(store.job_inputs(id).await.unwrap() == Some(inputs), "{id}");
         }
         assert_eq!(store.job_inputs("01J0000000000000000000000C").await.unwrap(), None);
+    }
+
+    /// A submission reads its config and the queue's length at once: pending jobs only,
+    /// counted up to the limit; nothing for a config that does not exist.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_config_comes_with_the_queue_length_up_to_a_limit() {
+        let (store, _file, _alone) = temp_store("config-and-queue").await;
+        let config = config_row("01J00000000000000000000CFG");
+        store.insert_config(&config).await.unwrap();
+        for id in ["01J0000000000000000000000A", "01J0000000000000000000000B", "01J0000000000000000000000C"] {
+            store.insert_job(&pending_job(id, vec![1]), None, None).await.unwrap();
+        }
+        let lease = std::time::Duration::from_secs(60);
+        store.claim_next_job("2026-12-01T00:00:01.000000Z", "me", lease).await.unwrap().unwrap();
+        for (limit, waiting) in [(10, 2), (2, 2), (1, 1), (0, 0)] {
+            let found = store.get_config_and_queue(&config.id, limit).await.unwrap();
+            assert_eq!(found, Some((config.clone(), waiting)), "limit {limit}");
+        }
+        assert_eq!(store.get_config_and_queue("01J0000000000000000000NONE", 10).await.unwrap(), None);
+    }
+
+    const CONFIG: &str = "01J00000000000000000000CFG";
+
+    /// A store with a config and `ids` as jobs, all claimed (attempt 1).
+    async fn claimed(store: &Store, ids: &[&str]) {
+        store.insert_config(&config_row(CONFIG)).await.unwrap();
+        for id in ids {
+            store.insert_job(&pending_job(id, vec![1]), None, None).await.unwrap();
+            let claim = store.claim_next_job("2026-12-05T00:00:01.000000Z", "me", Duration::from_secs(60));
+            assert_eq!(claim.await.unwrap().unwrap().id, *id);
+        }
+    }
+
+    /// What ending wrote for `artifact`: its row, its content, its config link.
+    async fn written(store: &Store, artifact: &str) -> (i64, i64, i64) {
+        (
+            rows_of(store, "artifacts", "id", artifact).await,
+            rows_of(store, "artifact_content", "artifact_id", artifact).await,
+            rows_of(store, "config_artifacts", "artifact_id", artifact).await,
+        )
+    }
+
+    /// A run that owns its job writes its artifact, content and link with the ending; a
+    /// run that lost it (a stale attempt, a deleted job) writes none of them.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn only_the_run_that_owns_its_job_writes_its_artifact() {
+        let (store, _file, _alone) = temp_store("job-end-fenced").await;
+        let (a, b, c) = ("01J0000000000000000000000A", "01J0000000000000000000000B", "01J0000000000000000000000C");
+        claimed(&store, &[a, b, c]).await;
+        let now = "2026-12-05T00:00:02.000000Z";
+        let model = job_artifact("01J000000000000000000000MA", Some(vec![7; 300]));
+        assert!(!store.complete_job(a, 2, now, &model, Some(CONFIG)).await.unwrap(), "a stale attempt");
+        assert_eq!(written(&store, &model.id).await, (0, 0, 0));
+        assert_eq!(store.get_job(a).await.unwrap().unwrap().status, JobStatus::Running);
+        assert!(store.complete_job(a, 1, now, &model, Some(CONFIG)).await.unwrap());
+        assert_eq!(written(&store, &model.id).await, (1, 1, 1));
+        assert_eq!(store.get_artifact(&model.id).await.unwrap().unwrap(), model);
+        assert_eq!(store.get_job(a).await.unwrap().unwrap().status, JobStatus::Completed);
+        let again = job_artifact("01J000000000000000000000MB", Some(vec![8]));
+        assert!(!store.complete_job(a, 1, now, &again, Some(CONFIG)).await.unwrap(), "already ended");
+        assert_eq!(written(&store, &again.id).await, (0, 0, 0));
+
+        let diagnostic = job_artifact("01J000000000000000000000MC", None);
+        assert!(store.delete_job(b).await.unwrap());
+        assert!(!store.fail_job(b, 1, now, "boom", "trace", Some((&diagnostic, Some(CONFIG)))).await.unwrap());
+        assert_eq!(written(&store, &diagnostic.id).await, (0, 0, 0));
+        assert!(store.fail_job(c, 1, now, "boom", "trace", Some((&diagnostic, None))).await.unwrap());
+        assert_eq!(written(&store, &diagnostic.id).await, (1, 0, 0), "no content, no link asked for");
+        let failed = store.get_job(c).await.unwrap().unwrap();
+        assert_eq!((failed.status, failed.error.as_deref()), (JobStatus::Failed, Some("boom")));
+    }
+
+    /// A config deleted while its job ran: the model is written, unlinked.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_model_whose_config_is_gone_is_written_unlinked() {
+        let (store, _file, _alone) = temp_store("job-end-unlinked").await;
+        let job = "01J0000000000000000000000A";
+        claimed(&store, &[job]).await;
+        assert!(store.delete_config(CONFIG).await.unwrap());
+        let model = job_artifact("01J000000000000000000000MA", Some(vec![7]));
+        assert!(store.complete_job(job, 1, "2026-12-05T00:00:02.000000Z", &model, Some(CONFIG)).await.unwrap());
+        assert_eq!(written(&store, &model.id).await, (1, 1, 0));
     }
 }

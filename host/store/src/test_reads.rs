@@ -3,7 +3,7 @@
 //! large column) a file database of their own, emptied of its write-ahead log first, and
 //! a lock that keeps them from running at once, because the count is the whole process's.
 
-use super::{JobRow, JobStatus, Store};
+use super::{ArtifactRow, ConfigRow, JobRow, JobStatus, Store};
 use tokio::sync::{Mutex, MutexGuard};
 
 static ALONE: Mutex<()> = Mutex::const_new(());
@@ -61,4 +61,33 @@ pub async fn rows_of(store: &Store, table: &str, column: &str, id: &str) -> i64 
     let sql = format!("SELECT COUNT(*) AS n FROM {table} WHERE {column} = $1");
     let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_one(&store.reader).await.expect("a count");
     sqlx::Row::try_get(&row, "n").expect("n")
+}
+
+/// A config row, as a client would create it.
+pub fn config_row(id: &str) -> ConfigRow {
+    ConfigRow {
+        id: id.into(),
+        name: "c".into(),
+        data: "{}".into(),
+        tags: "[]".into(),
+        created_at: "2026-12-05T00:00:00.000000Z".into(),
+        updated_at: "2026-12-05T00:00:00.000000Z".into(),
+        component_id: None,
+    }
+}
+
+/// The artifact a job writes, with `content` if given.
+pub fn job_artifact(id: &str, content: Option<Vec<u8>>) -> ArtifactRow {
+    ArtifactRow {
+        id: id.into(),
+        parent_id: None,
+        level: 0,
+        data: "{}".into(),
+        content,
+        content_type: None,
+        tags: "[]".into(),
+        created_at: "2026-12-05T00:00:02.000000Z".into(),
+        updated_at: "2026-12-05T00:00:02.000000Z".into(),
+        written_by_job: true,
+    }
 }

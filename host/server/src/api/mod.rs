@@ -131,7 +131,7 @@ pub fn router(state: AppState, parts: Parts, body_limit: usize, request_timeout:
         router = router.route("/metrics", get(crate::monitoring::metrics));
     }
     // The OpenAPI document of what is mounted above, and Swagger UI over it.
-    router = router.merge(openapi::routes(openapi::document(parts, state.metrics.is_some())));
+    router = router.merge(openapi::routes(parts, state.metrics.is_some()));
     // Every route, streams and docs included, behind the keys and the rate limit.
     let guard = axum::middleware::from_fn_with_state(state.security.clone(), crate::security::guard::guard);
     router = router.route_layer(guard).fallback(|| async { ApiError::not_found("Not Found") });

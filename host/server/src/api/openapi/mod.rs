@@ -3,6 +3,10 @@
 //! into the binary (these servers are often offline). The document lists exactly the
 //! routes the router mounts (`document` drops the groups left out), which a test checks
 //! route by route.
+//!
+//! The document is built at its first request and kept as its JSON text. As utoipa's
+//! structure it held 3.1 MB of the idle server's 5.5 MB of heap (heaptrack, 2026-12-06);
+//! its text is 105 KB.
 
 mod inputs;
 mod problems;
@@ -14,8 +18,11 @@ pub use problems::{ById, Common, CommonButFull, Conflicts, WithBody};
 
 use super::{AppState, Parts, health};
 use axum::Router;
-use axum::response::Redirect;
+use axum::body::Bytes;
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect};
 use axum::routing::get;
+use std::sync::{Arc, OnceLock};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{OpenApi as Document, SecurityRequirement};
 use utoipa::{Modify, OpenApi};
@@ -79,7 +86,7 @@ impl Modify for Keys {
 }
 
 /// The document for the route groups this server mounts.
-pub fn document(parts: Parts, metrics: bool) -> Document {
+fn document(parts: Parts, metrics: bool) -> Document {
     let mut document = ApiDoc::openapi();
     document.info.version = env!("CARGO_PKG_VERSION").to_owned();
     let mounted = |path: &str| {
@@ -97,13 +104,29 @@ pub fn document(parts: Parts, metrics: bool) -> Document {
     document
 }
 
-/// `/openapi.json`, Swagger UI at `/docs`, and `/` leading a browser there. Swagger UI's
-/// validator badge is off: it would send the document's URL to swagger.io from any page
-/// not served from localhost.
-pub fn routes(document: Document) -> Router<AppState> {
+/// `/openapi.json` (the document for `parts`, built at its first request), Swagger UI at
+/// `/docs`, and `/` leading a browser there. Swagger UI's validator badge is off: it would
+/// send the document's URL to swagger.io from any page not served from localhost.
+pub fn routes(parts: Parts, metrics: bool) -> Router<AppState> {
+    let text: Arc<OnceLock<Bytes>> = Arc::default();
+    let serve_document = move || {
+        let text = text.clone();
+        async move {
+            let text = text.get_or_init(|| document_text(parts, metrics)).clone();
+            ([(header::CONTENT_TYPE, "application/json")], text).into_response()
+        }
+    };
     let config = utoipa_swagger_ui::Config::from("/openapi.json").validator_url("none");
-    let swagger = utoipa_swagger_ui::SwaggerUi::new("/docs").url("/openapi.json", document).config(config);
-    Router::new().merge(swagger).route("/", get(|| async { Redirect::to("/docs/") }))
+    let swagger = utoipa_swagger_ui::SwaggerUi::new("/docs").config(config);
+    Router::new()
+        .merge(swagger)
+        .route("/openapi.json", get(serve_document))
+        .route("/", get(|| async { Redirect::to("/docs/") }))
+}
+
+/// The document as the JSON text served.
+fn document_text(parts: Parts, metrics: bool) -> Bytes {
+    serde_json::to_vec(&document(parts, metrics)).expect("an OpenAPI document serializes").into()
 }
 
 /// A wire type's JSON Schema, standalone (what it refers to under `$defs`), for the
