@@ -1,7 +1,7 @@
 """Upstream chapkit 2.4.1 serving the spec's example model, for scripts/bench-vs-chapkit.sh.
 
-Ordinary least squares (scikit-learn) of `disease_cases` on every other column; the
-prediction is `sample_0`. chapwasm's bundled linear-regression component fits the same
+Ordinary least squares (scikit-learn) of `disease_cases` on every other column but CHAP's
+identifiers (`time_period`, `location`); the prediction is `sample_0`. chapwasm's bundled linear-regression component fits the same
 model, so the two servers do the same work. Run with uvicorn from a directory that holds
 only this file: chapkit copies the working directory into every job's workspace.
 """
@@ -16,6 +16,7 @@ from chapkit.ml import FunctionalModelRunner
 from sklearn.linear_model import LinearRegression
 
 TARGET = "disease_cases"
+NOT_FEATURES = {TARGET, "time_period", "location"}
 
 
 class BenchConfig(BaseConfig):
@@ -24,7 +25,7 @@ class BenchConfig(BaseConfig):
 
 async def on_train(config: BenchConfig, data: DataFrame, geo=None):
     frame = data.to_pandas()
-    features = [c for c in frame.columns if c != TARGET]
+    features = [c for c in frame.columns if c not in NOT_FEATURES]
     model = LinearRegression()
     model.fit(frame[features], frame[TARGET])
     return {"features": features, "model": model}

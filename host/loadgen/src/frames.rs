@@ -1,23 +1,39 @@
 //! The workload's frames, as chapkit `DataFrame` JSON: five features `x1`..`x5` and the
 //! target `disease_cases`, a linear function of them plus noise. Values come from a fixed
-//! pseudo-random sequence, so every run and every server gets the same bytes.
+//! pseudo-random sequence, so every run and every server gets the same bytes. A
+//! CHAP-shaped training frame also carries CHAP's identifier columns, `time_period` and
+//! `location`, as text (weekly periods over a thousand locations), which both servers'
+//! models leave out of the features: real frames have them, and text cells cost more to
+//! read and to hand to a model than numbers.
 
 use std::fmt::Write;
 
 const FEATURES: [&str; 5] = ["x1", "x2", "x3", "x4", "x5"];
 
+/// Locations of a CHAP-shaped frame; its rows are weeks × locations.
+const LOCATIONS: usize = 1000;
+
 /// A training frame of `rows` rows (features and `disease_cases`).
 pub fn training_frame(rows: usize) -> String {
-    frame(rows, true)
+    frame(rows, true, false)
 }
 
 /// A future frame of `rows` rows (features only).
 pub fn future_frame(rows: usize) -> String {
-    frame(rows, false)
+    frame(rows, false, false)
 }
 
-fn frame(rows: usize, with_target: bool) -> String {
-    let mut columns: Vec<&str> = FEATURES.to_vec();
+/// A training frame of `rows` rows led by `time_period` and `location` as text.
+pub fn chap_training_frame(rows: usize) -> String {
+    frame(rows, true, true)
+}
+
+fn frame(rows: usize, with_target: bool, with_identifiers: bool) -> String {
+    let mut columns: Vec<&str> = Vec::new();
+    if with_identifiers {
+        columns.extend(["time_period", "location"]);
+    }
+    columns.extend(FEATURES);
     if with_target {
         columns.push("disease_cases");
     }
@@ -31,6 +47,11 @@ fn frame(rows: usize, with_target: bool) -> String {
             json.push(',');
         }
         json.push('[');
+        if with_identifiers {
+            let week = row / LOCATIONS;
+            write!(json, "\"{}W{:02}\",\"loc{:04}\",", 2000 + week / 52, week % 52 + 1, row % LOCATIONS)
+                .expect("writing to a string");
+        }
         let mut target = 10.0;
         for (i, _) in FEATURES.iter().enumerate() {
             let value = (random.next() * 1000.0).round() / 100.0;
@@ -74,6 +95,20 @@ mod tests {
         assert!(rows.iter().all(|row| row.as_array().unwrap().len() == 6));
         let future: Value = serde_json::from_str(&future_frame(3)).unwrap();
         assert_eq!(future["data"].as_array().unwrap()[0].as_array().unwrap().len(), 5);
+    }
+
+    #[test]
+    fn a_chap_shaped_frame_leads_with_periods_and_locations_as_text() {
+        let train: Value = serde_json::from_str(&chap_training_frame(2001)).unwrap();
+        let columns = ["time_period", "location", "x1", "x2", "x3", "x4", "x5", "disease_cases"];
+        assert_eq!(train["columns"], serde_json::json!(columns));
+        let rows = train["data"].as_array().unwrap();
+        assert_eq!(rows.len(), 2001);
+        assert_eq!(rows[0][0], "2000W01");
+        assert_eq!(rows[0][1], "loc0000");
+        assert_eq!(rows[1999][1], "loc0999");
+        assert_eq!((&rows[2000][0], &rows[2000][1]), (&Value::from("2000W03"), &Value::from("loc0000")));
+        assert!(rows.iter().all(|row| row.as_array().unwrap().len() == 8 && row[2].is_number()));
     }
 
     #[test]

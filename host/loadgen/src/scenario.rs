@@ -7,7 +7,7 @@
 use super::burst::burst;
 use super::client::{BenchClient, LoadError, TimedJob, Wait};
 use super::floor::{interval_as_slept, round_trip_floor};
-use super::frames::{future_frame, training_frame};
+use super::frames::{chap_training_frame, future_frame, training_frame};
 use super::memory_watch::{MemoryWatch, mib};
 use super::plan::Plan;
 use super::report::{Better, Figure, Report};
@@ -74,6 +74,10 @@ pub async fn run(clients: &[BenchClient], plan: &Plan, label: &str) -> Result<Re
         if rows == plan.small_rows {
             report_accepts(&mut report, rows, accepts, floor_median);
         }
+    }
+
+    if plan.large_repeats > 0 {
+        chap_shaped_trains(&polled, &config_id, plan, &mut report).await?;
     }
 
     let (pairs_per_second, pair_seconds) = throughput(clients, plan, &config_id, &mut report).await?;
@@ -182,6 +186,33 @@ async fn huge(
         &format!("peak memory, {rows}-row train then predict ({request_mb:.0} MB predict request)"),
         peak,
     );
+    Ok(())
+}
+
+/// `plan.large_repeats` trains of a CHAP-shaped frame of `plan.large_rows` rows, one at a
+/// time, polled: what its text columns cost beside the numeric frame's figure.
+async fn chap_shaped_trains(
+    polled: &BenchClient,
+    config_id: &str,
+    plan: &Plan,
+    report: &mut Report,
+) -> Result<(), LoadError> {
+    let rows = plan.large_rows;
+    let frame = chap_training_frame(rows);
+    let mut done = Vec::new();
+    for _ in 0..plan.large_repeats {
+        let train = polled.train(config_id, &frame).await?;
+        report.check(&train);
+        done.push(train.finished.as_secs_f64());
+    }
+    report.add(Figure::seconds(
+        format!("train_e2e_poll_chap_{rows}"),
+        format!(
+            "$train to completed, {rows} rows with time_period and location as text (polled every {} ms)",
+            plan.poll_ms
+        ),
+        done,
+    ));
     Ok(())
 }
 
