@@ -1,7 +1,7 @@
 """Upstream chapkit 2.4.1 serving the spec's example model, for scripts/bench-vs-chapkit.sh.
 
 Ordinary least squares (scikit-learn) of `disease_cases` on every other column but CHAP's
-identifiers (`time_period`, `location`); the prediction is `sample_0`. chapwasm's bundled linear-regression component fits the same
+identifiers (`time_period`, `location`, `parent`); the prediction is `sample_0`. chapwasm's bundled linear-regression component fits the same
 model, so the two servers do the same work. Run with uvicorn from a directory that holds
 only this file: chapkit copies the working directory into every job's workspace.
 """
@@ -16,7 +16,7 @@ from chapkit.ml import FunctionalModelRunner
 from sklearn.linear_model import LinearRegression
 
 TARGET = "disease_cases"
-NOT_FEATURES = {TARGET, "time_period", "location"}
+NOT_FEATURES = {TARGET, "time_period", "location", "parent"}
 
 
 class BenchConfig(BaseConfig):
@@ -41,7 +41,7 @@ info = MLServiceInfo(
     id="chapkit-bench",
     display_name="chapkit bench",
     version="1.0.0",
-    description="OLS on all non-target columns (benchmark reference).",
+    description="OLS on all columns but the target and CHAP's identifiers (benchmark reference).",
     model_metadata=ModelMetadata(
         author="chapwasm bench",
         author_assessed_status=AssessedStatus.yellow,

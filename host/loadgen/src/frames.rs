@@ -2,7 +2,8 @@
 //! target `disease_cases`, a linear function of them plus noise. Values come from a fixed
 //! pseudo-random sequence, so every run and every server gets the same bytes. A
 //! CHAP-shaped training frame also carries CHAP's identifier columns, `time_period` and
-//! `location`, as text (weekly periods over a thousand locations), which both servers'
+//! `location`, as text (weekly periods as chap-core sends them, `2000-W01`, over a thousand
+//! locations), which both servers'
 //! models leave out of the features: real frames have them, and text cells cost more to
 //! read and to hand to a model than numbers.
 
@@ -49,7 +50,7 @@ fn frame(rows: usize, with_target: bool, with_identifiers: bool) -> String {
         json.push('[');
         if with_identifiers {
             let week = row / LOCATIONS;
-            write!(json, "\"{}W{:02}\",\"loc{:04}\",", 2000 + week / 52, week % 52 + 1, row % LOCATIONS)
+            write!(json, "\"{}-W{:02}\",\"loc{:04}\",", 2000 + week / 52, week % 52 + 1, row % LOCATIONS)
                 .expect("writing to a string");
         }
         let mut target = 10.0;
@@ -104,10 +105,10 @@ mod tests {
         assert_eq!(train["columns"], serde_json::json!(columns));
         let rows = train["data"].as_array().unwrap();
         assert_eq!(rows.len(), 2001);
-        assert_eq!(rows[0][0], "2000W01");
+        assert_eq!(rows[0][0], "2000-W01");
         assert_eq!(rows[0][1], "loc0000");
         assert_eq!(rows[1999][1], "loc0999");
-        assert_eq!((&rows[2000][0], &rows[2000][1]), (&Value::from("2000W03"), &Value::from("loc0000")));
+        assert_eq!((&rows[2000][0], &rows[2000][1]), (&Value::from("2000-W03"), &Value::from("loc0000")));
         assert!(rows.iter().all(|row| row.as_array().unwrap().len() == 8 && row[2].is_number()));
     }
 

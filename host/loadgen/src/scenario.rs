@@ -1,8 +1,9 @@
 //! The workload: the client's round-trip floor; quiet-server latencies (one job at a
 //! time) for small and large frames, each waited for over SSE and by polling; throughput
 //! of small train+predict pairs at a client concurrency; a drained burst; concurrent large
-//! predicts with their peak memory; optionally one huge train and predict; and the
-//! server's memory idle, after the load, and at its peak.
+//! predicts with their peak memory; optionally one huge train and predict; large trains
+//! of a CHAP-shaped frame (with text columns), polled; and the server's memory idle,
+//! after the load, and at its peak.
 
 use super::burst::burst;
 use super::client::{BenchClient, LoadError, TimedJob, Wait};
@@ -76,10 +77,6 @@ pub async fn run(clients: &[BenchClient], plan: &Plan, label: &str) -> Result<Re
         }
     }
 
-    if plan.large_repeats > 0 {
-        chap_shaped_trains(&polled, &config_id, plan, &mut report).await?;
-    }
-
     let (pairs_per_second, pair_seconds) = throughput(clients, plan, &config_id, &mut report).await?;
     report.add(Figure::new(
         "pairs_per_second",
@@ -125,6 +122,11 @@ pub async fn run(clients: &[BenchClient], plan: &Plan, label: &str) -> Result<Re
 
     if plan.huge_rows > 0 {
         huge(client, plan, &config_id, &mut memory, &mut report).await?;
+    }
+
+    // Last, so that the phases before it, and their memory, are as they were without it.
+    if plan.large_repeats > 0 {
+        chap_shaped_trains(&polled, &config_id, plan, &mut report).await?;
     }
 
     add_mib(&mut report, "idle_rss", "resident memory, idle", idle.map(|m| mib(m.rss_kib)));

@@ -4,7 +4,8 @@
 //! routes the router mounts (`document` drops the groups left out), which a test checks
 //! route by route.
 //!
-//! The document is built at its first request and kept as its JSON text. As utoipa's
+//! The document is built at its first request (on a blocking thread, as other heavy
+//! request work is: `offload`) and kept as its JSON text. As utoipa's
 //! structure it held 3.1 MB of the idle server's 5.5 MB of heap (heaptrack, 2026-12-06);
 //! its text is 105 KB.
 
@@ -16,13 +17,16 @@ pub use inputs::{
 };
 pub use problems::{ById, Common, CommonButFull, Conflicts, WithBody};
 
-use super::{AppState, Parts, health};
+use super::offload::offload;
+use super::{ApiError, AppState, Parts, health};
 use axum::Router;
 use axum::body::Bytes;
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::get;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
+use tokio::sync::OnceCell;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{OpenApi as Document, SecurityRequirement};
 use utoipa::{Modify, OpenApi};
@@ -104,16 +108,17 @@ fn document(parts: Parts, metrics: bool) -> Document {
     document
 }
 
-/// `/openapi.json` (the document for `parts`, built at its first request), Swagger UI at
-/// `/docs`, and `/` leading a browser there. Swagger UI's validator badge is off: it would
-/// send the document's URL to swagger.io from any page not served from localhost.
+/// `/openapi.json` (the document for `parts`, built off the reactor at its first request),
+/// Swagger UI at `/docs`, and `/` leading a browser there. Swagger UI's validator badge is
+/// off: it would send the document's URL to swagger.io from any page not served from
+/// localhost.
 pub fn routes(parts: Parts, metrics: bool) -> Router<AppState> {
-    let text: Arc<OnceLock<Bytes>> = Arc::default();
-    let serve_document = move || {
+    let text: Arc<OnceCell<Bytes>> = Arc::default();
+    let serve_document = move |State(state): State<AppState>| {
         let text = text.clone();
         async move {
-            let text = text.get_or_init(|| document_text(parts, metrics)).clone();
-            ([(header::CONTENT_TYPE, "application/json")], text).into_response()
+            let built = text.get_or_try_init(|| offload(&state, move || document_text(parts, metrics))).await;
+            Ok::<_, ApiError>(([(header::CONTENT_TYPE, "application/json")], built?.clone()).into_response())
         }
     };
     let config = utoipa_swagger_ui::Config::from("/openapi.json").validator_url("none");
