@@ -2,10 +2,10 @@
 //! target `disease_cases`, a linear function of them plus noise. Values come from a fixed
 //! pseudo-random sequence, so every run and every server gets the same bytes. A
 //! CHAP-shaped training frame also carries CHAP's identifier columns, `time_period` and
-//! `location`, as text (weekly periods as chap-core sends them, `2000-W01`, over a thousand
-//! locations), which both servers'
-//! models leave out of the features: real frames have them, and text cells cost more to
-//! read and to hand to a model than numbers.
+//! `location`, as text (weekly periods as chap-core sends them, `2000-W01`, over a
+//! thousand locations), which both servers' models leave out of the features: real
+//! frames have them, and text cells cost more to read and to hand to a model than
+//! numbers.
 
 use std::fmt::Write;
 
