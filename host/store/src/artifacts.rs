@@ -360,23 +360,7 @@ async fn parent_level(tx: &mut Transaction<'_, Any>, parent: Option<&str>) -> Re
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use crate::test_reads::{bytes_read, empty_the_log, rows_of, temp_store};
-
-    fn artifact(id: &str, content: Option<Vec<u8>>) -> ArtifactRow {
-        ArtifactRow {
-            id: id.into(),
-            parent_id: None,
-            level: 0,
-            data: "{}".into(),
-            content,
-            content_type: Some("application/octet-stream".into()),
-            tags: "[]".into(),
-            created_at: "2026-12-01T00:00:00Z".into(),
-            updated_at: "2026-12-01T00:00:00Z".into(),
-            written_by_job: false,
-        }
-    }
+    use crate::test_reads::{artifact_row as artifact, bytes_read, empty_the_log, rows_of, temp_store};
 
     /// Listings and summaries carry no content, so they must not read it either; the
     /// artifact itself still comes back whole.

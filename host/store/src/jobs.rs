@@ -383,8 +383,8 @@ pub(super) fn millis(lease: std::time::Duration) -> i64 {
 
 #[cfg(test)]
 mod tests {
-    use crate::test_reads::{config_row, job_artifact, pending_job, rows_of, temp_store};
-    use crate::{JobStatus, Store};
+    use crate::test_reads::{artifact_row, config_row, pending_job, rows_of, temp_store};
+    use crate::{ArtifactRow, JobStatus, Store};
     use std::time::Duration;
 
     /// A job's inputs go when the job goes (deleted, or swept once finished).
@@ -423,26 +423,12 @@ mod tests {
         assert_eq!(store.job_inputs("01J0000000000000000000000C").await.unwrap(), None);
     }
 
-    /// A submission reads its config and the queue's length at once: pending jobs only,
-    /// counted up to the limit; nothing for a config that does not exist.
-    #[tokio::test(flavor = "multi_thread")]
-    async fn a_config_comes_with_the_queue_length_up_to_a_limit() {
-        let (store, _file, _alone) = temp_store("config-and-queue").await;
-        let config = config_row("01J00000000000000000000CFG");
-        store.insert_config(&config).await.unwrap();
-        for id in ["01J0000000000000000000000A", "01J0000000000000000000000B", "01J0000000000000000000000C"] {
-            store.insert_job(&pending_job(id, vec![1]), None, None).await.unwrap();
-        }
-        let lease = std::time::Duration::from_secs(60);
-        store.claim_next_job("2026-12-01T00:00:01.000000Z", "me", lease).await.unwrap().unwrap();
-        for (limit, waiting) in [(10, 2), (2, 2), (1, 1), (0, 0)] {
-            let found = store.get_config_and_queue(&config.id, limit).await.unwrap();
-            assert_eq!(found, Some((config.clone(), waiting)), "limit {limit}");
-        }
-        assert_eq!(store.get_config_and_queue("01J0000000000000000000NONE", 10).await.unwrap(), None);
-    }
-
     const CONFIG: &str = "01J00000000000000000000CFG";
+
+    /// The artifact a job writes, with `content` if given.
+    fn job_artifact(id: &str, content: Option<Vec<u8>>) -> ArtifactRow {
+        ArtifactRow { written_by_job: true, ..artifact_row(id, content) }
+    }
 
     /// A store with a config and `ids` as jobs, all claimed (attempt 1).
     async fn claimed(store: &Store, ids: &[&str]) {

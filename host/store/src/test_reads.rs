@@ -76,18 +76,18 @@ pub fn config_row(id: &str) -> ConfigRow {
     }
 }
 
-/// The artifact a job writes, with `content` if given.
-pub fn job_artifact(id: &str, content: Option<Vec<u8>>) -> ArtifactRow {
+/// An artifact as a client writes it, with `content` if given.
+pub fn artifact_row(id: &str, content: Option<Vec<u8>>) -> ArtifactRow {
     ArtifactRow {
         id: id.into(),
         parent_id: None,
         level: 0,
         data: "{}".into(),
         content,
-        content_type: None,
+        content_type: Some("application/octet-stream".into()),
         tags: "[]".into(),
         created_at: "2026-12-05T00:00:02.000000Z".into(),
         updated_at: "2026-12-05T00:00:02.000000Z".into(),
-        written_by_job: true,
+        written_by_job: false,
     }
 }
