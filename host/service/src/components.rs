@@ -87,15 +87,13 @@ pub(crate) async fn register_default(store: &Store, model: &ModelComponent, wasm
 }
 
 impl MlService {
-    /// The model a config runs: its uploaded component, or the service's default. Either
-    /// runs under the component's own limits when its record has overrides.
+    /// The model a config runs: its uploaded component, under its own limits when its
+    /// record has overrides, or the service's default, which is loaded already and runs
+    /// under the operator's limits whatever its record says, so it is not read (every job
+    /// of the default model read it).
     pub async fn component_for(&self, component_id: Option<&str>) -> Result<ModelComponent, RegisterError> {
-        let row = self.store.find_component(component_id.unwrap_or(self.model.sha256())).await?;
-        let row = match (row, component_id) {
-            (Some(row), _) => row,
-            (None, None) => return Ok(self.model.clone()),
-            (None, Some(id)) => return Err(RegisterError::NotFound(id.to_owned())),
-        };
+        let Some(id) = component_id else { return Ok(self.model.clone()) };
+        let row = self.store.find_component(id).await?.ok_or_else(|| RegisterError::NotFound(id.to_owned()))?;
         let limits = self.limits_of(&row)?;
         let model = if row.sha256 == self.model.sha256() {
             self.model.clone()

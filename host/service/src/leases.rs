@@ -104,10 +104,10 @@ impl MlService {
         }
     }
 
-    /// After a failed write: checks the store's writer, which reopens a SQLite writer whose
-    /// worker thread stopped (see the store's `writer`).
+    /// After a failed write: checks the store's connections, which opens again a SQLite
+    /// connection whose worker thread stopped (see the store's `readers` and `writer`).
     pub(super) async fn check_store(&self) {
-        if let Err(error) = self.store.check_writer().await {
+        if let Err(error) = self.store.check_connections().await {
             tracing::error!(%error, "the database cannot be written");
         }
     }

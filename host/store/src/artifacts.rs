@@ -248,7 +248,7 @@ impl Store {
              a.written_by_job FROM artifacts a LEFT JOIN artifact_content c ON c.artifact_id = a.id WHERE a.id = $1",
         )
         .bind(id)
-        .fetch_optional(&self.reader)
+        .fetch_optional(&mut *self.reader.acquire().await?)
         .await?;
         Ok(found.map(row).transpose()?)
     }
@@ -260,7 +260,7 @@ impl Store {
              FROM artifacts WHERE id = $1",
         )
         .bind(id)
-        .fetch_optional(&self.reader)
+        .fetch_optional(&mut *self.reader.acquire().await?)
         .await?;
         Ok(found.map(row).transpose()?)
     }
@@ -274,7 +274,7 @@ impl Store {
         )
         .bind(limit)
         .bind(offset)
-        .fetch_all(&self.reader)
+        .fetch_all(&mut *self.reader.acquire().await?)
         .await?;
         Ok(rows.into_iter().map(row).collect::<Result<_, _>>()?)
     }
@@ -288,7 +288,7 @@ impl Store {
         )
         .bind(parent_id)
         .bind(limit)
-        .fetch_all(&self.reader)
+        .fetch_all(&mut *self.reader.acquire().await?)
         .await?;
         Ok(rows.into_iter().map(row).collect::<Result<_, _>>()?)
     }
@@ -300,20 +300,23 @@ impl Store {
              FROM artifacts a JOIN config_artifacts l ON l.artifact_id = a.id WHERE l.config_id = $1 ORDER BY a.id",
         )
         .bind(config_id)
-        .fetch_all(&self.reader)
+        .fetch_all(&mut *self.reader.acquire().await?)
         .await?;
         Ok(rows.into_iter().map(row).collect::<Result<_, _>>()?)
     }
 
     pub async fn count_artifacts(&self) -> Result<i64, StoreError> {
-        Ok(sqlx::query("SELECT COUNT(*) AS n FROM artifacts").fetch_one(&self.reader).await?.try_get("n")?)
+        Ok(sqlx::query("SELECT COUNT(*) AS n FROM artifacts")
+            .fetch_one(&mut *self.reader.acquire().await?)
+            .await?
+            .try_get("n")?)
     }
 
     /// The config linked to the root of `artifact_id`'s tree.
     pub async fn config_of_root(&self, root_id: &str) -> Result<Option<String>, StoreError> {
         let found = sqlx::query("SELECT config_id FROM config_artifacts WHERE artifact_id = $1")
             .bind(root_id)
-            .fetch_optional(&self.reader)
+            .fetch_optional(&mut *self.reader.acquire().await?)
             .await?;
         Ok(found.map(|r| r.try_get("config_id")).transpose()?)
     }

@@ -85,7 +85,7 @@ impl Store {
     pub async fn find_component(&self, id_or_sha256: &str) -> Result<Option<ComponentRow>, StoreError> {
         let found = sqlx::query(concat!("SELECT ", columns!(), " FROM components WHERE id = $1 OR sha256 = $1"))
             .bind(id_or_sha256)
-            .fetch_optional(&self.reader)
+            .fetch_optional(&mut *self.reader.acquire().await?)
             .await?;
         Ok(found.map(row).transpose()?)
     }
@@ -93,14 +93,15 @@ impl Store {
     pub async fn component_wasm(&self, id: &str) -> Result<Option<Vec<u8>>, StoreError> {
         let found = sqlx::query("SELECT wasm FROM component_wasm WHERE component_id = $1")
             .bind(id)
-            .fetch_optional(&self.reader)
+            .fetch_optional(&mut *self.reader.acquire().await?)
             .await?;
         Ok(found.map(|r| r.try_get("wasm")).transpose()?)
     }
 
     pub async fn list_components(&self) -> Result<Vec<ComponentRow>, StoreError> {
-        let rows =
-            sqlx::query(concat!("SELECT ", columns!(), " FROM components ORDER BY id")).fetch_all(&self.reader).await?;
+        let rows = sqlx::query(concat!("SELECT ", columns!(), " FROM components ORDER BY id"))
+            .fetch_all(&mut *self.reader.acquire().await?)
+            .await?;
         Ok(rows.into_iter().map(row).collect::<Result<_, _>>()?)
     }
 

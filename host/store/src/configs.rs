@@ -57,7 +57,7 @@ impl Store {
     pub async fn get_config(&self, id: &str) -> Result<Option<ConfigRow>, StoreError> {
         let found = sqlx::query(concat!("SELECT ", columns!(), " FROM configs WHERE id = $1"))
             .bind(id)
-            .fetch_optional(&self.reader)
+            .fetch_optional(&mut *self.reader.acquire().await?)
             .await?;
         Ok(found.map(row).transpose()?)
     }
@@ -78,7 +78,7 @@ impl Store {
         ))
         .bind(id)
         .bind(i64::try_from(queue_limit).unwrap_or(i64::MAX))
-        .fetch_optional(&self.reader)
+        .fetch_optional(&mut *self.reader.acquire().await?)
         .await?;
         let Some(found) = found else { return Ok(None) };
         let waiting: i64 = found.try_get("waiting")?;
@@ -91,13 +91,16 @@ impl Store {
         let rows = sqlx::query(concat!("SELECT ", columns!(), " FROM configs ORDER BY id LIMIT $1 OFFSET $2"))
             .bind(limit)
             .bind(offset)
-            .fetch_all(&self.reader)
+            .fetch_all(&mut *self.reader.acquire().await?)
             .await?;
         Ok(rows.into_iter().map(row).collect::<Result<_, _>>()?)
     }
 
     pub async fn count_configs(&self) -> Result<i64, StoreError> {
-        Ok(sqlx::query("SELECT COUNT(*) AS n FROM configs").fetch_one(&self.reader).await?.try_get("n")?)
+        Ok(sqlx::query("SELECT COUNT(*) AS n FROM configs")
+            .fetch_one(&mut *self.reader.acquire().await?)
+            .await?
+            .try_get("n")?)
     }
 
     /// Replaces name, data and tags; returns false if there is no such config.

@@ -19,7 +19,7 @@ impl Store {
     pub async fn keyed_job(&self, key: &str) -> Result<Option<KeyedJob>, StoreError> {
         let found = sqlx::query("SELECT job_id, artifact_id, request_sha256 FROM idempotency_keys WHERE key = $1")
             .bind(key)
-            .fetch_optional(&self.reader)
+            .fetch_optional(&mut *self.reader.acquire().await?)
             .await?;
         Ok(found.map(keyed).transpose()?)
     }

@@ -54,10 +54,10 @@ pub(super) async fn insert_rest(
 }
 
 /// Reads a job's inputs back: its parts, joined (`None` if none were stored).
-pub(super) async fn read(reader: &sqlx::AnyPool, job_id: &str) -> Result<Option<Vec<u8>>, StoreError> {
+pub(super) async fn read(reader: &mut sqlx::AnyConnection, job_id: &str) -> Result<Option<Vec<u8>>, StoreError> {
     let rows = sqlx::query("SELECT bytes FROM job_input_parts WHERE job_id = $1 ORDER BY part")
         .bind(job_id)
-        .fetch_all(reader)
+        .fetch_all(&mut *reader)
         .await?;
     if rows.is_empty() {
         return Ok(None);

@@ -139,8 +139,9 @@ impl Store {
 
     /// How many jobs wait to run (all replicas).
     pub async fn count_pending_jobs(&self) -> Result<i64, StoreError> {
-        let row =
-            sqlx::query("SELECT COUNT(*) AS n FROM jobs WHERE status = 'pending'").fetch_one(&self.reader).await?;
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM jobs WHERE status = 'pending'")
+            .fetch_one(&mut *self.reader.acquire().await?)
+            .await?;
         Ok(row.try_get("n")?)
     }
 
@@ -148,7 +149,7 @@ impl Store {
     pub async fn get_job(&self, id: &str) -> Result<Option<JobRow>, StoreError> {
         let found = sqlx::query(concat!("SELECT ", summary!(), " FROM jobs WHERE id = $1"))
             .bind(id)
-            .fetch_optional(&self.reader)
+            .fetch_optional(&mut *self.reader.acquire().await?)
             .await?;
         Ok(found.map(row).transpose()?)
     }
@@ -161,13 +162,13 @@ impl Store {
                 sqlx::query(concat!("SELECT ", listed!(), " FROM jobs WHERE status = $1 ORDER BY id DESC LIMIT $2"))
                     .bind(status.as_str())
                     .bind(limit)
-                    .fetch_all(&self.reader)
+                    .fetch_all(&mut *self.reader.acquire().await?)
                     .await?
             }
             None => {
                 sqlx::query(concat!("SELECT ", listed!(), " FROM jobs ORDER BY id DESC LIMIT $1"))
                     .bind(limit)
-                    .fetch_all(&self.reader)
+                    .fetch_all(&mut *self.reader.acquire().await?)
                     .await?
             }
         };
@@ -208,7 +209,7 @@ impl Store {
     /// one deleted meanwhile). Read by the job's own task after the claim, so the claim
     /// stays one statement and the claimer is free for the next job at once.
     pub async fn job_inputs(&self, job_id: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        input_parts::read(&self.reader, job_id).await
+        input_parts::read(&mut *self.reader.acquire().await?, job_id).await
     }
 
     /// Completes a running job and writes its artifact in one transaction. Returns false,

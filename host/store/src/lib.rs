@@ -9,6 +9,7 @@ mod artifacts;
 mod components;
 mod compression;
 mod configs;
+mod connection;
 mod idempotency;
 mod input_parts;
 mod jobs;
@@ -16,6 +17,7 @@ mod leases;
 mod notifications;
 mod pools;
 mod precompiled;
+mod readers;
 mod retention;
 mod url;
 mod writer;
@@ -29,8 +31,6 @@ pub use leases::Rescued;
 pub use notifications::Listener;
 pub use retention::Swept;
 pub use url::Backend;
-
-use sqlx::AnyPool;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -47,8 +47,8 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 /// A handle on the database; cheap to clone.
 #[derive(Clone)]
 pub struct Store {
-    /// Reads (for a SQLite file: read-only connections; see `pools`).
-    reader: AnyPool,
+    /// Reads (for a SQLite file: read-only connections; see `readers`).
+    reader: readers::Reader,
     /// Every statement that writes, and every transaction.
     writer: writer::Writer,
     backend: Backend,
@@ -78,19 +78,25 @@ impl Store {
     /// request path (a large artifact would otherwise make its commit wait for the fsyncs
     /// of a checkpoint), and every 10 s truncates it: under steady load a passive
     /// checkpoint never finds a moment with no reader, so the log would only grow (by
-    /// ~20 MB/s under a small-job soak, measured). Stops when the pool is closed.
+    /// ~20 MB/s under a small-job soak, measured). Stops when the store is dropped.
     fn checkpoint_in_background(&self) {
-        let pool = self.reader.clone();
+        let readers::Reader::Set(readers) = &self.reader else { return };
+        let readers = std::sync::Arc::downgrade(readers);
         tokio::spawn(async move {
             let mut every = tokio::time::interval(std::time::Duration::from_secs(1));
             every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             let mut ticks = 0u64;
-            while !pool.is_closed() {
+            loop {
                 every.tick().await;
+                let Some(readers) = readers.upgrade() else { return };
                 ticks += 1;
                 let mode = if ticks.is_multiple_of(10) { "TRUNCATE" } else { "PASSIVE" };
                 let checkpoint = sqlx::AssertSqlSafe(format!("PRAGMA wal_checkpoint({mode})"));
-                if let Err(error) = sqlx::query(checkpoint).execute(&pool).await {
+                let done = match readers.acquire().await {
+                    Ok(mut reader) => sqlx::query(checkpoint).execute(&mut *reader).await.map(drop),
+                    Err(error) => Err(error),
+                };
+                if let Err(error) = done {
                     tracing::warn!(%error, mode, "WAL checkpoint failed");
                 }
             }
@@ -101,16 +107,16 @@ impl Store {
         self.backend
     }
 
-    /// The health check: a read, and whether writes can be made (a SQLite writer whose
-    /// worker thread stopped is opened again here; see `writer`).
+    /// The health check: whether reads and writes can be made (see `check_connections`).
     pub async fn ping(&self) -> Result<(), StoreError> {
-        sqlx::query("SELECT 1").execute(&self.reader).await?;
-        self.check_writer().await
+        self.check_connections().await
     }
 
-    /// Whether writes can be made; reopens a SQLite writer whose worker thread stopped (a
-    /// pool, on PostgreSQL and `:memory:`, replaces broken connections itself).
-    pub async fn check_writer(&self) -> Result<(), StoreError> {
+    /// Whether reads and writes can be made; opens again a SQLite reader or writer whose
+    /// worker thread stopped (a pool, on PostgreSQL and `:memory:`, replaces broken
+    /// connections itself).
+    pub async fn check_connections(&self) -> Result<(), StoreError> {
+        self.reader.check().await?;
         Ok(self.writer.check().await?)
     }
 }

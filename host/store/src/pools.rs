@@ -1,49 +1,58 @@
 //! The connections a store holds, and how each is set up. PostgreSQL (and SQLite in
 //! memory) use one pool for everything. A SQLite file gets one writer connection and a
-//! pool of read-only ones: SQLite admits one writer at a time anyway, and with several
+//! few read-only ones (`readers`): SQLite admits one writer at a time anyway, and with several
 //! writing connections each waited for the file lock in SQLite's busy handler (which
 //! sleeps, 1 ms and up) and each statement woke another sleeping worker thread; one
 //! writer queues writes in this process instead (`writer`), and keeps its thread warm.
 //! Readers are `query_only`: a write sent to one fails rather than contending.
 
+use super::readers::{Reader, ReaderSet};
 use super::url::Target;
 use super::writer::Writer;
 use super::{Backend, StoreError};
 use sqlx::any::AnyPoolOptions;
-use sqlx::{AnyConnection, AnyPool, Connection, Executor};
+use sqlx::{AnyConnection, Connection, Executor};
 use std::time::Duration;
 
 /// Read-only connections to a SQLite file (reads of large blobs run side by side).
-const SQLITE_READERS: u32 = 4;
+const SQLITE_READERS: usize = 4;
 
 /// A PostgreSQL connection idle at least this long is pinged before it is used.
 const PING_IDLE_POSTGRES_AFTER: Duration = Duration::from_secs(1);
 
 /// Where reads and writes go (the same pool, except for a SQLite file).
 pub(super) struct Pools {
-    pub reader: AnyPool,
+    pub reader: Reader,
     pub writer: Writer,
 }
 
 impl Pools {
     pub(super) async fn open(target: &Target) -> Result<Self, StoreError> {
         if !(target.backend == Backend::Sqlite && target.file) {
-            let pool =
-                options(target, Role::Writer).max_connections(target.max_connections).connect(&target.url).await?;
-            return Ok(Self { reader: pool.clone(), writer: Writer::Pool(pool) });
+            let pool = options(target).max_connections(target.max_connections).connect(&target.url).await?;
+            return Ok(Self { reader: Reader::Pool(pool.clone()), writer: Writer::Pool(pool) });
         }
         // The writer first: for a new SQLite file it sets the page size and WAL mode.
         let writer = Writer::sole(&target.url).await?;
-        let reader = options(target, Role::Reader).max_connections(SQLITE_READERS).connect(&target.url).await?;
+        let reader = Reader::Set(ReaderSet::open(&target.url, SQLITE_READERS).await?);
         Ok(Self { reader, writer })
     }
 }
 
 /// A SQLite file's writing connection, set up.
 pub(super) async fn sqlite_writer(url: &str) -> Result<AnyConnection, sqlx::Error> {
-    let mut writer = AnyConnection::connect(url).await?;
-    prepare(&mut writer, Backend::Sqlite, true, Role::Writer).await?;
-    Ok(writer)
+    sqlite_connection(url, Role::Writer).await
+}
+
+/// A read-only connection to a SQLite file, set up.
+pub(super) async fn sqlite_reader(url: &str) -> Result<AnyConnection, sqlx::Error> {
+    sqlite_connection(url, Role::Reader).await
+}
+
+async fn sqlite_connection(url: &str, role: Role) -> Result<AnyConnection, sqlx::Error> {
+    let mut connection = AnyConnection::connect(url).await?;
+    prepare(&mut connection, Backend::Sqlite, true, role).await?;
+    Ok(connection)
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -52,7 +61,8 @@ enum Role {
     Writer,
 }
 
-fn options(target: &Target, role: Role) -> AnyPoolOptions {
+/// The pool of PostgreSQL or of a SQLite database in memory.
+fn options(target: &Target) -> AnyPoolOptions {
     let (backend, file) = (target.backend, target.file);
     AnyPoolOptions::new()
         .min_connections(1)
@@ -72,7 +82,7 @@ fn options(target: &Target, role: Role) -> AnyPoolOptions {
                 Ok(true)
             })
         })
-        .after_connect(move |conn, _| Box::pin(prepare(conn, backend, file, role)))
+        .after_connect(move |conn, _| Box::pin(prepare(conn, backend, file, Role::Writer)))
 }
 
 /// Sets up a new connection: SQLite's settings; for PostgreSQL, how it compresses large
@@ -117,7 +127,8 @@ mod tests {
     #[tokio::test(flavor = "multi_thread")]
     async fn a_sqlite_files_readers_refuse_writes() {
         let (store, _file, _alone) = temp_store("readers-refuse-writes").await;
-        let write = sqlx::query("DELETE FROM configs").execute(&store.reader).await;
+        let mut reader = store.reader.acquire().await.expect("a reader");
+        let write = sqlx::query("DELETE FROM configs").execute(&mut *reader).await;
         assert!(write.is_err(), "a reader connection wrote");
         let mut writer = store.writer.acquire().await.expect("the writer");
         sqlx::query("DELETE FROM configs").execute(&mut *writer).await.expect("the writer writes");

@@ -12,7 +12,7 @@ impl Store {
             sqlx::query("SELECT code_sha256 FROM precompiled_code WHERE component_sha256 = $1 AND engine_key = $2")
                 .bind(component_sha256)
                 .bind(engine_key)
-                .fetch_optional(&self.reader)
+                .fetch_optional(&mut *self.reader.acquire().await?)
                 .await?;
         Ok(found.map(|r| r.try_get("code_sha256")).transpose()?)
     }

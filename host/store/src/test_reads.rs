@@ -18,7 +18,10 @@ pub fn bytes_read() -> u64 {
 /// Copies the log into the database and empties it, so that the background checkpoint
 /// finds nothing to read while a test counts.
 pub async fn empty_the_log(store: &Store) {
-    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&store.reader).await.expect("a checkpoint");
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+        .execute(&mut *store.reader.acquire().await.expect("a reader"))
+        .await
+        .expect("a checkpoint");
 }
 
 /// Deletes the database's files when dropped.
@@ -59,7 +62,11 @@ pub fn pending_job(id: &str, inputs: Vec<u8>) -> JobRow {
 /// Rows of `table` whose `column` is `id` (to see that a cascade removed them).
 pub async fn rows_of(store: &Store, table: &str, column: &str, id: &str) -> i64 {
     let sql = format!("SELECT COUNT(*) AS n FROM {table} WHERE {column} = $1");
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_one(&store.reader).await.expect("a count");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_one(&mut *store.reader.acquire().await.expect("a reader"))
+        .await
+        .expect("a count");
     sqlx::Row::try_get(&row, "n").expect("n")
 }
 

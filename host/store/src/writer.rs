@@ -6,12 +6,11 @@
 //! first come first served. A pool also replaces a connection that broke; here `check`
 //! does (the health check, the rescuer and the scheduler's retry call it).
 
-use sqlx::pool::PoolConnection;
-use sqlx::{Any, AnyConnection, AnyPool};
-use std::ops::{Deref, DerefMut};
+use super::connection::Connection;
+use sqlx::{AnyConnection, AnyPool};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{Mutex, OwnedMutexGuard};
+use tokio::sync::Mutex;
 
 /// The longest a write waits for the SQLite writer (as long as a pool waits for a
 /// connection).
@@ -27,12 +26,6 @@ pub(super) enum Writer {
     Sole { connection: Arc<Mutex<AnyConnection>>, url: Arc<str> },
 }
 
-/// A connection to write on, the caller's alone while held.
-pub(super) enum WriteConnection {
-    Pooled(PoolConnection<Any>),
-    Sole(OwnedMutexGuard<AnyConnection>),
-}
-
 impl Writer {
     /// The one writer of the SQLite file at `url`.
     pub(super) async fn sole(url: &str) -> Result<Self, sqlx::Error> {
@@ -41,12 +34,12 @@ impl Writer {
     }
 
     /// Waits for the connection to write on (at most [`WAIT_FOR_WRITER`]).
-    pub(super) async fn acquire(&self) -> Result<WriteConnection, sqlx::Error> {
+    pub(super) async fn acquire(&self) -> Result<Connection, sqlx::Error> {
         Ok(match self {
-            Writer::Pool(pool) => WriteConnection::Pooled(pool.acquire().await?),
+            Writer::Pool(pool) => Connection::Pooled(pool.acquire().await?),
             Writer::Sole { connection, .. } => {
                 let lock = tokio::time::timeout(WAIT_FOR_WRITER, connection.clone().lock_owned());
-                WriteConnection::Sole(lock.await.map_err(|_| sqlx::Error::PoolTimedOut)?)
+                Connection::Writer(lock.await.map_err(|_| sqlx::Error::PoolTimedOut)?)
             }
         })
     }
@@ -68,26 +61,6 @@ impl Writer {
                 Ok(())
             }
             checked => checked.map(drop),
-        }
-    }
-}
-
-impl Deref for WriteConnection {
-    type Target = AnyConnection;
-
-    fn deref(&self) -> &AnyConnection {
-        match self {
-            WriteConnection::Pooled(connection) => connection,
-            WriteConnection::Sole(connection) => connection,
-        }
-    }
-}
-
-impl DerefMut for WriteConnection {
-    fn deref_mut(&mut self) -> &mut AnyConnection {
-        match self {
-            WriteConnection::Pooled(connection) => connection,
-            WriteConnection::Sole(connection) => connection,
         }
     }
 }
