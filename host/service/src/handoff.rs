@@ -10,8 +10,9 @@
 //! the bound is reached the newest inputs are the ones not kept (their job reads the
 //! database): evicting the oldest instead threw away exactly the inputs about to run, and
 //! in a burst of 400 small jobs 655 of 802 read theirs back. Inputs of jobs that this
-//! process never claims (another replica took them, they were deleted) make room once
-//! they have been kept for [`STALE_AFTER`].
+//! process never claims make room once they have been kept for [`STALE_AFTER`]; a
+//! deleted job's go with it, and another replica's go when a job submitted after them is
+//! taken here [`OVERTAKEN_AFTER`] later (claims take the oldest pending job first).
 
 use super::sized_work::frame_bytes;
 use super::{AcceptedJob, JobRequest};
@@ -26,6 +27,9 @@ const HANDOFF_MAX_ENTRIES: usize = 1024;
 /// Inputs kept this long make room for newer ones when the bound is reached: their job
 /// most likely runs elsewhere or is gone (if not, it reads them from the database).
 const STALE_AFTER: Duration = Duration::from_secs(60);
+/// Inputs kept this long before those of a job taken here were most likely taken by
+/// another replica's claim (a claim here racing that one is seldom this far behind).
+const OVERTAKEN_AFTER: Duration = Duration::from_secs(5);
 
 /// What a job's decoded inputs occupy in memory, near enough to bound them by (frames
 /// as [`frame_bytes`] counts them, and the job's text).
@@ -102,14 +106,25 @@ impl InputsHandoff {
         drop(evicted);
     }
 
-    /// The inputs of `job_id`, if still kept (removed: a job runs them once).
+    /// The inputs of `job_id`, if still kept (removed: a job runs them once). Inputs kept
+    /// [`OVERTAKEN_AFTER`] or more before them go too. Evicted inputs are freed after the
+    /// lock is released.
     pub(super) fn take(&self, job_id: &str) -> Option<AcceptedJob> {
         let mut guard = self.entries.lock().expect("handoff lock");
         let (entries, total) = &mut *guard;
         let at = entries.iter().position(|entry| entry.job_id == job_id)?;
-        let entry = entries.remove(at)?;
-        *total -= entry.bytes;
-        Some(entry.accepted)
+        let taken = entries.remove(at)?;
+        let ahead: Vec<Entry> = entries.drain(..at).collect();
+        let (overtaken, recent): (Vec<Entry>, Vec<Entry>) = ahead
+            .into_iter()
+            .partition(|entry| taken.kept_at.saturating_duration_since(entry.kept_at) >= OVERTAKEN_AFTER);
+        for entry in recent.into_iter().rev() {
+            entries.push_front(entry);
+        }
+        *total -= taken.bytes + overtaken.iter().map(|entry| entry.bytes).sum::<usize>();
+        drop(guard);
+        drop(overtaken);
+        Some(taken.accepted)
     }
 
     /// Inputs kept now and their `resident_bytes`.
@@ -194,6 +209,21 @@ mod tests {
         assert_eq!(handoff.held(), (2, 2));
         assert!(handoff.take("c").is_none());
         assert!(handoff.take("a").is_some());
+    }
+
+    /// Inputs kept well before those of a job taken here ran elsewhere: they go.
+    #[test]
+    fn inputs_overtaken_by_a_later_job_go_when_it_is_taken() {
+        let handoff = InputsHandoff::with_bounds(1000, 10, NEVER_STALE);
+        handoff.keep("elsewhere", 10, accepted("elsewhere"));
+        handoff.keep("racing", 10, accepted("racing"));
+        // As if "elsewhere" had been kept OVERTAKEN_AFTER before the rest.
+        handoff.entries.lock().unwrap().0[0].kept_at -= OVERTAKEN_AFTER;
+        handoff.keep("here", 10, accepted("here"));
+        assert!(handoff.take("here").is_some());
+        assert_eq!(handoff.held(), (1, 10), "the overtaken entry went, the recent one stayed");
+        assert!(handoff.take("racing").is_some());
+        assert!(handoff.take("elsewhere").is_none());
     }
 
     /// Inputs of jobs that never run here do not hold the room for ever.

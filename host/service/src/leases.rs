@@ -108,7 +108,7 @@ impl MlService {
     /// connection whose worker thread stopped (see the store's `readers` and `writer`).
     pub(super) async fn check_store(&self) {
         if let Err(error) = self.store.check_connections().await {
-            tracing::error!(%error, "the database cannot be written");
+            tracing::error!(%error, "the database's connections cannot be opened again");
         }
     }
 

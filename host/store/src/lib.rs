@@ -78,7 +78,8 @@ impl Store {
     /// request path (a large artifact would otherwise make its commit wait for the fsyncs
     /// of a checkpoint), and every 10 s truncates it: under steady load a passive
     /// checkpoint never finds a moment with no reader, so the log would only grow (by
-    /// ~20 MB/s under a small-job soak, measured). Stops when the store is dropped.
+    /// ~20 MB/s under a small-job soak, measured). Every 10 s it also checks the readers
+    /// (see `readers`). Stops when the store is dropped.
     fn checkpoint_in_background(&self) {
         let readers::Reader::Set(readers) = &self.reader else { return };
         let readers = std::sync::Arc::downgrade(readers);
@@ -99,6 +100,12 @@ impl Store {
                 if let Err(error) = done {
                     tracing::warn!(%error, mode, "WAL checkpoint failed");
                 }
+                // A reader whose thread stopped is otherwise found by the health check only.
+                if ticks.is_multiple_of(10)
+                    && let Err(error) = readers.check().await
+                {
+                    tracing::warn!(%error, "cannot open a SQLite reader again");
+                }
             }
         });
     }
@@ -107,17 +114,20 @@ impl Store {
         self.backend
     }
 
-    /// The health check: whether reads and writes can be made (see `check_connections`).
+    /// The health check: whether reads and writes can be made, after `check_connections`.
     pub async fn ping(&self) -> Result<(), StoreError> {
-        self.check_connections().await
+        self.check_connections().await?;
+        sqlx::query("SELECT 1").execute(&mut *self.reader.acquire().await?).await?;
+        Ok(())
     }
 
-    /// Whether reads and writes can be made; opens again a SQLite reader or writer whose
-    /// worker thread stopped (a pool, on PostgreSQL and `:memory:`, replaces broken
-    /// connections itself).
+    /// Opens again a SQLite writer or reader whose worker thread stopped (a pool, on
+    /// PostgreSQL and `:memory:`, replaces broken connections itself): the writer first,
+    /// and the readers whatever the writer's outcome.
     pub async fn check_connections(&self) -> Result<(), StoreError> {
-        self.reader.check().await?;
-        Ok(self.writer.check().await?)
+        let writer = self.writer.check().await;
+        let readers = self.reader.check().await;
+        Ok(writer.and(readers)?)
     }
 }
 

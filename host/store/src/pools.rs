@@ -15,7 +15,7 @@ use sqlx::{AnyConnection, Connection, Executor};
 use std::time::Duration;
 
 /// Read-only connections to a SQLite file (reads of large blobs run side by side).
-const SQLITE_READERS: usize = 4;
+pub(super) const SQLITE_READERS: usize = 4;
 
 /// A PostgreSQL connection idle at least this long is pinged before it is used.
 const PING_IDLE_POSTGRES_AFTER: Duration = Duration::from_secs(1);

@@ -6,8 +6,8 @@
 //! SQLite's worker threads per job (2026-12-06, counted from sqlx's statement log), each a
 //! context switch on both sides. A reader here goes back to the set as it is: reads leave
 //! no transaction behind, and a command abandoned half-way only delays the next one on
-//! the same worker. A reader whose worker thread stopped is replaced by `check`, as the
-//! writer is.
+//! the same worker. A reader whose worker thread stopped is replaced by `check` (the
+//! health check, the rescuer, and every 10 s the checkpoint task), as the writer is.
 
 use super::connection::Connection;
 use sqlx::{AnyConnection, AnyPool};
@@ -38,10 +38,11 @@ impl Reader {
         })
     }
 
-    /// Whether reads can be made (see [`ReaderSet::check`]; a pool checks its own).
+    /// Opens again a SQLite reader whose worker thread stopped (see
+    /// [`ReaderSet::check`]); a pool replaces its broken connections itself.
     pub(super) async fn check(&self) -> Result<(), sqlx::Error> {
         match self {
-            Reader::Pool(pool) => sqlx::query("SELECT 1").execute(pool).await.map(drop),
+            Reader::Pool(_) => Ok(()),
             Reader::Set(set) => set.check().await,
         }
     }
@@ -71,17 +72,19 @@ impl ReaderSet {
         Ok(Arc::new(Self { url: url.into(), idle, free: Arc::new(Semaphore::new(size)) }))
     }
 
-    /// Waits for a reader (at most [`WAIT_FOR_READER`]), opening one if none is idle and
-    /// fewer than `size` are open.
+    /// Waits for a reader, opening one if none is idle and fewer than `size` are open (at
+    /// most [`WAIT_FOR_READER`] for both).
     pub(super) async fn acquire(self: &Arc<Self>) -> Result<HeldReader, sqlx::Error> {
-        let turn = tokio::time::timeout(WAIT_FOR_READER, self.free.clone().acquire_owned()).await;
-        let turn = turn.map_err(|_| sqlx::Error::PoolTimedOut)?.expect("the semaphore is never closed");
-        let idle = self.idle.lock().expect("readers lock").pop_front();
-        let connection = match idle {
-            Some(connection) => connection,
-            None => super::pools::sqlite_reader(&self.url).await?,
+        let acquire = async {
+            let turn = self.free.clone().acquire_owned().await.expect("the semaphore is never closed");
+            let idle = self.idle.lock().expect("readers lock").pop_front();
+            let connection = match idle {
+                Some(connection) => connection,
+                None => super::pools::sqlite_reader(&self.url).await?,
+            };
+            Ok(HeldReader { connection: Some(connection), set: self.clone(), _turn: turn })
         };
-        Ok(HeldReader { connection: Some(connection), set: self.clone(), _turn: turn })
+        tokio::time::timeout(WAIT_FOR_READER, acquire).await.map_err(|_| sqlx::Error::PoolTimedOut)?
     }
 
     /// Asks each idle reader in turn for an answer, and opens anew one whose worker thread
@@ -97,6 +100,8 @@ impl ReaderSet {
             match answer {
                 Ok(Err(sqlx::Error::WorkerCrashed)) => {
                     tracing::warn!("a SQLite reader's worker thread stopped; opening it again");
+                    // Dropped first: if the new one cannot be opened, a read opens it later.
+                    held.connection = None;
                     held.connection = Some(super::pools::sqlite_reader(&self.url).await?);
                 }
                 Ok(answered) => answered.map(drop)?,
@@ -136,9 +141,11 @@ mod tests {
     use std::future::Future;
     use std::task::{Context, Poll, Waker};
 
+    /// Readers open now: idle ones, and those held (the checkpoint task may hold one).
     fn open_readers(reader: &Reader) -> usize {
         let Reader::Set(set) = reader else { panic!("a SQLite file has a reader set") };
-        set.idle.lock().unwrap().len()
+        let held = crate::pools::SQLITE_READERS - set.free.available_permits();
+        set.idle.lock().unwrap().len() + held
     }
 
     /// Readers are opened as reads need them, never more than the set's size, and reused.
@@ -162,11 +169,11 @@ mod tests {
     }
 
     /// A read dropped at any point (its client went away) gives its reader back usable:
-    /// the next reads on it see what was written.
+    /// the next reads on it see what was written since (no snapshot is left open).
     #[tokio::test(flavor = "multi_thread")]
     async fn a_read_abandoned_at_any_point_leaves_its_reader_usable() {
         let (store, _file, _alone) = temp_store("abandoned-reads").await;
-        let job = pending_job("01J00000000000000000000001", vec![7; 300_000]);
+        let job = pending_job("01JREAD0000000000000000000", vec![7; 300_000]);
         store.insert_job(&job, None, None).await.expect("written");
         let mut cx = Context::from_waker(Waker::noop());
         for polls in 0..30 {
@@ -179,9 +186,13 @@ mod tests {
                 std::thread::sleep(std::time::Duration::from_micros(50));
             }
             drop(read);
+            let written = pending_job(&format!("01J{polls:023}"), vec![1; 10]);
+            store.insert_job(&written, None, None).await.expect("written");
             for _ in 0..4 {
                 let inputs = store.job_inputs(&job.id).await.expect("the readers still read");
                 assert_eq!(inputs.as_deref(), job.inputs.as_deref(), "after {polls} polls");
+                let seen = store.get_job(&written.id).await.expect("a read");
+                assert!(seen.is_some(), "a reader given back after {polls} polls still sees new writes");
             }
         }
     }
