@@ -130,6 +130,12 @@ impl Store {
         component_sha256: Option<&str>,
         claim: Option<Claim<'_>>,
     ) -> Result<(), StoreError> {
+        // On a SQLite file the row and its inputs go in one round trip (see `writer`).
+        if let Some(batch) = single_batch(self.backend, job, component_sha256, claim)
+            && let Some(done) = self.writer.in_one_round_trip(batch).await
+        {
+            return Ok(done?);
+        }
         let mut writer = self.writer.acquire().await?;
         let mut tx = writer.begin().await?;
         insert(&mut tx, self.backend, job, component_sha256, claim).await?;
@@ -354,11 +360,42 @@ pub(super) async fn insert(
     };
     let sql = match (backend, batched) {
         (Backend::Sqlite, 0) => insert_job!(sqlite_now_ms!()).to_owned(),
-        (Backend::Sqlite, count) => {
-            format!("{}; {}", insert_job!(sqlite_now_ms!()), input_parts::insert_sql(0, count, 11))
-        }
+        (Backend::Sqlite, count) => row_and_parts_sql(count),
         (Backend::Postgres, _) => insert_job!(postgres_now_ms!()).to_owned(),
     };
+    bound_insert(sql, job, component_sha256, claim, &parts[..batched]).execute(&mut **tx).await?;
+    input_parts::insert_rest(tx, &job.id, &parts, batched).await
+}
+
+/// SQLite: a job's row and its first `parts` parts of inputs, in one statement list.
+fn row_and_parts_sql(parts: usize) -> String {
+    format!("{}; {}", insert_job!(sqlite_now_ms!()), input_parts::insert_sql(0, parts, 11))
+}
+
+/// The whole insert of a job as one transaction's statements, when its inputs fit in one
+/// batch (SQLite only; every job short of ~30 MB of inputs).
+fn single_batch<'q>(
+    backend: Backend,
+    job: &'q JobRow,
+    component_sha256: Option<&'q str>,
+    claim: Option<Claim<'q>>,
+) -> Option<sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>> {
+    let parts = job.inputs.as_deref().map(input_parts::parts).unwrap_or_default();
+    if backend != Backend::Sqlite || parts.is_empty() || input_parts::batched(parts.len()) < parts.len() {
+        return None;
+    }
+    let sql = super::writer::one_transaction(&row_and_parts_sql(parts.len()));
+    Some(bound_insert(sql, job, component_sha256, claim, &parts))
+}
+
+/// The insert of a job's row (`$1`–`$10`) with `parts` of its inputs bound from `$11` on.
+fn bound_insert<'q>(
+    sql: String,
+    job: &'q JobRow,
+    component_sha256: Option<&'q str>,
+    claim: Option<Claim<'q>>,
+    parts: &[&'q [u8]],
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(&job.id)
         .bind(&job.kind)
@@ -370,11 +407,10 @@ pub(super) async fn insert(
         .bind(job.attempt)
         .bind(claim.map(|claim| claim.owner))
         .bind(claim.map(|claim| millis(claim.lease)));
-    for part in &parts[..batched] {
+    for part in parts {
         query = query.bind(*part);
     }
-    query.execute(&mut **tx).await?;
-    input_parts::insert_rest(tx, &job.id, &parts, batched).await
+    query
 }
 
 /// A lease's length as the milliseconds the database adds to its clock.

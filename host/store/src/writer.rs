@@ -5,10 +5,17 @@
 //! waits behind — and one connection needs no pool. Writers queue on the lock instead,
 //! first come first served. A pool also replaces a connection that broke; here `check`
 //! does (the health check, the rescuer and the scheduler's retry call it).
+//!
+//! On that one connection a short transaction can also go as one batch of statements
+//! (`in_one_round_trip`): one round trip to the connection's thread instead of one for
+//! `BEGIN`, each statement and `COMMIT`.
 
 use super::connection::Connection;
-use sqlx::{AnyConnection, AnyPool};
+use sqlx::any::AnyArguments;
+use sqlx::query::Query;
+use sqlx::{Any, AnyConnection, AnyPool};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio::sync::Mutex;
 
@@ -23,25 +30,69 @@ const CHECK_ANSWER: Duration = Duration::from_secs(1);
 #[derive(Clone)]
 pub(super) enum Writer {
     Pool(AnyPool),
-    Sole { connection: Arc<Mutex<AnyConnection>>, url: Arc<str> },
+    Sole {
+        connection: Arc<Mutex<AnyConnection>>,
+        url: Arc<str>,
+        /// Set while a batch runs (`in_one_round_trip`): still set when the next write
+        /// takes the connection, the batch was given up on, maybe inside its transaction.
+        unfinished: Arc<AtomicBool>,
+    },
+}
+
+/// The text of a transaction of `statements` (`;`-separated) for [`Writer::in_one_round_trip`].
+pub(super) fn one_transaction(statements: &str) -> String {
+    format!("BEGIN; {statements}; COMMIT")
 }
 
 impl Writer {
     /// The one writer of the SQLite file at `url`.
     pub(super) async fn sole(url: &str) -> Result<Self, sqlx::Error> {
         let connection = super::pools::sqlite_writer(url).await?;
-        Ok(Writer::Sole { connection: Arc::new(Mutex::new(connection)), url: url.into() })
+        let unfinished = Arc::new(AtomicBool::new(false));
+        Ok(Writer::Sole { connection: Arc::new(Mutex::new(connection)), url: url.into(), unfinished })
     }
 
     /// Waits for the connection to write on (at most [`WAIT_FOR_WRITER`]).
     pub(super) async fn acquire(&self) -> Result<Connection, sqlx::Error> {
         Ok(match self {
             Writer::Pool(pool) => Connection::Pooled(pool.acquire().await?),
-            Writer::Sole { connection, .. } => {
+            Writer::Sole { connection, unfinished, .. } => {
                 let lock = tokio::time::timeout(WAIT_FOR_WRITER, connection.clone().lock_owned());
-                Connection::Writer(lock.await.map_err(|_| sqlx::Error::PoolTimedOut)?)
+                let mut held = lock.await.map_err(|_| sqlx::Error::PoolTimedOut)?;
+                if unfinished.load(Ordering::SeqCst) {
+                    // What SQLite ran of it is undone; if it had committed, there is nothing
+                    // to roll back and SQLite says so, which is fine.
+                    drop(sqlx::query("ROLLBACK").execute(&mut *held).await);
+                    unfinished.store(false, Ordering::SeqCst);
+                }
+                Connection::Writer(held)
             }
         })
+    }
+
+    /// Runs `batch`, a transaction written out as one list of statements (its text made
+    /// by [`one_transaction`]), in one round trip to the SQLite writer's thread: all of it
+    /// or nothing. A failed batch is rolled back here; one whose caller went away is
+    /// rolled back, as far as SQLite ran it, by the next write before anything else (sqlx
+    /// stops running a batch whose results nobody waits for). `None` for a pool, whose
+    /// connection could go back to it inside the transaction: run it statement by
+    /// statement there.
+    pub(super) async fn in_one_round_trip<'q>(
+        &self,
+        batch: Query<'q, Any, AnyArguments>,
+    ) -> Option<Result<(), sqlx::Error>> {
+        let Writer::Sole { unfinished, .. } = self else { return None };
+        let mut held = match self.acquire().await {
+            Ok(held) => held,
+            Err(error) => return Some(Err(error)),
+        };
+        unfinished.store(true, Ordering::SeqCst);
+        let done = batch.execute(&mut *held).await.map(drop);
+        if done.is_err() {
+            drop(sqlx::query("ROLLBACK").execute(&mut *held).await);
+        }
+        unfinished.store(false, Ordering::SeqCst);
+        Some(done)
     }
 
     /// Whether writes can be made. A pool checks its own connections; the SQLite writer,
@@ -50,7 +101,7 @@ impl Writer {
     /// stopped (sqlx stops it when a cancelled `BEGIN` cannot be rolled back, or when it
     /// panics).
     pub(super) async fn check(&self) -> Result<(), sqlx::Error> {
-        let Writer::Sole { connection, url } = self else { return Ok(()) };
+        let Writer::Sole { connection, url, .. } = self else { return Ok(()) };
         let Ok(mut held) = connection.try_lock() else { return Ok(()) };
         let answer = tokio::time::timeout(CHECK_ANSWER, sqlx::query("SELECT 1").execute(&mut *held)).await;
         let Ok(answer) = answer else { return Ok(()) };
@@ -85,6 +136,22 @@ mod tests {
         let checked = tokio::time::timeout(std::time::Duration::from_secs(2), store.ping()).await;
         checked.expect("no wait for the writer").expect("a busy writer counts as alive");
         drop(busy);
+    }
+
+    /// A batch that fails half-way leaves nothing of its first statements, and the writer
+    /// outside any transaction: the next write commits on its own.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_batch_that_fails_half_way_leaves_nothing_and_the_writer_usable() {
+        let (store, _file, _alone) = temp_store("failed-batch").await;
+        let insert = "INSERT INTO configs (id, name, data, tags, created_at, updated_at) \
+                      VALUES ($1, 'c', '{}', '[]', 'now', 'now')";
+        let sql = super::one_transaction(&format!("{insert}; {insert}"));
+        let batch = sqlx::query(sqlx::AssertSqlSafe(sql)).bind("twice");
+        let failed = store.writer.in_one_round_trip(batch).await.expect("a SQLite file's writer");
+        assert!(failed.is_err(), "the second insert of the same id fails");
+        assert!(store.get_config("twice").await.unwrap().is_none(), "the first insert was rolled back");
+        store.insert_job(&job(1), None, None).await.expect("the writer still writes");
+        assert!(store.get_job(&job(1).id).await.unwrap().is_some(), "committed, so readers see it");
     }
 
     /// A request dropped at any point of its write (its client went away) leaves either
