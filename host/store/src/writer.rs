@@ -39,6 +39,16 @@ pub(super) enum Writer {
     },
 }
 
+/// Rolls back what SQLite ran of a batch given up on (`unfinished`); if it had committed,
+/// there is nothing to roll back and SQLite says so, which is fine. Cleared only once
+/// done: a rollback given up on too is tried again by the next holder.
+async fn roll_back_abandoned(unfinished: &AtomicBool, connection: &mut AnyConnection) {
+    if unfinished.load(Ordering::SeqCst) {
+        drop(sqlx::query("ROLLBACK").execute(&mut *connection).await);
+        unfinished.store(false, Ordering::SeqCst);
+    }
+}
+
 /// The text of a transaction of `statements` (`;`-separated) for [`Writer::in_one_round_trip`].
 pub(super) fn one_transaction(statements: &str) -> String {
     format!("BEGIN; {statements}; COMMIT")
@@ -59,12 +69,7 @@ impl Writer {
             Writer::Sole { connection, unfinished, .. } => {
                 let lock = tokio::time::timeout(WAIT_FOR_WRITER, connection.clone().lock_owned());
                 let mut held = lock.await.map_err(|_| sqlx::Error::PoolTimedOut)?;
-                if unfinished.load(Ordering::SeqCst) {
-                    // What SQLite ran of it is undone; if it had committed, there is nothing
-                    // to roll back and SQLite says so, which is fine.
-                    drop(sqlx::query("ROLLBACK").execute(&mut *held).await);
-                    unfinished.store(false, Ordering::SeqCst);
-                }
+                roll_back_abandoned(unfinished, &mut held).await;
                 Connection::Writer(held)
             }
         })
@@ -101,8 +106,10 @@ impl Writer {
     /// stopped (sqlx stops it when a cancelled `BEGIN` cannot be rolled back, or when it
     /// panics).
     pub(super) async fn check(&self) -> Result<(), sqlx::Error> {
-        let Writer::Sole { connection, url, .. } = self else { return Ok(()) };
+        let Writer::Sole { connection, url, unfinished } = self else { return Ok(()) };
         let Ok(mut held) = connection.try_lock() else { return Ok(()) };
+        // Not left holding SQLite's write lock until the next write comes.
+        roll_back_abandoned(unfinished, &mut held).await;
         let answer = tokio::time::timeout(CHECK_ANSWER, sqlx::query("SELECT 1").execute(&mut *held)).await;
         let Ok(answer) = answer else { return Ok(()) };
         match answer {
