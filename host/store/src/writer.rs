@@ -161,6 +161,30 @@ mod tests {
         assert!(store.get_job(&job(1).id).await.unwrap().is_some(), "committed, so readers see it");
     }
 
+    /// A batch given up on inside its transaction does not keep SQLite's write lock until
+    /// the next write: the health check rolls it back.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn the_health_check_rolls_back_a_batch_given_up_on() {
+        use std::sync::atomic::Ordering;
+        let (store, _file, _alone) = temp_store("abandoned-batch").await;
+        let super::Writer::Sole { connection, unfinished, .. } = &store.writer else { panic!("a sole writer") };
+        {
+            // As a batch whose caller went away after its first statements.
+            let mut held = connection.lock().await;
+            let half = "BEGIN; INSERT INTO configs (id, name, data, tags, created_at, updated_at) \
+                        VALUES ('half', 'c', '{}', '[]', 'now', 'now')";
+            sqlx::query(half).execute(&mut *held).await.expect("half a batch");
+            unfinished.store(true, Ordering::SeqCst);
+        }
+        store.ping().await.expect("healthy");
+        // Not through `acquire`, which would roll it back too.
+        let mut held = connection.lock().await;
+        sqlx::query("BEGIN").execute(&mut *held).await.expect("no transaction left open");
+        sqlx::query("ROLLBACK").execute(&mut *held).await.expect("rolled back");
+        drop(held);
+        assert!(store.get_config("half").await.unwrap().is_none(), "nothing of it stays");
+    }
+
     /// A request dropped at any point of its write (its client went away) leaves either
     /// the whole write or nothing, and the one writing connection usable: the next write
     /// commits and readers see it (a transaction left open would hide it from them).
