@@ -97,8 +97,7 @@ impl InputsHandoff {
             *total -= oldest.bytes;
             evicted.push(oldest);
         }
-        let kept = !full(entries, *total);
-        if kept {
+        if !full(entries, *total) {
             *total += bytes;
             entries.push_back(Entry { job_id: job_id.to_owned(), bytes, kept_at: Instant::now(), accepted });
         }
@@ -106,9 +105,9 @@ impl InputsHandoff {
         drop(evicted);
     }
 
-    /// The inputs of `job_id`, if still kept (removed: a job runs them once). Inputs kept
-    /// [`OVERTAKEN_AFTER`] or more before them go too. Evicted inputs are freed after the
-    /// lock is released.
+    /// The inputs of `job_id` for its run here, if still kept (removed: a job runs them
+    /// once). Inputs kept [`OVERTAKEN_AFTER`] or more before them go too. Evicted inputs
+    /// are freed after the lock is released.
     pub(super) fn take(&self, job_id: &str) -> Option<AcceptedJob> {
         let mut guard = self.entries.lock().expect("handoff lock");
         let (entries, total) = &mut *guard;
@@ -125,6 +124,18 @@ impl InputsHandoff {
         drop(guard);
         drop(overtaken);
         Some(taken.accepted)
+    }
+
+    /// Drops the inputs of a job that will not run from them (deleted, or not created),
+    /// and nothing else: that says nothing of the jobs before it.
+    pub(super) fn forget(&self, job_id: &str) {
+        let mut guard = self.entries.lock().expect("handoff lock");
+        let (entries, total) = &mut *guard;
+        let Some(at) = entries.iter().position(|entry| entry.job_id == job_id) else { return };
+        let forgotten = entries.remove(at);
+        *total -= forgotten.as_ref().map_or(0, |entry| entry.bytes);
+        drop(guard);
+        drop(forgotten);
     }
 
     /// Inputs kept now and their `resident_bytes`.
@@ -224,6 +235,18 @@ mod tests {
         assert_eq!(handoff.held(), (1, 10), "the overtaken entry went, the recent one stayed");
         assert!(handoff.take("racing").is_some());
         assert!(handoff.take("elsewhere").is_none());
+    }
+
+    /// A job deleted (or never created) says nothing of the jobs before it.
+    #[test]
+    fn forgetting_a_job_drops_its_inputs_only() {
+        let handoff = InputsHandoff::with_bounds(1000, 10, NEVER_STALE);
+        handoff.keep("older", 10, accepted("older"));
+        handoff.entries.lock().unwrap().0[0].kept_at -= OVERTAKEN_AFTER;
+        handoff.keep("deleted", 10, accepted("deleted"));
+        handoff.forget("deleted");
+        assert_eq!(handoff.held(), (1, 10));
+        assert!(handoff.take("older").is_some());
     }
 
     /// Inputs of jobs that never run here do not hold the room for ever.

@@ -302,7 +302,7 @@ impl MlService {
     pub async fn delete_job(&self, job_id: &str) -> Result<bool, StoreError> {
         let deleted = self.store.delete_job(job_id).await?;
         self.interrupt(job_id);
-        drop(self.handoff.take(job_id));
+        self.handoff.forget(job_id);
         if deleted {
             self.events.publish(JobEvent::Deleted { job_id: job_id.to_owned() });
         }

@@ -186,7 +186,7 @@ impl MlService {
         }
         let inserted = self.insert(&job, &component_sha256, idempotency.as_ref(), None).await;
         if !matches!(inserted, Ok(None)) {
-            self.handoff.take(&job.id);
+            self.handoff.forget(&job.id);
         }
         if let (Some(first), Some(idempotency)) = (inserted?, &idempotency) {
             return replay(first, idempotency);
