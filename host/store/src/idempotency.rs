@@ -2,7 +2,7 @@
 //! one transaction, so a retry (even one racing the first request) finds the first job
 //! instead of creating a second.
 
-use super::jobs::Claim;
+use super::job_insert::Claim;
 use super::{JobRow, Store, StoreError};
 use sqlx::{Connection, Row};
 
@@ -54,7 +54,7 @@ impl Store {
             drop(writer);
             return self.keyed_job(key).await;
         }
-        super::jobs::insert(&mut tx, self.backend, job, component_sha256, claim).await?;
+        super::job_insert::insert(&mut tx, self.backend, job, component_sha256, claim).await?;
         tx.commit().await?;
         Ok(None)
     }

@@ -4,7 +4,6 @@
 //! down hands its jobs back. Every statement checks the attempt it was given, so a worker
 //! that lost its job can no longer touch it.
 
-use super::jobs::millis;
 use super::{Store, StoreError};
 use sqlx::Row;
 use std::time::Duration;
@@ -92,4 +91,9 @@ impl Store {
         let ids = |rows: Vec<sqlx::any::AnyRow>| rows.iter().map(|r| r.try_get("id")).collect::<Result<_, _>>();
         Ok(Rescued { requeued: ids(requeued)?, failed: ids(failed)? })
     }
+}
+
+/// A lease's length as the milliseconds the database adds to its clock.
+pub(super) fn millis(lease: std::time::Duration) -> i64 {
+    i64::try_from(lease.as_millis()).unwrap_or(i64::MAX / 2)
 }

@@ -12,6 +12,7 @@ mod configs;
 mod connection;
 mod idempotency;
 mod input_parts;
+mod job_insert;
 mod jobs;
 mod leases;
 mod notifications;
@@ -26,7 +27,8 @@ pub use artifacts::{ArtifactChangeError, ArtifactRow, LinkError, MAX_ARTIFACT_DE
 pub use components::{ComponentDeletion, ComponentRow};
 pub use configs::ConfigRow;
 pub use idempotency::KeyedJob;
-pub use jobs::{Claim, JobRow, JobStatus};
+pub use job_insert::Claim;
+pub use jobs::{JobRow, JobStatus};
 pub use leases::Rescued;
 pub use notifications::Listener;
 pub use retention::Swept;

@@ -137,9 +137,7 @@ impl std::ops::DerefMut for HeldReader {
 #[cfg(test)]
 mod tests {
     use super::Reader;
-    use crate::test_reads::{pending_job, temp_store};
-    use std::future::Future;
-    use std::task::{Context, Poll, Waker};
+    use crate::test_reads::{abandon_after, pending_job, temp_store};
 
     /// Readers open now: idle ones, and those held (the checkpoint task may hold one).
     fn open_readers(reader: &Reader) -> usize {
@@ -175,17 +173,10 @@ mod tests {
         let (store, _file, _alone) = temp_store("abandoned-reads").await;
         let job = pending_job("01JREAD0000000000000000000", vec![7; 300_000]);
         store.insert_job(&job, None, None).await.expect("written");
-        let mut cx = Context::from_waker(Waker::noop());
         for polls in 0..30 {
-            let mut read = Box::pin(store.job_inputs(&job.id));
-            for _ in 0..polls {
-                if let Poll::Ready(done) = read.as_mut().poll(&mut cx) {
-                    done.expect("read");
-                    break;
-                }
-                std::thread::sleep(std::time::Duration::from_micros(50));
+            if let Some(done) = abandon_after(store.job_inputs(&job.id), polls) {
+                done.expect("read");
             }
-            drop(read);
             let written = pending_job(&format!("01J{polls:023}"), vec![1; 10]);
             store.insert_job(&written, None, None).await.expect("written");
             for _ in 0..4 {

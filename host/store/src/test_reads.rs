@@ -4,6 +4,8 @@
 //! a lock that keeps them from running at once, because the count is the whole process's.
 
 use super::{ArtifactRow, ConfigRow, JobRow, JobStatus, Store};
+use std::future::Future;
+use std::task::{Context, Poll, Waker};
 use tokio::sync::{Mutex, MutexGuard};
 
 static ALONE: Mutex<()> = Mutex::const_new(());
@@ -97,4 +99,19 @@ pub fn artifact_row(id: &str, content: Option<Vec<u8>>) -> ArtifactRow {
         updated_at: "2026-12-05T00:00:02.000000Z".into(),
         written_by_job: false,
     }
+}
+
+/// Polls `call` up to `polls` times, 50 µs apart (its statements run on the connection's
+/// thread meanwhile), then drops it, as a request whose client went away: its output if
+/// it finished first.
+pub fn abandon_after<F: Future>(call: F, polls: usize) -> Option<F::Output> {
+    let mut call = Box::pin(call);
+    let mut cx = Context::from_waker(Waker::noop());
+    for _ in 0..polls {
+        if let Poll::Ready(done) = call.as_mut().poll(&mut cx) {
+            return Some(done);
+        }
+        std::thread::sleep(std::time::Duration::from_micros(50));
+    }
+    None
 }

@@ -126,9 +126,7 @@ impl Writer {
 #[cfg(test)]
 mod tests {
     use crate::JobRow;
-    use crate::test_reads::{pending_job, temp_store};
-    use std::future::Future;
-    use std::task::{Context, Poll, Waker};
+    use crate::test_reads::{abandon_after, pending_job, temp_store};
 
     fn job(n: usize) -> JobRow {
         pending_job(&format!("01J{n:023}"), vec![7; 100_000])
@@ -191,18 +189,11 @@ mod tests {
     #[tokio::test(flavor = "multi_thread")]
     async fn a_write_abandoned_at_any_point_leaves_all_or_nothing_and_the_writer_usable() {
         let (store, _file, _alone) = temp_store("abandoned-writes").await;
-        let mut cx = Context::from_waker(Waker::noop());
         for polls in 0..40 {
             let abandoned = job(polls);
-            let mut write = Box::pin(store.insert_job(&abandoned, None, None));
-            for _ in 0..polls {
-                if let Poll::Ready(done) = write.as_mut().poll(&mut cx) {
-                    done.expect("written");
-                    break;
-                }
-                std::thread::sleep(std::time::Duration::from_micros(50));
+            if let Some(done) = abandon_after(store.insert_job(&abandoned, None, None), polls) {
+                done.expect("written");
             }
-            drop(write);
             let next = job(1000 + polls);
             store.insert_job(&next, None, None).await.expect("the writer still writes");
             assert!(store.get_job(&next.id).await.unwrap().is_some(), "committed and visible after {polls} polls");
