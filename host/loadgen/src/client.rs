@@ -6,6 +6,7 @@
 //! the stream is asked for 0.005 here), while chapwasm's pushes changes: polling both
 //! servers at the same short interval is the comparison issue 16 defines.
 
+use super::pause::pause;
 use super::sse::SseBuffer;
 use serde::Deserialize;
 use std::time::{Duration, Instant};
@@ -141,7 +142,7 @@ impl BenchClient {
             if end.is_terminal() {
                 return Ok(end);
             }
-            tokio::time::sleep(interval).await;
+            pause(interval).await;
         }
     }
 

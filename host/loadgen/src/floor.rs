@@ -3,11 +3,12 @@
 //! the driver's own process that answers every request with an empty 200, so the figure
 //! is the same whichever server is under test, and a server's 202 latency can be read as
 //! "so much above what any server could answer". Likewise the poll interval as the client
-//! actually sleeps it (the timer rounds up): a polled job that is not done at the status
-//! read right after its 202 is seen done no sooner than one such interval later, on any
+//! actually sleeps it (see `pause`): a polled job that is not done at the status read
+//! right after its 202 is seen done no sooner than one such interval later, on any
 //! server.
 
 use super::client::{BenchClient, LoadError};
+use super::pause::pause;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -39,7 +40,7 @@ pub async fn interval_as_slept(interval: Duration, samples: usize) -> Vec<f64> {
     let mut times = Vec::with_capacity(samples);
     for _ in 0..samples {
         let started = Instant::now();
-        tokio::time::sleep(interval).await;
+        pause(interval).await;
         times.push(started.elapsed().as_secs_f64());
     }
     times

@@ -16,6 +16,7 @@ mod floor;
 mod frames;
 mod goals;
 mod memory_watch;
+mod pause;
 mod plan;
 mod report;
 mod rss;
