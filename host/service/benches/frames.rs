@@ -1,7 +1,8 @@
 //! The host's hot paths for a 100k-row frame with 5 features (the load driver's frames),
 //! each beside a baseline measured in the same run:
-//! - chapkit frame JSON → typed columns (`parse_frame_text`), against copying the JSON
-//!   text once and against building a `serde_json::Value` tree of it;
+//! - chapkit frame JSON → typed columns (`parse_frame_text`, and on two threads
+//!   `parse_frame_text_in_halves`), against copying the JSON text once and against
+//!   building a `serde_json::Value` tree of it;
 //! - typed columns → JSON (`frame_json_bytes`, what a prediction artifact holds);
 //! - typed columns ↔ the compact binary form job inputs are stored in (`chapwasm_frames::codec`);
 //! - writing and reading back a 100k-row prediction artifact in a SQLite file;
@@ -13,7 +14,7 @@
 //! Run: `cargo bench -p chapwasm-service --bench frames`
 
 use chapwasm_frames::codec;
-use chapwasm_frames::json::{frame_json_bytes, parse_frame_text};
+use chapwasm_frames::json::{frame_json_bytes, parse_frame_text, parse_frame_text_in_halves};
 use chapwasm_loadgen::{future_frame, training_frame};
 use chapwasm_store::{ArtifactRow, JobRow, JobStatus, Store};
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -31,6 +32,9 @@ fn bench(c: &mut Criterion) {
         b.iter(|| black_box(serde_json::from_str::<serde_json::Value>(&json).unwrap()))
     });
     group.bench_function("json_to_typed_columns", |b| b.iter(|| black_box(parse_frame_text(&json, "data", true))));
+    group.bench_function("json_to_typed_columns_in_halves", |b| {
+        b.iter(|| black_box(parse_frame_text_in_halves(&json, "data", true)))
+    });
     group.bench_function("typed_columns_to_json", |b| b.iter(|| black_box(frame_json_bytes(&frame))));
     let encoded = codec::encode(&frame);
     group.bench_function("typed_columns_encode_binary", |b| b.iter(|| black_box(codec::encode(&frame))));

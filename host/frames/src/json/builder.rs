@@ -130,6 +130,68 @@ impl ColumnBuilder {
         }
     }
 
+    /// Appends the column of the rows that follow this one's (a frame read in halves):
+    /// the column ends as if each of `tail`'s cells had been pushed here. Columns of one
+    /// kind on both sides are joined as they are; otherwise `tail`'s cells are pushed again
+    /// one by one, which settles the type as one pass would have.
+    pub(super) fn append(&mut self, tail: ColumnBuilder) {
+        let ColumnBuilder { typed, rows, valid, .. } = tail;
+        let offset = self.rows;
+        match (&mut self.typed, typed) {
+            (Typed::Ints(head), Typed::Ints(tail)) => head.extend(tail),
+            (Typed::Bools(head), Typed::Bools(tail)) => head.extend(tail),
+            (Typed::Text(head), Typed::Text(tail)) => head.extend(tail),
+            (
+                Typed::Floats { values, written_as_int, inexact_ints },
+                Typed::Floats { values: tail_values, written_as_int: tail_ints, inexact_ints: tail_inexact },
+            ) => {
+                values.extend(tail_values);
+                match (written_as_int, tail_ints) {
+                    (None, None) => {}
+                    (Some(head), None) => head.resize(offset + rows, false),
+                    (head, Some(tail)) => head.get_or_insert_with(|| vec![false; offset]).extend(tail),
+                }
+                inexact_ints.extend(tail_inexact.into_iter().map(|(at, i)| (offset + at, i)));
+            }
+            (_, typed) => {
+                let tail = ColumnBuilder { typed, rows, valid, expected_rows: 0 };
+                for cell in tail.into_cells() {
+                    self.push(cell);
+                }
+                return;
+            }
+        }
+        self.rows += rows;
+        match (&mut self.valid, valid) {
+            (None, None) => {}
+            (Some(head), None) => head.resize(offset + rows, true),
+            (head, Some(tail)) => head.get_or_insert_with(|| vec![true; offset]).extend(tail),
+        }
+    }
+
+    /// The cells pushed, in order, as they were written (see `make_text`).
+    fn into_cells(self) -> Vec<Cell<'static>> {
+        let valid_cells = self.valid;
+        let valid = |i: usize| valid_cells.as_ref().is_none_or(|v| v[i]);
+        let cell = |i: usize, value: Cell<'static>| if valid(i) { value } else { Cell::Null };
+        match self.typed {
+            Typed::Empty => (0..self.rows).map(|_| Cell::Null).collect(),
+            Typed::Ints(v) => v.into_iter().enumerate().map(|(i, x)| cell(i, Cell::Number(Number::Int(x)))).collect(),
+            Typed::Floats { values, written_as_int, inexact_ints } => {
+                let number = |i: usize, x: f64| match written_as_int.as_ref().is_some_and(|ints| ints[i]) {
+                    true => match inexact_ints.binary_search_by_key(&i, |(at, _)| *at) {
+                        Ok(found) => Number::Int(inexact_ints[found].1),
+                        Err(_) => Number::Int(x as i64),
+                    },
+                    false => Number::Float(x),
+                };
+                values.into_iter().enumerate().map(|(i, x)| cell(i, Cell::Number(number(i, x)))).collect()
+            }
+            Typed::Bools(v) => v.into_iter().enumerate().map(|(i, b)| cell(i, Cell::Bool(b))).collect(),
+            Typed::Text(v) => v.into_iter().enumerate().map(|(i, s)| cell(i, Cell::Text(s.into()))).collect(),
+        }
+    }
+
     /// A vector of `nulls` placeholders and `first`, with room for the expected rows.
     fn reserved<T: Clone>(&self, nulls: usize, placeholder: T, first: T) -> Vec<T> {
         let mut values = Vec::with_capacity(self.expected_rows.max(nulls + 1));

@@ -5,11 +5,13 @@
 //! numbers becomes text. Shapes that are not a frame are rejected with a message.
 
 mod builder;
+mod halves;
 mod parse;
 #[cfg(test)]
 mod properties;
 mod render;
 
+pub use halves::parse_frame_text_in_halves;
 pub use parse::parse_frame_text;
 pub use render::FrameWire;
 

@@ -15,26 +15,55 @@ use std::fmt;
 
 /// Parses a frame from JSON text; it must have at least one row when `require_rows`.
 pub fn parse_frame_text(text: &str, field: &str, require_rows: bool) -> Result<DataFrame, FrameError> {
+    finish(read_frame(text, field, text.len())?, field, require_rows)
+}
+
+/// A frame's cells as read into their columns' builders, not yet finished.
+pub(super) struct ReadFrame {
+    pub(super) columns: Vec<String>,
+    pub(super) builders: Vec<ColumnBuilder>,
+    pub(super) num_rows: usize,
+    /// Whether `data` was the object's last key, read after `columns`.
+    pub(super) data_last: bool,
+}
+
+/// Reads a frame's object; its numeric columns reserve room for the rows that
+/// `capacity_bytes` of JSON can hold (see `new_builders`).
+pub(super) fn read_frame(text: &str, field: &str, capacity_bytes: usize) -> Result<ReadFrame, FrameError> {
     let problem = RefCell::new(None);
-    let not_a_frame = |e: serde_json::Error, problem: &RefCell<Option<String>>| {
-        FrameError(problem.take().unwrap_or_else(|| format!("`{field}` is not a data frame: {e}")))
-    };
     let mut builders = Vec::new();
     let mut top = serde_json::Deserializer::from_str(text);
-    let parsed = Top { field, text_bytes: text.len(), builders: &mut builders, problem: &problem }
+    let parsed = Top { field, text_bytes: capacity_bytes, builders: &mut builders, problem: &problem }
         .deserialize(&mut top)
-        .map_err(|e| not_a_frame(e, &problem))?;
-    let (columns, num_rows) = match parsed {
-        Parsed::Rows { columns, num_rows } => (columns, num_rows),
+        .map_err(|e| not_a_frame(field, e, &problem))?;
+    match parsed {
+        Parsed::Rows { columns, num_rows, data_last } => Ok(ReadFrame { columns, builders, num_rows, data_last }),
         Parsed::Later { columns, data } => {
-            builders = new_builders(columns.len(), data.get().len());
-            let mut rows = serde_json::Deserializer::from_str(data.get());
-            let num_rows = Rows { field, columns: &columns, builders: &mut builders, problem: &problem }
-                .deserialize(&mut rows)
-                .map_err(|e| not_a_frame(e, &problem))?;
-            (columns, num_rows)
+            let (builders, num_rows) = read_rows(data.get(), field, &columns)?;
+            Ok(ReadFrame { columns, builders, num_rows, data_last: false })
         }
-    };
+    }
+}
+
+/// Reads `text`, a list of rows and nothing after it, into builders for `columns`.
+pub(super) fn read_rows(
+    text: &str,
+    field: &str,
+    columns: &[String],
+) -> Result<(Vec<ColumnBuilder>, usize), FrameError> {
+    let problem = RefCell::new(None);
+    let mut builders = new_builders(columns.len(), text.len());
+    let mut rows = serde_json::Deserializer::from_str(text);
+    let num_rows = Rows { field, columns, builders: &mut builders, problem: &problem }
+        .deserialize(&mut rows)
+        .and_then(|num_rows| rows.end().map(|()| num_rows))
+        .map_err(|e| not_a_frame(field, e, &problem))?;
+    Ok((builders, num_rows))
+}
+
+/// The finished frame: at least one row when `require_rows`, names once each.
+pub(super) fn finish(read: ReadFrame, field: &str, require_rows: bool) -> Result<DataFrame, FrameError> {
+    let ReadFrame { columns, builders, num_rows, .. } = read;
     if require_rows && num_rows == 0 {
         return Err(FrameError(format!("`{field}` has no rows")));
     }
@@ -46,6 +75,23 @@ pub fn parse_frame_text(text: &str, field: &str, require_rows: bool) -> Result<D
     let columns =
         columns.iter().zip(builders).map(|(name, builder)| builder.finish(name, TEXT_COLUMNS.contains(&&**name)));
     DataFrame::from_parts(num_rows, columns.collect()).map_err(|e| FrameError(e.message))
+}
+
+/// The message of a frame that could not be read: the shape problem kept aside, else
+/// serde's.
+fn not_a_frame(field: &str, error: serde_json::Error, problem: &RefCell<Option<String>>) -> FrameError {
+    FrameError(problem.take().unwrap_or_else(|| format!("`{field}` is not a data frame: {error}")))
+}
+
+/// The names in `columns`, when the object names them before its `data` (read no
+/// further than that).
+pub(super) fn columns_ahead(text: &str, field: &str) -> Option<Vec<String>> {
+    let found = RefCell::new(None);
+    let problem = RefCell::new(None);
+    let mut top = serde_json::Deserializer::from_str(text);
+    // The seed fails on purpose once it holds the names: nothing after them is read.
+    let _ = ColumnsAhead { field, found: &found, problem: &problem }.deserialize(&mut top);
+    found.take()
 }
 
 /// Builders for `width` columns whose rows are in `text_bytes` of JSON. Each row takes at
@@ -60,7 +106,7 @@ fn new_builders(width: usize, text_bytes: usize) -> Vec<ColumnBuilder> {
 /// What the object held: rows already in the builders (`columns` came first, the usual
 /// order), or `data` as raw text to parse once the columns are known.
 enum Parsed<'de> {
-    Rows { columns: Vec<String>, num_rows: usize },
+    Rows { columns: Vec<String>, num_rows: usize, data_last: bool },
     Later { columns: Vec<String>, data: &'de RawValue },
 }
 
@@ -91,7 +137,9 @@ impl<'de> Visitor<'de> for Top<'_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let (mut columns, mut raw, mut num_rows) = (None::<Vec<String>>, None, None);
+        let mut data_last = false;
         while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            data_last = key == "data";
             match (key.as_ref(), &columns) {
                 ("columns", Some(_)) => return Err(self.fail(format!("`{}` has `columns` twice", self.field))),
                 ("columns", None) => {
@@ -111,7 +159,7 @@ impl<'de> Visitor<'de> for Top<'_> {
             }
         }
         match (columns, num_rows, raw) {
-            (Some(columns), Some(num_rows), _) => Ok(Parsed::Rows { columns, num_rows }),
+            (Some(columns), Some(num_rows), _) => Ok(Parsed::Rows { columns, num_rows, data_last }),
             (Some(columns), None, Some(data)) => Ok(Parsed::Later { columns, data }),
             _ => Err(self.fail(format!(
                 "`{}` must be {{\"columns\": [...], \"data\": [[...], ...]}} (row-major); got an object without `columns` and `data` (dict-of-lists is not accepted)",
@@ -160,6 +208,44 @@ impl Top<'_> {
     fn fail<E: de::Error>(&self, message: String) -> E {
         *self.problem.borrow_mut() = Some(message);
         E::custom("not a data frame")
+    }
+}
+
+/// The object up to its `columns` (see [`columns_ahead`]).
+struct ColumnsAhead<'p> {
+    field: &'p str,
+    found: &'p RefCell<Option<Vec<String>>>,
+    problem: &'p RefCell<Option<String>>,
+}
+
+impl<'de> DeserializeSeed<'de> for ColumnsAhead<'_> {
+    type Value = ();
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ColumnsAhead<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a data frame object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            match key.as_ref() {
+                "columns" => {
+                    let names = map.next_value_seed(Names { field: self.field, problem: self.problem })?;
+                    *self.found.borrow_mut() = Some(names);
+                    break;
+                }
+                "data" => break,
+                _ => drop(map.next_value::<IgnoredAny>()?),
+            }
+        }
+        Err(de::Error::custom("read no further"))
     }
 }
 
