@@ -35,7 +35,7 @@ fn read_in_halves(text: &str, field: &str) -> Option<ReadFrame> {
         Some((head?, tail?))
     })?;
     let (mut read, (tail_builders, tail_rows)) = (head, tail);
-    if !read.data_last || read.columns != columns {
+    if !read.data_last || !read.ends_there || read.columns != columns {
         return None;
     }
     read.num_rows += tail_rows;
@@ -60,10 +60,12 @@ struct Cut {
 impl Cut {
     /// A row boundary at or after the middle of `text`, which must end `]` `}`.
     fn find(text: &str) -> Option<Self> {
+        // JSON's four blanks only: the bytes skipped here are read by neither half.
+        let json_blank = |c: char| matches!(c, ' ' | '\t' | '\n' | '\r');
+        let blank = |b: &u8| json_blank(char::from(*b));
         let bytes = text.as_bytes();
-        let object = text.trim_end().strip_suffix('}')?.trim_end();
+        let object = text.trim_end_matches(json_blank).strip_suffix('}')?.trim_end_matches(json_blank);
         let rows_end = object.strip_suffix(']')?.len();
-        let blank = |b: &u8| b.is_ascii_whitespace();
         let mut at = text.len() / 2;
         while at < rows_end {
             let close = at + bytes[at..rows_end].iter().position(|&b| b == b']')?;
@@ -149,5 +151,26 @@ mod tests {
         let whole = parse_frame_text(text, "data", true).unwrap();
         assert_eq!(parse_frame_text_in_halves(text, "data", true).unwrap(), whole);
         assert_eq!(whole.str_column("b").unwrap(), vec![Some("1.5"), None, Some("x"), Some("2")]);
+    }
+
+    #[test]
+    fn blanks_json_does_not_allow_and_text_after_the_object_are_read_whole() {
+        // A form feed, a vertical tab and a no-break space are not JSON's blanks: one
+        // reading rejects these, and so must the halves.
+        for text in [
+            "{\"columns\": [\"a\"], \"data\": [[1], [2], [3],\u{c}[4], [5]]}",
+            "{\"columns\": [\"a\"], \"data\": [[1], [2], [3], [4]]\u{b}}",
+            "{\"columns\": [\"a\"], \"data\": [[1], [2], [3], [4]]}\u{a0}",
+        ] {
+            assert!(parse_frame_text(text, "data", true).is_err() || text.ends_with('\u{a0}'), "{text:?}");
+            assert_eq!(
+                parse_frame_text_in_halves(text, "data", true),
+                parse_frame_text(text, "data", true),
+                "{text:?}"
+            );
+        }
+        let trailing = r#"{"columns": ["a"], "data": [[1]]} [[2], [3], [4], [5]]}"#;
+        assert!(read_in_halves(trailing, "data").is_none());
+        assert_eq!(parse_frame_text_in_halves(trailing, "data", true), parse_frame_text(trailing, "data", true));
     }
 }

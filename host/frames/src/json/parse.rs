@@ -25,6 +25,8 @@ pub(super) struct ReadFrame {
     pub(super) num_rows: usize,
     /// Whether `data` was the object's last key, read after `columns`.
     pub(super) data_last: bool,
+    /// Whether nothing but blanks follows the object (one reading ignores the rest).
+    pub(super) ends_there: bool,
 }
 
 /// Reads a frame's object; its numeric columns reserve room for the rows that
@@ -36,11 +38,14 @@ pub(super) fn read_frame(text: &str, field: &str, capacity_bytes: usize) -> Resu
     let parsed = Top { field, text_bytes: capacity_bytes, builders: &mut builders, problem: &problem }
         .deserialize(&mut top)
         .map_err(|e| not_a_frame(field, e, &problem))?;
+    let ends_there = top.end().is_ok();
     match parsed {
-        Parsed::Rows { columns, num_rows, data_last } => Ok(ReadFrame { columns, builders, num_rows, data_last }),
+        Parsed::Rows { columns, num_rows, data_last } => {
+            Ok(ReadFrame { columns, builders, num_rows, data_last, ends_there })
+        }
         Parsed::Later { columns, data } => {
             let (builders, num_rows) = read_rows(data.get(), field, &columns)?;
-            Ok(ReadFrame { columns, builders, num_rows, data_last: false })
+            Ok(ReadFrame { columns, builders, num_rows, data_last: false, ends_there })
         }
     }
 }

@@ -71,6 +71,7 @@ proptest! {
         rows in prop::collection::vec(prop::collection::vec(plain_cell(), 4), 0..12),
         ragged in any::<bool>(),
         compact in any::<bool>(),
+        blank in prop_oneof![Just(""), Just(" \r\n\t"), Just("\u{b}"), Just("\u{c}"), Just("\u{a0}")],
     ) {
         // Columns that keep one kind of cell (so that the fast joins are taken too), or mix.
         let columns: Vec<String> = (0..kinds.len()).map(|i| format!("c{i}")).collect();
@@ -85,6 +86,8 @@ proptest! {
         }).collect();
         let object = serde_json::json!({"columns": columns, "data": rows});
         let text = if compact { object.to_string() } else { serde_json::to_string_pretty(&object).unwrap() };
+        // Blanks, JSON's and others, where a cut is looked for and after the object.
+        let text = text.replace("],[", &format!("]{blank},[")).replace("]}", &format!("]{blank}}}{blank}"));
         prop_assert_eq!(parse_frame_text_in_halves(&text, "data", true), parse_frame_text(&text, "data", true));
     }
 }
