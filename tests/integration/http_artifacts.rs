@@ -146,6 +146,40 @@ async fn retraining_is_byte_identical_and_provenance_is_recorded() {
     assert_ne!(metadata["data_sha256"], meta_a["data_sha256"]);
 }
 
+/// A large `$train` frame is read on two threads (cut near its middle) when a core is
+/// free; the data it trains on is the data one reading gives: the same `data_sha256` as
+/// the same rows sent past the size read in halves (blanks padding the frame over 8 MiB).
+/// The rows change kind across the middle (integers, then floats; a text column).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_frame_read_in_halves_trains_on_the_data_one_reading_gives() {
+    let app = spawn_app().await;
+    let config_id = app.config(json!({})).await;
+    let rows = 10_000;
+    let cells: Vec<String> = (0..rows)
+        .map(|i| {
+            let rain = if i < rows / 2 { format!("{}", i % 97) } else { format!("{}.5", i % 89) };
+            format!(r#"[{rain}, {}.25, "loc_{}", {}]"#, i % 31, i % 13, (i * 7) % 50)
+        })
+        .collect();
+    let columns = r#""columns": ["rainfall", "mean_temperature", "location", "disease_cases"]"#;
+    let frame = |padding: &str| format!(r#"{{{columns},{padding}"data": [{}]}}"#, cells.join(", "));
+    let mut hashes = Vec::new();
+    for padding in [String::new(), " ".repeat(9 << 20)] {
+        let body = format!(r#"{{"config_id": "{config_id}", "data": {}}}"#, frame(&padding));
+        let url = format!("{}/api/v1/ml/$train", app.base);
+        let response = app.client.post(url).header("content-type", "application/json").body(body).send().await.unwrap();
+        assert_eq!(response.status(), 202);
+        let submitted: Value = response.json().await.unwrap();
+        let job = app.wait_for_job(submitted["job_id"].as_str().unwrap()).await;
+        assert_eq!(job["status"], "completed", "{job}");
+        let id = submitted["artifact_id"].as_str().unwrap();
+        hashes.push(app.get_json(&format!("/api/v1/artifacts/{id}/$metadata")).await["data_sha256"].clone());
+    }
+    assert!(frame("").len() >= 256 << 10, "large enough to be read in halves");
+    assert_eq!(hashes[0], hashes[1]);
+    assert_eq!(hashes[0].as_str().map(str::len), Some(64));
+}
+
 /// ML records are written by jobs only: data shaped like one is refused on create and
 /// replace, and a client artifact can never pass for a model.
 #[tokio::test(flavor = "multi_thread")]

@@ -5,7 +5,9 @@
 //! to the head's. Both readings succeeding proves the cut: the head is then a frame whose
 //! last key is `data`, left open at the cut, and the tail exactly the rest of its rows
 //! (a cut inside a string leaves one of the two unterminated), so the frame is the one a
-//! single reading makes. Anything else — `data` not the last key, `columns` after it,
+//! single reading makes. Only JSON's four blanks are skipped around the cut and after
+//! the rows, so nothing either half leaves unread could have failed one reading.
+//! Anything else — `data` not the last key, `columns` after it, text after the object,
 //! any error in either half, too many cells in all — and the text is read whole, on
 //! this thread, so a bad frame gets the message it always got.
 
@@ -15,7 +17,7 @@ use chapwasm_sdk::DataFrame;
 
 /// [`parse_frame_text`], reading the frame's second half on another thread (spawned
 /// here; without one, it is read whole here). For frames large enough to repay a thread
-/// and a copy of their text (a 100k-row frame takes ~10 ms to read).
+/// and a copy of their text (a 100k-row frame takes 12–23 ms to read, by machine).
 pub fn parse_frame_text_in_halves(text: &str, field: &str, require_rows: bool) -> Result<DataFrame, FrameError> {
     match read_in_halves(text, field) {
         Some(read) => finish(read, field, require_rows),
