@@ -180,6 +180,7 @@ impl MlService {
                 ModelComponent::shell(commands, description, sha256, *runtime.limits())?
             }
         };
+        store.release_cache().await?;
         let description = model.description();
         let horizon = (
             settings.horizon.0.unwrap_or(description.min_prediction_periods),
