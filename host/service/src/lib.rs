@@ -180,7 +180,10 @@ impl MlService {
                 ModelComponent::shell(commands, description, sha256, *runtime.limits())?
             }
         };
-        store.release_cache().await?;
+        // Memory only: a start that cannot give the cache back goes on.
+        if let Err(error) = store.release_cache().await {
+            tracing::warn!(%error, "cannot give SQLite's cached pages back");
+        }
         let description = model.description();
         let horizon = (
             settings.horizon.0.unwrap_or(description.min_prediction_periods),
