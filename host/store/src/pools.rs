@@ -124,6 +124,18 @@ mod tests {
         ConfigRow { id, name: "c".into(), data, tags, created_at: now.clone(), updated_at: now, component_id: None }
     }
 
+    /// The end of a start gives SQLite's cache back (a start only logs a failure, so a
+    /// broken statement would otherwise go unseen); the store reads and writes after it.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn the_cache_is_given_back_on_a_file_and_in_memory() {
+        let (store, _file, _alone) = temp_store("release-cache").await;
+        store.insert_config(&config("01JCACHE000000000000000000".into())).await.expect("written");
+        store.release_cache().await.expect("a SQLite file gives its cache back");
+        assert!(store.get_config("01JCACHE000000000000000000").await.unwrap().is_some());
+        let memory = crate::Store::connect(":memory:").await.expect("in memory");
+        memory.release_cache().await.expect("in memory too");
+    }
+
     #[tokio::test(flavor = "multi_thread")]
     async fn a_sqlite_files_readers_refuse_writes() {
         let (store, _file, _alone) = temp_store("readers-refuse-writes").await;

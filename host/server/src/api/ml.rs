@@ -31,8 +31,7 @@ fn frame(
     field: &'static str,
     require_rows: bool,
 ) -> Result<Result<DataFrame, SubmitError>, ApiError> {
-    let text = body.frame(field)?;
-    Ok(parse_frame_text(text, field, require_rows).map_err(|e| SubmitError::InvalidFrame { field, message: e.0 }))
+    frame_in_halves(body, field, require_rows, None)
 }
 
 /// [`frame`], read in halves on two threads when it is large and a spare heavy-work slot
