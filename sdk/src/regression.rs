@@ -6,6 +6,8 @@
 //! (O(rows × features²), no copy of the data) and solved by an SVD of the small Gram
 //! matrix: a 100k × 5 fit costs a few milliseconds instead of an SVD of the whole design.
 
+mod normal_equations;
+
 use crate::ModelError;
 use nalgebra::{DMatrix, DVector};
 
@@ -52,6 +54,16 @@ pub fn least_squares(x: &[Vec<f64>], y: &[f64]) -> Result<LinearFit, ModelError>
 /// columnar frame already has, so no row vectors are built. Fails when there are no rows,
 /// columns of another length, or non-finite values.
 pub fn least_squares_columns<C: AsRef<[f64]>>(columns: &[C], y: &[f64]) -> Result<LinearFit, ModelError> {
+    least_squares_columns_with_means(columns, y).map(|(fit, _)| fit)
+}
+
+/// [`least_squares_columns`], and the mean of each feature column (what the fit centred
+/// on; what a model may fill a missing feature with), each as `iter().sum::<f64>() / rows`
+/// gives it.
+pub fn least_squares_columns_with_means<C: AsRef<[f64]>>(
+    columns: &[C],
+    y: &[f64],
+) -> Result<(LinearFit, Vec<f64>), ModelError> {
     let columns: Vec<&[f64]> = columns.iter().map(AsRef::as_ref).collect();
     if y.is_empty() {
         return Err(ModelError::invalid_data("cannot fit a regression on zero rows"));
@@ -63,34 +75,20 @@ pub fn least_squares_columns<C: AsRef<[f64]>>(columns: &[C], y: &[f64]) -> Resul
             y.len()
         )));
     }
-    if columns.iter().copied().flatten().chain(y).any(|v| !v.is_finite()) {
+    let (x_sums, y_sum) = normal_equations::column_sums(&columns, y);
+    // A NaN or an infinity makes its column's sum one too, so finite sums (the usual case)
+    // spare a pass over every value; a sum that is not finite may also have overflowed.
+    let finite_sums = x_sums.iter().chain([&y_sum]).all(|sum| sum.is_finite());
+    if !finite_sums && columns.iter().chain([&y]).any(|column| column.iter().any(|v| !v.is_finite())) {
         return Err(ModelError::invalid_data("features and target must be finite numbers"));
     }
     let width = columns.len();
     let rows = y.len() as f64;
-    let mean = |values: &[f64]| values.iter().sum::<f64>() / rows;
-    let x_mean: Vec<f64> = columns.iter().map(|c| mean(c)).collect();
-    let y_mean = mean(y);
-    // One pass over the rows, every sum of products at once: each sum still adds its
-    // products in row order (the same result as a dot product per pair), but the frame is
-    // read once and no centred copy of it is built. Pair sums per pass used to make the
-    // fit the larger part of a 100k-row train in the sandbox.
-    let mut sums = vec![0.0; width * width];
-    let mut moment_sums = vec![0.0; width];
-    let mut centred = vec![0.0; width];
-    for (row, target) in y.iter().enumerate() {
-        for ((value, column), mean) in centred.iter_mut().zip(&columns).zip(&x_mean) {
-            *value = column[row] - mean;
-        }
-        let target = target - y_mean;
-        for (i, xi) in centred.iter().enumerate() {
-            moment_sums[i] += xi * target;
-            for (sum, xj) in sums[i * width + i..(i + 1) * width].iter_mut().zip(&centred[i..]) {
-                *sum += xi * xj;
-            }
-        }
-    }
-    let moment = DVector::from_vec(moment_sums);
+    let x_mean: Vec<f64> = x_sums.iter().map(|sum| sum / rows).collect();
+    let y_mean = y_sum / rows;
+    let normal_equations::CentredSums { gram: sums, moments } =
+        normal_equations::centred_sums(&columns, &x_mean, y, y_mean);
+    let moment = DVector::from_vec(moments);
     let mut gram = DMatrix::<f64>::from_fn(width, width, |i, j| if i <= j { sums[i * width + j] } else { 0.0 });
     gram.fill_lower_triangle_with_upper_triangle();
     let coefficients = if width == 0 {
@@ -105,7 +103,7 @@ pub fn least_squares_columns<C: AsRef<[f64]>>(columns: &[C], y: &[f64]) -> Resul
         solution.iter().copied().collect()
     };
     let intercept = y_mean - coefficients.iter().zip(&x_mean).map(|(b, m)| b * m).sum::<f64>();
-    Ok(LinearFit { intercept, coefficients })
+    Ok((LinearFit { intercept, coefficients }, x_mean))
 }
 
 #[cfg(test)]
@@ -164,6 +162,30 @@ mod tests {
         assert_eq!(by_rows, by_columns);
         let predicted = by_columns.predict_columns(&columns, 30);
         assert!(x.iter().zip(&predicted).all(|(row, p)| (by_rows.predict(row) - p).abs() < 1e-9));
+    }
+
+    #[test]
+    fn non_finite_values_are_refused_and_large_finite_ones_are_not() {
+        let y = [1.0, 2.0, 3.0];
+        for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            let error = least_squares_columns(&[vec![1.0, bad, 2.0]], &y).unwrap_err();
+            assert_eq!(error.message, "features and target must be finite numbers");
+            assert!(least_squares_columns(&[vec![1.0, 5.0, 2.0]], &[1.0, bad, 3.0]).is_err());
+        }
+        // Sums that overflow, values that do not: no data error (as before the sums were
+        // looked at first).
+        let huge = least_squares_columns(&[vec![f64::MAX, f64::MAX, 0.0]], &y);
+        assert!(!huge.is_err_and(|e| e.message == "features and target must be finite numbers"));
+    }
+
+    #[test]
+    fn the_means_are_those_of_the_columns() {
+        let columns: Vec<Vec<f64>> = (0..4).map(|j| (0..40).map(|i| f64::from(i * (j + 1)) * 0.3).collect()).collect();
+        let y: Vec<f64> = (0..40).map(|i| f64::from(i % 9)).collect();
+        let (fit, means) = least_squares_columns_with_means(&columns, &y).unwrap();
+        assert_eq!(fit, least_squares_columns(&columns, &y).unwrap());
+        let expected: Vec<f64> = columns.iter().map(|c| c.iter().sum::<f64>() / 40.0).collect();
+        assert_eq!(means, expected);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The spec's quick-start model in functional style: ordinary least squares of the target
 //! on the feature columns; predictions go to `sample_0`. The service's default model.
 
-use chapwasm_sdk::regression::{LinearFit, least_squares_columns};
+use chapwasm_sdk::regression::{LinearFit, least_squares_columns_with_means};
 use chapwasm_sdk::{DataFrame, Geo, ModelError, ModelInfo, log};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -81,8 +81,7 @@ fn fit<C: AsRef<[f64]>>(
     rows: usize,
 ) -> Result<Model, ModelError> {
     log!(info, "fitting {target} on {features:?} with {} complete rows of {rows}", y.len());
-    let LinearFit { intercept, coefficients } = least_squares_columns(x, y)?;
-    let means = x.iter().map(|column| column.as_ref().iter().sum::<f64>() / y.len() as f64).collect();
+    let (LinearFit { intercept, coefficients }, means) = least_squares_columns_with_means(x, y)?;
     Ok(Model { features, intercept, coefficients, means })
 }
 
