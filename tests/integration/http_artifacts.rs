@@ -180,6 +180,53 @@ async fn a_frame_read_in_halves_trains_on_the_data_one_reading_gives() {
     assert_eq!(hashes[0].as_str().map(str::len), Some(64));
 }
 
+/// A large job that starts at once (at the door, nothing queued and a slot free) has its
+/// data hashed at submission, beside the encoding of its inputs; one that waits in the
+/// queue has it hashed when it runs. The same rows give the same `data_sha256` either way.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_large_job_started_at_once_and_one_from_the_queue_record_the_same_data_hash() {
+    let settings = chapwasm_server::settings::AppSettings { max_concurrency: 1, ..Default::default() };
+    let app = crate::support::app::spawn_app_with(settings).await;
+    let endless = app.upload_plugin("endless-loop", "").await;
+    let config_id = app.config(json!({})).await;
+    // 10k rows of four numbers: 320 KB in memory, past what a submission encodes inline.
+    let rows: Vec<Value> =
+        (0..10_000).map(|i| json!([i % 97, f64::from(i % 31) + 0.25, i % 7, (i * 7) % 50])).collect();
+    let data = json!({"columns": ["rainfall", "mean_temperature", "humidity", "disease_cases"], "data": rows});
+    let body = json!({"config_id": config_id, "data": data});
+    let submit = |body: Value| {
+        let app = &app;
+        async move {
+            let response = app.post("/api/v1/ml/$train", &body).await;
+            assert_eq!(response.status(), 202);
+            response.json::<Value>().await.unwrap()
+        }
+    };
+    let looping = submit(json!({"config_id": app.config_of(&endless, json!({})).await, "data": data})).await;
+    let looping_id = looping["job_id"].as_str().unwrap();
+    while app.get_json(&format!("/api/v1/jobs/{looping_id}")).await["status"] != "running" {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    // The one slot is held: this job waits in the queue.
+    let queued = submit(body.clone()).await;
+    let queued_id = queued["job_id"].as_str().unwrap();
+    assert_eq!(app.get_json(&format!("/api/v1/jobs/{queued_id}")).await["status"], "pending");
+    assert_eq!(app.delete(&format!("/api/v1/jobs/{looping_id}")).await.status(), 204);
+    assert_eq!(app.wait_for_job(queued_id).await["status"], "completed");
+    // Nothing queued, the slot free: this one is written already running.
+    let at_once = submit(body).await;
+    let at_once_id = at_once["job_id"].as_str().unwrap();
+    assert_ne!(app.get_json(&format!("/api/v1/jobs/{at_once_id}")).await["status"], "pending");
+    assert_eq!(app.wait_for_job(at_once_id).await["status"], "completed");
+    let mut hashes = Vec::new();
+    for submitted in [&queued, &at_once] {
+        let id = submitted["artifact_id"].as_str().unwrap();
+        hashes.push(app.get_json(&format!("/api/v1/artifacts/{id}/$metadata")).await["data_sha256"].clone());
+    }
+    assert_eq!(hashes[0].as_str().map(str::len), Some(64));
+    assert_eq!(hashes[0], hashes[1]);
+}
+
 /// ML records are written by jobs only: data shaped like one is refused on create and
 /// replace, and a client artifact can never pass for a model.
 #[tokio::test(flavor = "multi_thread")]

@@ -114,7 +114,8 @@ async fn a_restarted_file_database_server_loses_nothing_and_leaves_nothing_stuck
     let component_sha256 = chapwasm_runtime::sha256_hex(chapwasm_server::bundled::LINEAR_REGRESSION);
     // What a job accepted before jobs were pinned holds: the request alone.
     let legacy_inputs = postcard::to_allocvec(&request).unwrap();
-    let accepted = AcceptedJob { request, pinned: Pinned { config_data: "{}".into(), component_sha256 } };
+    let pinned = Pinned { config_data: "{}".into(), component_sha256 };
+    let accepted = AcceptedJob { request, pinned, data_sha256: None };
     let job = |status| JobRow {
         id: new_id(),
         kind: "train".into(),

@@ -2,8 +2,10 @@
 //! `pending`, the scheduler is woken and claims it in a second write, and only then does
 //! its guest start: for a 100k-row job, after the ~10 ms its 5 MB of inputs take to
 //! commit. When no job waits and a slot is free here, the submission instead writes the row
-//! already claimed by this replica (same lease, attempt 1) and starts the guest and the
-//! data hash at once, while the row commits.
+//! already claimed by this replica (same lease, attempt 1) and starts the guest at once,
+//! while the row commits. The slot is taken before the inputs are encoded, so that the
+//! data's hash is worked out beside the encoding rather than before the guest starts
+//! (`data_hash`).
 //!
 //! Only jobs whose inputs are large (`sized_work::is_large`) take this way. For small ones
 //! it was measured not to pay: a guest running beside the commit made a 1k-row `$train`'s

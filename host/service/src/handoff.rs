@@ -160,7 +160,11 @@ mod tests {
             generation: Generation::Spec,
             prediction_periods: None,
         };
-        AcceptedJob { request, pinned: Pinned { config_data: "{}".into(), component_sha256: "c".into() } }
+        AcceptedJob {
+            request,
+            pinned: Pinned { config_data: "{}".into(), component_sha256: "c".into() },
+            data_sha256: None,
+        }
     }
 
     fn config_of(accepted: &AcceptedJob) -> &str {

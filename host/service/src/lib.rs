@@ -17,6 +17,7 @@ pub mod clock;
 mod components;
 mod config;
 mod configs;
+mod data_hash;
 mod door;
 mod events;
 mod handoff;

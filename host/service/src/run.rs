@@ -4,15 +4,14 @@
 //! guest's error, stdout, stderr and log, so a client can read why.
 
 use super::clock::{entity_time, job_time, metadata_time};
+use super::data_hash::{frames_sha256, sha256_hex};
 use super::events::ProgressPublisher;
 use super::leases::Heartbeat;
 use super::predictions;
 use super::sized_work::{frame_bytes, sized_work};
 use super::{AcceptedJob, Generation, JobRequest, MlKind, MlRecord, MlService, MlStatus};
-use chapwasm_frames::codec as frame_codec;
 use chapwasm_frames::json::frame_json_bytes;
 use chapwasm_runtime::{Call, CancelToken, GuestOutput, ModelComponent, RuntimeError};
-use chapwasm_sdk::DataFrame;
 use chapwasm_store::{ArtifactRow, JobRow, JobStatus};
 use std::sync::Arc;
 
@@ -168,11 +167,11 @@ impl MlService {
         };
         let mut request = legacy;
         let (_, pinned) = self.check(&mut request).await.map_err(|e| e.to_string())?;
-        Ok(AcceptedJob { request, pinned })
+        Ok(AcceptedJob { request, pinned, data_sha256: None })
     }
 
     async fn produce(self: &Arc<Self>, accepted: AcceptedJob, job_id: &str, cancel: CancelToken) -> Outcome {
-        let AcceptedJob { request, pinned } = accepted;
+        let AcceptedJob { request, pinned, data_sha256: known_sha256 } = accepted;
         let observer = Arc::new(ProgressPublisher { events: self.events.clone(), job_id: job_id.to_owned() });
         let started = chrono::Utc::now();
         match request {
@@ -184,7 +183,7 @@ impl MlService {
                     Err(e) => return failed_to_load(job_id, e),
                 };
                 let size = frame_bytes(&data);
-                let (data, data_sha256) = match hashed(data, size, |data| frames_sha256(&[data])).await {
+                let (data, data_sha256) = match hashed(data, size, known_sha256, |data| frames_sha256(&[data])).await {
                     Ok(hashed) => hashed,
                     Err(e) => return Outcome::Failed(e),
                 };
@@ -214,7 +213,9 @@ impl MlService {
                     Err(e) => return failed_to_load(job_id, e),
                 };
                 let size = frame_bytes(&historic).saturating_add(frame_bytes(&future));
-                let frames = hashed((historic, future), size, |(historic, future)| frames_sha256(&[historic, future]));
+                let frames = hashed((historic, future), size, known_sha256, |(historic, future)| {
+                    frames_sha256(&[historic, future])
+                });
                 let ((historic, future), data_sha256) = match frames.await {
                     Ok(hashed) => hashed,
                     Err(e) => return Outcome::Failed(e),
@@ -330,54 +331,21 @@ fn traceback(output: &GuestOutput) -> String {
     format!("--- log ---\n{}--- stdout ---\n{}\n--- stderr ---\n{}", log_text(output), output.stdout, output.stderr)
 }
 
-/// Hex SHA-256 of the concatenated parts, each prefixed by its length (so the parts'
-/// boundaries count).
-fn sha256_hex(parts: &[&[u8]]) -> String {
-    use sha2::{Digest, Sha256};
-    let mut hasher = Sha256::new();
-    for part in parts {
-        hasher.update((part.len() as u64).to_le_bytes());
-        hasher.update(part);
+/// The frames (of `bytes` in memory) and their data hash: `known` if it was worked out at
+/// submission (`data_hash`), else computed off the async worker when they are large
+/// (`sized_work`).
+async fn hashed<T: Send + 'static>(
+    frames: T,
+    bytes: usize,
+    known: Option<String>,
+    hash: fn(&T) -> String,
+) -> Result<(T, String), String> {
+    if let Some(digest) = known {
+        return Ok((frames, digest));
     }
-    hasher.finalize().iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// The frames (of `bytes` in memory) and their data hash, computed off the async worker
-/// when they are large (`sized_work`).
-async fn hashed<T: Send + 'static>(frames: T, bytes: usize, hash: fn(&T) -> String) -> Result<(T, String), String> {
     let hashing = sized_work(bytes, move || {
         let digest = hash(&frames);
         (frames, digest)
     });
     hashing.await.map_err(|e| format!("hashing the job's data was interrupted: {e}"))
-}
-
-/// [`sha256_hex`] of the frames' stored bytes (`frame_codec`), fed to the hash in pieces
-/// rather than built whole (the same digest).
-fn frames_sha256(frames: &[&DataFrame]) -> String {
-    use sha2::{Digest, Sha256};
-    let mut hasher = Sha256::new();
-    for frame in frames {
-        hasher.update((frame_codec::encoded_len(frame) as u64).to_le_bytes());
-        frame_codec::encode_into(frame, &mut |bytes| hasher.update(bytes));
-    }
-    hasher.finalize().iter().map(|b| format!("{b:02x}")).collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use chapwasm_sdk::Column;
-
-    #[test]
-    fn frames_hash_as_their_stored_bytes_did() {
-        let frame = |scale: f64| {
-            let values = (0..30_000).map(|i| i as f64 * scale).collect();
-            DataFrame::from_columns(vec![Column::new("x", chapwasm_sdk::Values::F64(values))]).unwrap()
-        };
-        let (historic, future) = (frame(1.0), frame(0.5));
-        let whole = sha256_hex(&[&frame_codec::encode(&historic), &frame_codec::encode(&future)]);
-        assert_eq!(frames_sha256(&[&historic, &future]), whole);
-        assert_ne!(frames_sha256(&[&future, &historic]), whole);
-    }
 }

@@ -101,6 +101,10 @@ pub struct Pinned {
 pub struct AcceptedJob {
     pub request: JobRequest,
     pub pinned: Pinned,
+    /// The data's hash when it was worked out at submission (`data_hash`); not stored: a
+    /// job read back from its row hashes its frames when it runs.
+    #[serde(skip)]
+    pub data_sha256: Option<String>,
 }
 
 impl JobRequest {
@@ -142,13 +146,26 @@ impl MlService {
             return Err(SubmitError::QueueFull(self.max_pending_jobs));
         }
         let component_sha256 = pinned.component_sha256.clone();
-        let accepted = AcceptedJob { request, pinned };
+        let mut accepted = AcceptedJob { request, pinned, data_sha256: None };
         let resident = resident_bytes(&accepted);
         let fits = self.handoff.fits(resident);
+        // Large inputs, nothing waiting and a slot free: no need to queue (see `door`).
+        let door = match waiting {
+            0 if fits && is_large(resident) => self.open_door().await,
+            _ => None,
+        };
+        let at_door = door.is_some();
         // Inputs too large for the hand-off are freed where they are encoded, not held
-        // through the insert.
+        // through the insert. A job at the door has its data hashed meanwhile (`data_hash`).
         let encode = move || {
-            let inputs = accepted.encode();
+            let inputs = match at_door {
+                true => {
+                    let (inputs, digest) = accepted.encode_and_hash();
+                    accepted.data_sha256 = digest;
+                    inputs
+                }
+                false => accepted.encode(),
+            };
             (fits.then_some(accepted), inputs)
         };
         let encoded = sized_work(resident, encode).await;
@@ -167,11 +184,6 @@ impl MlService {
             error: None,
             error_traceback: None,
             attempt: 0,
-        };
-        // Large inputs, nothing waiting and a slot free: no need to queue (see `door`).
-        let door = match (&kept, waiting) {
-            (Some(_), 0) if is_large(resident) => self.open_door().await,
-            _ => None,
         };
         let handed_over = match (door, kept) {
             (Some(door), Some(accepted)) => {
