@@ -2,8 +2,8 @@
 //! written once here so every plugin gets the same careful solver. Like scikit-learn's
 //! `LinearRegression`, it centres the features and the target (the intercept is what the
 //! means leave over) and takes the minimum-norm solution when the design is
-//! rank-deficient. The centred normal equations are accumulated in one pass over the rows
-//! (O(rows × features²), no copy of the data) and solved by an SVD of the small Gram
+//! rank-deficient. The centred normal equations are accumulated in two passes over the rows
+//! (the means, then the sums of products: O(rows × features²), no copy of the data) and solved by an SVD of the small Gram
 //! matrix: a 100k × 5 fit costs a few milliseconds instead of an SVD of the whole design.
 
 mod normal_equations;

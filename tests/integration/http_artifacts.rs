@@ -185,8 +185,12 @@ async fn a_frame_read_in_halves_trains_on_the_data_one_reading_gives() {
 /// queue has it hashed when it runs. The same rows give the same `data_sha256` either way.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_large_job_started_at_once_and_one_from_the_queue_record_the_same_data_hash() {
+    use chapwasm_service::JobEvent;
+    use chapwasm_store::JobStatus;
+    use std::time::Duration;
     let settings = chapwasm_server::settings::AppSettings { max_concurrency: 1, ..Default::default() };
     let app = crate::support::app::spawn_app_with(settings).await;
+    let mut events = app.service.as_ref().unwrap().events().subscribe();
     let endless = app.upload_plugin("endless-loop", "").await;
     let config_id = app.config(json!({})).await;
     // 10k rows of four numbers: 320 KB in memory, past what a submission encodes inline.
@@ -202,24 +206,30 @@ async fn a_large_job_started_at_once_and_one_from_the_queue_record_the_same_data
             response.json::<Value>().await.unwrap()
         }
     };
+    let bound = Duration::from_secs(60);
+    // Nothing has run yet: this one starts at the door.
+    let at_once = submit(body.clone()).await;
+    let at_once_id = at_once["job_id"].as_str().unwrap();
+    assert_eq!(app.wait_for_job_within(at_once_id, bound).await["status"], "completed");
+    // The one slot held by an endless loop: this one waits in the queue.
     let looping = submit(json!({"config_id": app.config_of(&endless, json!({})).await, "data": data})).await;
     let looping_id = looping["job_id"].as_str().unwrap();
-    while app.get_json(&format!("/api/v1/jobs/{looping_id}")).await["status"] != "running" {
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-    // The one slot is held: this job waits in the queue.
-    let queued = submit(body.clone()).await;
+    app.wait_for_status(looping_id, &["running"], bound).await;
+    let queued = submit(body).await;
     let queued_id = queued["job_id"].as_str().unwrap();
     assert_eq!(app.get_json(&format!("/api/v1/jobs/{queued_id}")).await["status"], "pending");
     assert_eq!(app.delete(&format!("/api/v1/jobs/{looping_id}")).await.status(), 204);
-    assert_eq!(app.wait_for_job(queued_id).await["status"], "completed");
-    // Nothing queued, the slot free: this one is written already running.
-    let at_once = submit(body).await;
-    let at_once_id = at_once["job_id"].as_str().unwrap();
-    assert_ne!(app.get_json(&format!("/api/v1/jobs/{at_once_id}")).await["status"], "pending");
-    assert_eq!(app.wait_for_job(at_once_id).await["status"], "completed");
+    assert_eq!(app.wait_for_job_within(queued_id, bound).await["status"], "completed");
+    let mut seen: std::collections::HashMap<String, Vec<JobStatus>> = Default::default();
+    while let Ok(event) = events.try_recv() {
+        if let JobEvent::Changed { job_id, job: Some(job) } = event {
+            seen.entry(job_id).or_default().push(job.status);
+        }
+    }
+    assert_eq!(seen[at_once_id], [JobStatus::Running, JobStatus::Completed], "started at the door");
+    assert_eq!(seen[queued_id][0], JobStatus::Pending, "queued");
     let mut hashes = Vec::new();
-    for submitted in [&queued, &at_once] {
+    for submitted in [&at_once, &queued] {
         let id = submitted["artifact_id"].as_str().unwrap();
         hashes.push(app.get_json(&format!("/api/v1/artifacts/{id}/$metadata")).await["data_sha256"].clone());
     }

@@ -12,13 +12,23 @@ use chapwasm_frames::codec as frame_codec;
 use chapwasm_sdk::DataFrame;
 
 impl JobRequest {
-    /// The job's `data_sha256`: a train's data, or a predict's historic and future frames.
+    /// The job's `data_sha256` ([`train_data_sha256`] or [`predict_data_sha256`]).
     pub(super) fn data_sha256(&self) -> String {
         match self {
-            JobRequest::Train { data, .. } => frames_sha256(&[data]),
-            JobRequest::Predict { historic, future, .. } => frames_sha256(&[historic, future]),
+            JobRequest::Train { data, .. } => train_data_sha256(data),
+            JobRequest::Predict { historic, future, .. } => predict_data_sha256(historic, future),
         }
     }
+}
+
+/// A train's `data_sha256`: its data frame's.
+pub(super) fn train_data_sha256(data: &DataFrame) -> String {
+    frames_sha256(&[data])
+}
+
+/// A predict's `data_sha256`: its historic and future frames', in that order.
+pub(super) fn predict_data_sha256(historic: &DataFrame, future: &DataFrame) -> String {
+    frames_sha256(&[historic, future])
 }
 
 impl AcceptedJob {
@@ -50,7 +60,7 @@ pub(super) fn sha256_hex(parts: &[&[u8]]) -> String {
 
 /// [`sha256_hex`] of the frames' stored bytes (`frame_codec`), fed to the hash in pieces
 /// rather than built whole (the same digest).
-pub(super) fn frames_sha256(frames: &[&DataFrame]) -> String {
+fn frames_sha256(frames: &[&DataFrame]) -> String {
     use sha2::{Digest, Sha256};
     let mut hasher = Sha256::new();
     for frame in frames {
@@ -103,6 +113,25 @@ mod tests {
         assert_eq!(inputs, accepted.encode());
         let stored = AcceptedJob::decode(&inputs).unwrap();
         assert_eq!(digest.as_deref(), Some(stored.request.data_sha256().as_str()));
-        assert_eq!(stored.data_sha256, None, "the digest is not stored");
+        assert_eq!(digest, Some(predict_data_sha256(&frame(1.0), &frame(0.5))), "historic, then future");
+    }
+
+    #[test]
+    fn a_digest_carried_with_a_job_is_not_stored() {
+        let request = JobRequest::Train {
+            config_id: "c".into(),
+            data: frame(1.0),
+            geo: None,
+            generation: Generation::Spec,
+            prediction_periods: Some(3),
+        };
+        let pinned = Pinned { config_data: "{}".into(), component_sha256: "c".into() };
+        // The layout of rows written before the digest was carried: request, then pinned.
+        let earlier = postcard::to_allocvec(&(&request, &pinned)).unwrap();
+        let accepted = AcceptedJob { request, pinned, data_sha256: Some("f".repeat(64)) };
+        assert_eq!(accepted.encode(), earlier);
+        let read_back = AcceptedJob::decode(&earlier).unwrap();
+        assert_eq!(read_back.data_sha256, None);
+        assert_eq!(read_back.request.data_sha256(), train_data_sha256(&frame(1.0)));
     }
 }

@@ -121,8 +121,9 @@ impl MlService {
         let now = tokio::time::Instant::now();
         let deadline = now + grace;
         // A job claimed before `draining` was set is in `running` once this is free. A
-        // claim (at the door, a statement with the job's inputs) that takes longer hands
-        // its job back itself once it sees `handed_back`.
+        // claim (at the door: the encoding and hashing of the job's inputs, then a
+        // statement with them) that takes longer hands its job back itself once it sees
+        // `handed_back`.
         let claim_deadline = deadline.max(now + CLAIM_UNDER_WAY);
         drop(tokio::time::timeout_at(claim_deadline, self.claiming.write()).await);
         while !self.running.lock().expect("running lock").is_empty() && tokio::time::Instant::now() < deadline {

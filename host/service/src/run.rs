@@ -4,7 +4,7 @@
 //! guest's error, stdout, stderr and log, so a client can read why.
 
 use super::clock::{entity_time, job_time, metadata_time};
-use super::data_hash::{frames_sha256, sha256_hex};
+use super::data_hash::{predict_data_sha256, sha256_hex, train_data_sha256};
 use super::events::ProgressPublisher;
 use super::leases::Heartbeat;
 use super::predictions;
@@ -183,7 +183,7 @@ impl MlService {
                     Err(e) => return failed_to_load(job_id, e),
                 };
                 let size = frame_bytes(&data);
-                let (data, data_sha256) = match hashed(data, size, known_sha256, |data| frames_sha256(&[data])).await {
+                let (data, data_sha256) = match hashed(data, size, known_sha256, train_data_sha256).await {
                     Ok(hashed) => hashed,
                     Err(e) => return Outcome::Failed(e),
                 };
@@ -214,7 +214,7 @@ impl MlService {
                 };
                 let size = frame_bytes(&historic).saturating_add(frame_bytes(&future));
                 let frames = hashed((historic, future), size, known_sha256, |(historic, future)| {
-                    frames_sha256(&[historic, future])
+                    predict_data_sha256(historic, future)
                 });
                 let ((historic, future), data_sha256) = match frames.await {
                     Ok(hashed) => hashed,

@@ -154,22 +154,23 @@ impl MlService {
             0 if fits && is_large(resident) => self.open_door().await,
             _ => None,
         };
-        let at_door = door.is_some();
         // Inputs too large for the hand-off are freed where they are encoded, not held
-        // through the insert. A job at the door has its data hashed meanwhile (`data_hash`).
+        // through the insert. A job at the door has its data hashed meanwhile (`data_hash`),
+        // and its door goes with the work, so that the slot stays taken until the work
+        // ends even if this submission is dropped (a client gone, a deadline).
         let encode = move || {
-            let inputs = match at_door {
-                true => {
+            let inputs = match &door {
+                Some(_) => {
                     let (inputs, digest) = accepted.encode_and_hash();
                     accepted.data_sha256 = digest;
                     inputs
                 }
-                false => accepted.encode(),
+                None => accepted.encode(),
             };
-            (fits.then_some(accepted), inputs)
+            (fits.then_some(accepted), inputs, door)
         };
         let encoded = sized_work(resident, encode).await;
-        let (kept, inputs) = encoded.map_err(|e| SubmitError::Encode(e.to_string()))?;
+        let (kept, inputs, door) = encoded.map_err(|e| SubmitError::Encode(e.to_string()))?;
         // The artifact id is allocated first, as chapkit does (consecutive ULIDs).
         let artifact_id = new_id();
         let job = JobRow {
