@@ -5,7 +5,9 @@
 //! beside the one encoding its inputs, and carries the digest to its run: the encoding
 //! and the hash of a 100k-row frame each take milliseconds, and the guest, which needs the
 //! frames to itself, could otherwise only start once both had run one after the other.
-//! Every other job hashes its frames when it runs.
+//! Every other job hashes its frames when it runs. The hashing thread encodes the frames
+//! again, for its own pieces, rather than hash the stored bytes: those exist only once the
+//! encoding ends, and waiting for them would put the hash back on the job's path.
 
 use super::submit::{AcceptedJob, JobRequest};
 use chapwasm_frames::codec as frame_codec;

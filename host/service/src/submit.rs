@@ -159,13 +159,12 @@ impl MlService {
         // and its door goes with the work, so that the slot stays taken until the work
         // ends even if this submission is dropped (a client gone, a deadline).
         let encode = move || {
-            let inputs = match &door {
-                Some(_) => {
-                    let (inputs, digest) = accepted.encode_and_hash();
-                    accepted.data_sha256 = digest;
-                    inputs
-                }
-                None => accepted.encode(),
+            let inputs = if door.is_some() {
+                let (inputs, digest) = accepted.encode_and_hash();
+                accepted.data_sha256 = digest;
+                inputs
+            } else {
+                accepted.encode()
             };
             (fits.then_some(accepted), inputs, door)
         };

@@ -4,16 +4,35 @@
 //!
 //! Each sum adds its terms in row order, so the results are the same, bit for bit, as
 //! `iter().sum()` per column and as the loop over rows that accumulated every product
-//! before (`any_width`, still used past the unrolled widths). Both passes are written once for
-//! any width and instantiated for each width up to [`UNROLLED_WIDTH`], where the compiler
-//! keeps the sums in registers and drops the loops over features and their bounds
-//! checks: a 100k × 5 fit's products took 0.5 ms instead of 2.5–4.2 ms natively. In the
+//! before (`products_any_width`, still used past the unrolled widths). Both passes are
+//! written once for any width and instantiated for each width up to [`UNROLLED_WIDTH`]
+//! (`by_width!`), where the compiler keeps the sums in registers and drops the loops over
+//! features and their bounds checks: a 100k × 5 fit's products took 0.5 ms instead of 2.5–4.2 ms natively. In the
 //! sandbox every float operation also carries a NaN check, so a sum's chain of additions
 //! is slow: the column sums advance side by side, a row at a time, instead of one column
 //! after another.
 
 /// Widths (features) up to this one get a pass of their own.
 const UNROLLED_WIDTH: usize = 8;
+
+/// `$unrolled::<W>(args)` for a width `W` up to [`UNROLLED_WIDTH`], else `$general`.
+macro_rules! by_width {
+    ($width:expr, $unrolled:ident($($arg:expr),*), $general:expr) => {{
+        const _: () = assert!(UNROLLED_WIDTH == 8, "by_width! lists every width up to UNROLLED_WIDTH");
+        match $width {
+            0 => $unrolled::<0>($($arg),*),
+            1 => $unrolled::<1>($($arg),*),
+            2 => $unrolled::<2>($($arg),*),
+            3 => $unrolled::<3>($($arg),*),
+            4 => $unrolled::<4>($($arg),*),
+            5 => $unrolled::<5>($($arg),*),
+            6 => $unrolled::<6>($($arg),*),
+            7 => $unrolled::<7>($($arg),*),
+            8 => $unrolled::<8>($($arg),*),
+            _ => $general,
+        }
+    }};
+}
 
 /// The centred sums: `gram[i * width + j]` (for `i <= j`; the rest is zero) and
 /// `moments[i]`. Every column is at least as long as `y`; only its first `y.len()` rows
@@ -26,19 +45,11 @@ pub(super) struct CentredSums {
 /// The sum of each column's first `y.len()` values, and of `y` (each in row order,
 /// starting from `-0.0` as `Iterator::sum` does).
 pub(super) fn column_sums(columns: &[&[f64]], y: &[f64]) -> (Vec<f64>, f64) {
-    macro_rules! unrolled {
-        ($($width:literal)*) => {
-            match columns.len() {
-                $($width => fixed_width_sums::<$width>(columns, y),)*
-                _ => (columns.iter().map(|column| column[..y.len()].iter().sum()).collect(), y.iter().sum()),
-            }
-        };
-    }
-    const _: () = assert!(UNROLLED_WIDTH == 8, "the match below lists every unrolled width");
-    unrolled!(0 1 2 3 4 5 6 7 8)
+    let one_by_one = || (columns.iter().map(|column| column[..y.len()].iter().sum()).collect(), y.iter().sum());
+    by_width!(columns.len(), sums_unrolled(columns, y), one_by_one())
 }
 
-fn fixed_width_sums<const W: usize>(columns: &[&[f64]], y: &[f64]) -> (Vec<f64>, f64) {
+fn sums_unrolled<const W: usize>(columns: &[&[f64]], y: &[f64]) -> (Vec<f64>, f64) {
     let rows = y.len();
     let columns: [&[f64]; W] = std::array::from_fn(|i| &columns[i][..rows]);
     let mut sums = [-0.0; W];
@@ -53,19 +64,14 @@ fn fixed_width_sums<const W: usize>(columns: &[&[f64]], y: &[f64]) -> (Vec<f64>,
 }
 
 pub(super) fn centred_sums(columns: &[&[f64]], x_mean: &[f64], y: &[f64], y_mean: f64) -> CentredSums {
-    macro_rules! unrolled {
-        ($($width:literal)*) => {
-            match columns.len() {
-                $($width => fixed_width::<$width>(columns, x_mean, y, y_mean),)*
-                _ => any_width(columns, x_mean, y, y_mean),
-            }
-        };
-    }
-    const _: () = assert!(UNROLLED_WIDTH == 8, "the match below lists every unrolled width");
-    unrolled!(1 2 3 4 5 6 7 8)
+    by_width!(
+        columns.len(),
+        products_unrolled(columns, x_mean, y, y_mean),
+        products_any_width(columns, x_mean, y, y_mean)
+    )
 }
 
-fn fixed_width<const W: usize>(columns: &[&[f64]], x_mean: &[f64], y: &[f64], y_mean: f64) -> CentredSums {
+fn products_unrolled<const W: usize>(columns: &[&[f64]], x_mean: &[f64], y: &[f64], y_mean: f64) -> CentredSums {
     let rows = y.len();
     let columns: [&[f64]; W] = std::array::from_fn(|i| &columns[i][..rows]);
     let x_mean: [f64; W] = std::array::from_fn(|i| x_mean[i]);
@@ -84,7 +90,7 @@ fn fixed_width<const W: usize>(columns: &[&[f64]], x_mean: &[f64], y: &[f64], y_
     CentredSums { gram: gram.iter().flatten().copied().collect(), moments: moments.to_vec() }
 }
 
-fn any_width(columns: &[&[f64]], x_mean: &[f64], y: &[f64], y_mean: f64) -> CentredSums {
+fn products_any_width(columns: &[&[f64]], x_mean: &[f64], y: &[f64], y_mean: f64) -> CentredSums {
     let width = columns.len();
     let mut gram = vec![0.0; width * width];
     let mut moments = vec![0.0; width];
@@ -140,7 +146,8 @@ mod tests {
             let columns: Vec<&[f64]> = columns.iter().map(Vec::as_slice).collect();
             let x_mean: Vec<f64> = (0..width).map(|i| i as f64 * 0.5).collect();
             let y: Vec<f64> = (0..rows).map(|row| value(width, row) * 3.0).collect();
-            let (fast, general) = (centred_sums(&columns, &x_mean, &y, 1.25), any_width(&columns, &x_mean, &y, 1.25));
+            let (fast, general) =
+                (centred_sums(&columns, &x_mean, &y, 1.25), products_any_width(&columns, &x_mean, &y, 1.25));
             assert_eq!(bits(&fast.gram), bits(&general.gram), "width {width}");
             assert_eq!(bits(&fast.moments), bits(&general.moments), "width {width}");
         }
