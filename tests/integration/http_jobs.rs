@@ -330,6 +330,53 @@ async fn a_retried_submission_with_an_idempotency_key_returns_the_first_job() {
     assert_eq!(app.get_json("/api/v1/jobs").await.as_array().unwrap().len(), 2);
 }
 
+/// A small `$train` or `$predict` sends its first read before its frames are parsed
+/// (`EarlyRead`): many of them at once, keyed (so each reads its key too), each get their
+/// own job, and each training job runs the config its own request named.
+#[tokio::test(flavor = "multi_thread")]
+async fn many_small_keyed_submissions_at_once_each_get_their_own_job() {
+    let app = spawn_app().await;
+    let configs = [app.config(json!({"n": 1})).await, app.config(json!({"n": 2})).await];
+    let (trained, _) = app.train_and_wait(&configs[0], &frame()).await;
+    let send = |route: &str, body: Value, key: String| {
+        let url = format!("{}/api/v1/ml/{route}", app.base);
+        app.client.post(url).header("Idempotency-Key", key).json(&body).send()
+    };
+    let trains = (0..24).map(|i| {
+        let body = json!({"config_id": configs[i % 2], "data": frame()});
+        send("$train", body, format!("train-{i}"))
+    });
+    let predicts = (0..24).map(|i| {
+        let body = json!({"artifact_id": trained["artifact_id"], "historic": frame(), "future": frame()});
+        send("$predict", body, format!("predict-{i}"))
+    });
+    let answers = futures_util::future::join_all(trains.chain(predicts)).await;
+    let mut jobs = std::collections::HashSet::new();
+    let mut models = Vec::new();
+    for (i, answer) in answers.into_iter().enumerate() {
+        let answer = answer.expect("answered");
+        assert_eq!(answer.status(), 202);
+        let accepted: Value = answer.json().await.unwrap();
+        assert!(jobs.insert(accepted["job_id"].as_str().unwrap().to_owned()), "a job of its own: {accepted}");
+        if i < 24 {
+            models.push(accepted);
+        }
+    }
+    assert_eq!(app.get_json("/api/v1/jobs").await.as_array().unwrap().len(), 49);
+    // Each training job ran the config its request named: one config hash per config.
+    let mut ran: [std::collections::HashSet<Value>; 2] = Default::default();
+    for (i, accepted) in models.iter().enumerate() {
+        let job = app.wait_for_job(accepted["job_id"].as_str().unwrap()).await;
+        assert_eq!(job["status"], "completed", "{job}");
+        let id = accepted["artifact_id"].as_str().unwrap();
+        let metadata = app.get_json(&format!("/api/v1/artifacts/{id}/$metadata")).await;
+        assert_eq!(metadata["config_id"], configs[i % 2].as_str(), "{metadata}");
+        ran[i % 2].insert(metadata["config_sha256"].clone());
+    }
+    assert_eq!((ran[0].len(), ran[1].len()), (1, 1), "{ran:?}");
+    assert!(ran[0].is_disjoint(&ran[1]), "{ran:?}");
+}
+
 /// An `Idempotency-Key` names one request to one route: the same key and bytes sent to
 /// `$predict` after `$train` are refused, not answered with the training job.
 #[tokio::test(flavor = "multi_thread")]

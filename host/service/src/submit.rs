@@ -4,6 +4,7 @@
 //! means this committed; later edits of the config affect later jobs only.
 
 use super::clock::{job_time, new_id};
+use super::early_read::{EarlyAnswer, EarlyRead};
 use super::handoff::resident_bytes;
 use super::sized_work::{is_large, sized_work};
 use super::{Generation, MlKind, MlRecord, MlService, MlStatus, horizon};
@@ -129,19 +130,25 @@ impl AcceptedJob {
 impl MlService {
     /// Checks a request and commits it as a pending job; with an idempotency key, a retry
     /// returns the job the key already names (checked before anything else, so the answer
-    /// does not change if, say, the config was deleted since).
+    /// does not change if, say, the config was deleted since). `early` is the request's
+    /// first read if it was sent before the request was parsed (`early_read`).
     pub async fn submit(
         self: &Arc<Self>,
         mut request: JobRequest,
         idempotency: Option<Idempotency>,
+        early: Option<EarlyRead>,
     ) -> Result<Submitted, SubmitError> {
+        let mut early = match early {
+            Some(read) => Some(read.answer().await),
+            None => None,
+        };
         if let Some(idempotency) = &idempotency
             && let Some(first) = self.store.keyed_job(&idempotency.key).await?
         {
             return replay(first, idempotency);
         }
         // Bounded across replicas, give or take the submissions racing this one.
-        let (kind, pinned, waiting) = self.check_queued(&mut request, self.max_pending_jobs).await?;
+        let (kind, pinned, waiting) = self.check_queued(&mut request, self.max_pending_jobs, &mut early).await?;
         if waiting >= self.max_pending_jobs {
             return Err(SubmitError::QueueFull(self.max_pending_jobs));
         }
@@ -236,20 +243,25 @@ impl MlService {
     /// Everything `submit` checks, without creating anything (`$validate`); fills in the
     /// decided horizon. Returns the job kind and what the job is pinned to.
     pub async fn check(&self, request: &mut JobRequest) -> Result<(&'static str, Pinned), SubmitError> {
-        let (kind, pinned, _) = self.check_queued(request, 0).await?;
+        let (kind, pinned, _) = self.check_queued(request, 0, &mut None).await?;
         Ok((kind, pinned))
     }
 
     /// `check`, and how many jobs wait to run (counted no further than `queue_limit`),
-    /// read with the config.
+    /// read with the config. The first read's answer comes from `early` when that read it
+    /// (only a submission passes one: it counts the queue to the service's bound).
     async fn check_queued(
         &self,
         request: &mut JobRequest,
         queue_limit: usize,
+        early: &mut Option<EarlyAnswer>,
     ) -> Result<(&'static str, Pinned, usize), SubmitError> {
         Ok(match request {
             JobRequest::Train { config_id, prediction_periods, .. } => {
-                let config = self.store.get_config_and_queue(config_id, queue_limit).await?;
+                let config = match EarlyAnswer::config(early, config_id) {
+                    Some(config) => config?,
+                    None => self.store.get_config_and_queue(config_id, queue_limit).await?,
+                };
                 let (config, waiting) = config.ok_or_else(|| SubmitError::ConfigNotFound(config_id.clone()))?;
                 *prediction_periods = self.horizon(*prediction_periods, None, &config.data)?;
                 let component_sha256 = match &config.component_id {
@@ -263,7 +275,7 @@ impl MlService {
                 ("train", Pinned { config_data, component_sha256 }, waiting)
             }
             JobRequest::Predict { model_artifact_id, future, prediction_periods, .. } => {
-                let record = self.trained_model_record(model_artifact_id).await?;
+                let record = self.trained_model_record(model_artifact_id, early).await?;
                 let config = self.store.get_config_and_queue(&record.config_id, queue_limit).await?;
                 let (config, waiting) = config.ok_or_else(|| SubmitError::ConfigNotFound(record.config_id.clone()))?;
                 *prediction_periods = self.horizon(*prediction_periods, Some(future), &config.data)?;
@@ -279,9 +291,13 @@ impl MlService {
         })
     }
 
-    /// The record of a trained-model artifact, without loading the model bytes.
-    pub(super) async fn trained_model_record(&self, id: &str) -> Result<MlRecord, SubmitError> {
-        let artifact = self.store.get_artifact_summary(id).await?;
+    /// The record of a trained-model artifact, without loading the model bytes (read by
+    /// `early` if that read it).
+    async fn trained_model_record(&self, id: &str, early: &mut Option<EarlyAnswer>) -> Result<MlRecord, SubmitError> {
+        let artifact = match EarlyAnswer::model(early, id) {
+            Some(artifact) => artifact?,
+            None => self.store.get_artifact_summary(id).await?,
+        };
         trained_model_of(id, artifact.as_ref())
     }
 

@@ -13,7 +13,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chapwasm_frames::json::{parse_frame_text, parse_frame_text_in_halves};
 use chapwasm_sdk::DataFrame;
-use chapwasm_service::{Generation, Idempotency, JobRequest, SubmitError, Submitted};
+use chapwasm_service::{EarlyRead, Generation, Idempotency, JobRequest, MlService, SubmitError, Submitted};
 use serde_json::{Map, Value};
 use tokio::sync::Semaphore;
 
@@ -80,11 +80,16 @@ fn train_request(body: &FramedBody, parse: Parse) -> Parsed {
     Ok(data.map(|data| JobRequest::Train { config_id, data, geo, generation, prediction_periods }))
 }
 
+/// The read a `$train` makes first, sent before its frame is parsed (if its id is one).
+fn train_first_read(service: &MlService, fields: &Map<String, Value>) -> Option<EarlyRead> {
+    ulid_field(fields, "config_id").ok().map(|config_id| service.early_config_read(&config_id))
+}
+
 fn predict_request(body: &FramedBody, parse: Parse) -> Parsed {
     let forced = parse.forced;
     let fields = &body.fields;
     let uses_artifact_id = fields.contains_key("artifact_id");
-    let model_artifact_id = ulid_field(fields, if uses_artifact_id { "artifact_id" } else { "model_artifact_id" })?;
+    let model_artifact_id = ulid_field(fields, model_id_field(fields))?;
     body.check_unused_frames(&["historic", "future"])?;
     let large = |field| body.frame(field).is_ok_and(|text| SIDE_BY_SIDE_FRAME_BYTES.contains(&text.len()));
     let spare = match parse.spare_slots {
@@ -115,6 +120,16 @@ fn predict_request(body: &FramedBody, parse: Parse) -> Parsed {
     }))
 }
 
+/// Where a `$predict` body names its model: chap-core's `artifact_id`, else the spec's name.
+fn model_id_field(fields: &Map<String, Value>) -> &'static str {
+    if fields.contains_key("artifact_id") { "artifact_id" } else { "model_artifact_id" }
+}
+
+/// The read a `$predict` makes first, sent before its frames are parsed (if its id is one).
+fn predict_first_read(service: &MlService, fields: &Map<String, Value>) -> Option<EarlyRead> {
+    ulid_field(fields, model_id_field(fields)).ok().map(|artifact_id| service.early_model_read(&artifact_id))
+}
+
 /// Starts a training job: everything is checked first (a 4xx creates nothing).
 #[utoipa::path(post, path = "/api/v1/ml/$train", tag = "ml", operation_id = "train", request_body = TrainBody,
     params(("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key and body \
@@ -123,7 +138,9 @@ fn predict_request(body: &FramedBody, parse: Parse) -> Parsed {
                headers(("Idempotent-Replayed" = String, description = "`true` when the key named an earlier job"))),
               ById, Conflicts, WithBody, Common))]
 pub async fn train(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
-    submit(state, &headers, body, train_request, "model_artifact_id", "Training").await
+    let route =
+        Route { parse: train_request, first_read: train_first_read, legacy: "model_artifact_id", what: "Training" };
+    submit(state, &headers, body, route).await
 }
 
 /// Starts a prediction job with a trained model.
@@ -134,40 +151,57 @@ pub async fn train(State(state): State<AppState>, headers: HeaderMap, body: Byte
                headers(("Idempotent-Replayed" = String, description = "`true` when the key named an earlier job"))),
               ById, Conflicts, WithBody, Common))]
 pub async fn predict(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
-    submit(state, &headers, body, predict_request, "prediction_artifact_id", "Prediction").await
+    let route = Route {
+        parse: predict_request,
+        first_read: predict_first_read,
+        legacy: "prediction_artifact_id",
+        what: "Prediction",
+    };
+    submit(state, &headers, body, route).await
 }
 
 /// What a body parses to: a request, or a reason it cannot run (a 4xx either way).
 type Parsed = Result<Result<JobRequest, SubmitError>, ApiError>;
 
-/// `$train`/`$predict`: the body parsed (and hashed, with an idempotency key) off the
-/// reactor, then submitted.
-async fn submit(
-    state: AppState,
-    headers: &HeaderMap,
-    body: Bytes,
+/// What differs between `$train` and `$predict`.
+struct Route {
     parse: fn(&FramedBody, Parse) -> Parsed,
-    legacy: &str,
+    first_read: fn(&MlService, &Map<String, Value>) -> Option<EarlyRead>,
+    /// The spec's name for the artifact id in the 202.
+    legacy: &'static str,
     what: &'static str,
-) -> Result<Response, ApiError> {
+}
+
+/// `$train`/`$predict`: the body parsed (and hashed, with an idempotency key), then
+/// submitted. A small body is parsed here, its first read sent to the database before its
+/// frames are read (`EarlyRead`); a larger one off the reactor.
+async fn submit(state: AppState, headers: &HeaderMap, body: Bytes, route: Route) -> Result<Response, ApiError> {
+    let Route { parse, first_read, legacy, what } = route;
     let key = idempotency_key(headers)?;
     let forced = state.forced_generation;
     let hash = key.is_some();
-    let body_len = body.len();
-    let slots = state.heavy_work.clone();
-    let work = move |spare_slots: Option<&Semaphore>| {
-        let sha256 = hash.then(|| request_sha256(what, &body));
-        let options = Parse { forced, spare_slots };
-        Ok::<_, ApiError>((parse(&FramedBody::parse(&body, &FRAME_FIELDS)?, options)?, sha256))
-    };
     // A small body parses in less time than the hand-off to a blocking thread takes.
-    let (request, sha256) = if body_len <= INLINE_PARSE_BYTES {
-        work(None)?
+    let (request, sha256, early) = if body.len() <= INLINE_PARSE_BYTES {
+        let framed = FramedBody::parse(&body, &FRAME_FIELDS)?;
+        let mut early = first_read(&state.service, &framed.fields);
+        if let Some(early) = &mut early {
+            early.send().await;
+        }
+        let request = parse(&framed, Parse { forced, spare_slots: None })?;
+        (request, hash.then(|| request_sha256(what, &body)), early)
     } else {
-        offload(&state, move || work(Some(&slots))).await??
+        let slots = state.heavy_work.clone();
+        let work = move || {
+            let sha256 = hash.then(|| request_sha256(what, &body));
+            let options = Parse { forced, spare_slots: Some(&slots) };
+            Ok::<_, ApiError>((parse(&FramedBody::parse(&body, &FRAME_FIELDS)?, options)?, sha256))
+        };
+        let (request, sha256) = offload(&state, work).await??;
+        (request, sha256, None)
     };
     let idempotency = key.zip(sha256).map(|(key, request_sha256)| Idempotency { key, request_sha256 });
-    let submitted = state.service.submit(request.map_err(submit_error)?, idempotency).await.map_err(submit_error)?;
+    let submitted = state.service.submit(request.map_err(submit_error)?, idempotency, early);
+    let submitted = submitted.await.map_err(submit_error)?;
     if let Some(metrics) = &state.metrics
         && !submitted.replayed
     {
