@@ -25,7 +25,7 @@ impl Store {
         if let Some(batch) = single_batch(self.backend, job, component_sha256, claim)
             && let Some(done) = self.writer.in_one_round_trip(batch).await
         {
-            return Ok(done?);
+            return Ok(done.map(drop)?);
         }
         let mut writer = self.writer.acquire().await?;
         let mut tx = writer.begin().await?;

@@ -2,12 +2,11 @@
 //! `canceled` from either. Claiming is one atomic statement, so any number of workers
 //! (threads now, replicas later) can pull from the same table without running a job twice.
 
-use super::artifacts::{self, ArtifactRow};
 use super::input_parts;
 use super::leases::millis;
 use super::{Store, StoreError};
 use sqlx::any::AnyRow;
-use sqlx::{Connection, Row};
+use sqlx::Row;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum JobStatus {
@@ -195,71 +194,6 @@ impl Store {
         input_parts::read(&mut *self.reader.acquire().await?, job_id).await
     }
 
-    /// Completes a running job and writes its artifact in one transaction. Returns false,
-    /// writing nothing, if this run no longer owns the job: deleted meanwhile, or taken
-    /// over after its lease expired (`attempt` is the fencing token from the claim).
-    pub async fn complete_job(
-        &self,
-        job_id: &str,
-        attempt: i64,
-        now: &str,
-        artifact: &ArtifactRow,
-        link_config: Option<&str>,
-    ) -> Result<bool, StoreError> {
-        let mut writer = self.writer.acquire().await?;
-        let mut tx = writer.begin().await?;
-        let done = sqlx::query(
-            "UPDATE jobs SET status = 'completed', finished_at = $1, lease_owner = NULL, lease_until = NULL, lease_expires_ms = NULL \
-                 WHERE id = $2 AND status = 'running' AND attempt = $3",
-        )
-        .bind(now)
-        .bind(job_id)
-        .bind(attempt)
-        .execute(&mut *tx)
-        .await?;
-        if done.rows_affected() == 0 {
-            return Ok(false); // dropping the transaction rolls back
-        }
-        write_artifact(&mut tx, artifact, link_config).await?;
-        tx.commit().await?;
-        Ok(true)
-    }
-
-    /// Fails a job that has not finished, keeping the model's error and output, and writes
-    /// the diagnostic artifact (if any) in the same transaction.
-    pub async fn fail_job(
-        &self,
-        job_id: &str,
-        attempt: i64,
-        now: &str,
-        error: &str,
-        traceback: &str,
-        artifact: Option<(&ArtifactRow, Option<&str>)>,
-    ) -> Result<bool, StoreError> {
-        let mut writer = self.writer.acquire().await?;
-        let mut tx = writer.begin().await?;
-        let done = sqlx::query(
-            "UPDATE jobs SET status = 'failed', finished_at = $1, error = $2, error_traceback = $3, \
-             lease_owner = NULL, lease_until = NULL, lease_expires_ms = NULL \
-             WHERE id = $4 AND status = 'running' AND attempt = $5",
-        )
-        .bind(now)
-        .bind(error)
-        .bind(traceback)
-        .bind(job_id)
-        .bind(attempt)
-        .execute(&mut *tx)
-        .await?;
-        if done.rows_affected() == 0 {
-            return Ok(false);
-        }
-        if let Some((artifact, link)) = artifact {
-            write_artifact(&mut tx, artifact, link).await?;
-        }
-        tx.commit().await?;
-        Ok(true)
-    }
-
     /// Deletes a job record; returns false if there was none.
     pub async fn delete_job(&self, job_id: &str) -> Result<bool, StoreError> {
         let done = sqlx::query("DELETE FROM jobs WHERE id = $1")
@@ -268,27 +202,6 @@ impl Store {
             .await?;
         Ok(done.rows_affected() > 0)
     }
-}
-
-async fn write_artifact(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    artifact: &ArtifactRow,
-    link_config: Option<&str>,
-) -> Result<(), sqlx::Error> {
-    artifacts::insert(tx, artifact).await?;
-    if let Some(config_id) = link_config {
-        // A job runs the config it was accepted with even if the config was deleted since:
-        // then its model is written unlinked (a config's delete took its trees along).
-        sqlx::query(
-            "INSERT INTO config_artifacts (config_id, artifact_id) \
-             SELECT $1, $2 WHERE EXISTS (SELECT 1 FROM configs WHERE id = $1)",
-        )
-        .bind(config_id)
-        .bind(&artifact.id)
-        .execute(&mut **tx)
-        .await?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -360,33 +273,49 @@ mod tests {
     }
 
     /// A run that owns its job writes its artifact, content and link with the ending; a
-    /// run that lost it (a stale attempt, a deleted job) writes none of them.
+    /// run that lost it (a stale attempt, a deleted job) writes none of them. A SQLite
+    /// file ends a job in one batch (`job_end`), a database in memory statement by
+    /// statement, as PostgreSQL does.
     #[tokio::test(flavor = "multi_thread")]
     async fn only_the_run_that_owns_its_job_writes_its_artifact() {
         let (store, _file, _alone) = temp_store("job-end-fenced").await;
+        ends_are_fenced(&store).await;
+        ends_are_fenced(&Store::connect(":memory:").await.expect("in memory")).await;
+    }
+
+    async fn ends_are_fenced(store: &Store) {
         let (a, b, c) = ("01J0000000000000000000000A", "01J0000000000000000000000B", "01J0000000000000000000000C");
-        claimed(&store, &[a, b, c]).await;
+        let d = "01J0000000000000000000000D";
+        claimed(store, &[a, b, c, d]).await;
         let now = "2026-12-05T00:00:02.000000Z";
         let model = job_artifact("01J000000000000000000000MA", Some(vec![7; 300]));
         assert!(!store.complete_job(a, 2, now, &model, Some(CONFIG)).await.unwrap(), "a stale attempt");
-        assert_eq!(written(&store, &model.id).await, (0, 0, 0));
+        assert_eq!(written(store, &model.id).await, (0, 0, 0));
         assert_eq!(store.get_job(a).await.unwrap().unwrap().status, JobStatus::Running);
         assert!(store.complete_job(a, 1, now, &model, Some(CONFIG)).await.unwrap());
-        assert_eq!(written(&store, &model.id).await, (1, 1, 1));
+        assert_eq!(written(store, &model.id).await, (1, 1, 1));
         assert_eq!(store.get_artifact(&model.id).await.unwrap().unwrap(), model);
         assert_eq!(store.get_job(a).await.unwrap().unwrap().status, JobStatus::Completed);
         let again = job_artifact("01J000000000000000000000MB", Some(vec![8]));
         assert!(!store.complete_job(a, 1, now, &again, Some(CONFIG)).await.unwrap(), "already ended");
-        assert_eq!(written(&store, &again.id).await, (0, 0, 0));
+        assert_eq!(written(store, &again.id).await, (0, 0, 0));
 
         let diagnostic = job_artifact("01J000000000000000000000MC", None);
         assert!(store.delete_job(b).await.unwrap());
         assert!(!store.fail_job(b, 1, now, "boom", "trace", Some((&diagnostic, Some(CONFIG)))).await.unwrap());
-        assert_eq!(written(&store, &diagnostic.id).await, (0, 0, 0));
+        assert_eq!(written(store, &diagnostic.id).await, (0, 0, 0));
         assert!(store.fail_job(c, 1, now, "boom", "trace", Some((&diagnostic, None))).await.unwrap());
-        assert_eq!(written(&store, &diagnostic.id).await, (1, 0, 0), "no content, no link asked for");
+        assert_eq!(written(store, &diagnostic.id).await, (1, 0, 0), "no content, no link asked for");
         let failed = store.get_job(c).await.unwrap().unwrap();
         assert_eq!((failed.status, failed.error.as_deref()), (JobStatus::Failed, Some("boom")));
+        let output = job_artifact("01J000000000000000000000MD", Some(vec![9; 40]));
+        assert!(!store.fail_job(d, 2, now, "late", "", Some((&output, Some(CONFIG)))).await.unwrap(), "stale");
+        assert_eq!(written(store, &output.id).await, (0, 0, 0));
+        assert!(store.fail_job(d, 1, now, "bad", "tb", Some((&output, Some(CONFIG)))).await.unwrap());
+        assert_eq!(written(store, &output.id).await, (1, 1, 1));
+        let failed = store.get_job(d).await.unwrap().unwrap();
+        let ended = (failed.status, failed.error.as_deref(), failed.error_traceback.as_deref());
+        assert_eq!(ended, (JobStatus::Failed, Some("bad"), Some("tb")));
     }
 
     /// A config deleted while its job ran: the model is written, unlinked.

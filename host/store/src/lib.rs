@@ -12,6 +12,7 @@ mod configs;
 mod connection;
 mod idempotency;
 mod input_parts;
+mod job_end;
 mod job_insert;
 mod jobs;
 mod leases;

@@ -11,7 +11,7 @@
 //! `BEGIN`, each statement and `COMMIT`.
 
 use super::connection::Connection;
-use sqlx::any::AnyArguments;
+use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::query::Query;
 use sqlx::{Any, AnyConnection, AnyPool};
 use std::sync::Arc;
@@ -77,7 +77,8 @@ impl Writer {
 
     /// Runs `batch`, a transaction written out as one list of statements (its text made
     /// by [`one_transaction`]), in one round trip to the SQLite writer's thread: all of it
-    /// or nothing. A failed batch is rolled back here; one whose caller went away is
+    /// or nothing. Returns the rows its `SELECT`s gave, in order (not `changes()` counts:
+    /// SQLite reports the last change's count again for `BEGIN` and `COMMIT`). A failed batch is rolled back here; one whose caller went away is
     /// rolled back, as far as SQLite ran it, by the next write before anything else (sqlx
     /// stops running a batch whose results nobody waits for). `None` for a pool, whose
     /// connection could go back to it inside the transaction: run it statement by
@@ -85,14 +86,14 @@ impl Writer {
     pub(super) async fn in_one_round_trip<'q>(
         &self,
         batch: Query<'q, Any, AnyArguments>,
-    ) -> Option<Result<(), sqlx::Error>> {
+    ) -> Option<Result<Vec<AnyRow>, sqlx::Error>> {
         let Writer::Sole { unfinished, .. } = self else { return None };
         let mut held = match self.acquire().await {
             Ok(held) => held,
             Err(error) => return Some(Err(error)),
         };
         unfinished.store(true, Ordering::SeqCst);
-        let done = batch.execute(&mut *held).await.map(drop);
+        let done = batch.fetch_all(&mut *held).await;
         if done.is_err() {
             drop(sqlx::query("ROLLBACK").execute(&mut *held).await);
         }
