@@ -7,8 +7,9 @@
 //!
 //! The answer is taken only by a submission for the same id, and is what the same read
 //! would have found had the request come a frame's parse earlier; anything else reads
-//! afresh. Nothing is written, so an early read whose request fails to parse is simply
-//! dropped.
+//! afresh. Nothing is written, so an early read whose request fails to parse is dropped;
+//! the statement it sent still runs on its connection, so a request refused for its frame
+//! (a 422) now costs the database one read, as an accepted one does.
 
 use super::MlService;
 use chapwasm_store::{ArtifactRow, ConfigRow, StoreError};
@@ -145,6 +146,26 @@ mod tests {
         assert!(EarlyAnswer::model(&mut early, "n").is_none(), "another model's answer");
         assert!(matches!(EarlyAnswer::model(&mut early, "m"), Some(Ok(None))), "found missing: a 404 follows");
         assert!(early.is_none());
+    }
+
+    /// Sending starts the read (its first poll) without waiting for its answer.
+    #[tokio::test]
+    async fn sending_starts_the_read_and_does_not_wait_for_it() {
+        let started = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (tell, told) = tokio::sync::oneshot::channel::<()>();
+        let read = Box::pin({
+            let started = started.clone();
+            async move {
+                started.store(true, std::sync::atomic::Ordering::SeqCst);
+                told.await.expect("told");
+                Ok(None)
+            }
+        });
+        let mut read = EarlyRead::Config { config_id: "c".into(), read };
+        read.send().await;
+        assert!(started.load(std::sync::atomic::Ordering::SeqCst), "sent");
+        tell.send(()).expect("waiting");
+        assert!(matches!(read.answer().await, EarlyAnswer::Config { found: Ok(None), .. }));
     }
 
     /// Sending polls once: an answer already in is kept, one still coming is waited for.

@@ -129,9 +129,11 @@ impl AcceptedJob {
 
 impl MlService {
     /// Checks a request and commits it as a pending job; with an idempotency key, a retry
-    /// returns the job the key already names (checked before anything else, so the answer
-    /// does not change if, say, the config was deleted since). `early` is the request's
-    /// first read if it was sent before the request was parsed (`early_read`).
+    /// returns the job the key already names (checked before any check of the request, so
+    /// the answer does not change if, say, the config was deleted since). `early` is the
+    /// request's first read if it was sent before the request was parsed (`early_read`):
+    /// its answer is awaited first, even by a retry that will not use it, so that it does
+    /// not hold its connection while the key is read.
     pub async fn submit(
         self: &Arc<Self>,
         mut request: JobRequest,

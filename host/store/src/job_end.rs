@@ -5,14 +5,15 @@
 //! took five or six round trips while holding the one writer, and in a burst of small
 //! jobs every claim and submission waited behind them.
 //!
-//! In the batch the fence decides the rest: each insert runs only if the statement before
-//! it changed exactly one row (SQLite's `changes()`), so when the update finds the job no
-//! longer this run's (deleted, or taken over under a later attempt) nothing after it is
-//! written; the update's own count comes back as the batch's one row.
+//! In the batch the fence decides the rest: each insert runs only if the last change
+//! before it — the update's, then each insert's — was of exactly one row (SQLite's
+//! `changes()`, which a query leaves as it is), so when the update finds the job no longer
+//! this run's (deleted, or taken over under a later attempt) nothing after it is written;
+//! the update's own count comes back as the batch's one row.
 
 use super::artifacts::{self, ArtifactRow};
 use super::writer::one_transaction;
-use super::{Backend, Store, StoreError};
+use super::{Store, StoreError};
 use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::query::Query;
 use sqlx::{Connection, Row};
@@ -69,7 +70,7 @@ impl Store {
         ending: Ending<'_>,
         left: Left<'_>,
     ) -> Result<bool, StoreError> {
-        if self.backend == Backend::Sqlite
+        if self.writer.batches()
             && let Some(rows) = self.writer.in_one_round_trip(batch(job_id, attempt, now, ending, left)).await
         {
             return Ok(ended(&rows?)?);

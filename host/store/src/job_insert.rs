@@ -22,7 +22,8 @@ impl Store {
         claim: Option<Claim<'_>>,
     ) -> Result<(), StoreError> {
         // On a SQLite file the row and its inputs go in one round trip (see `writer`).
-        if let Some(batch) = single_batch(self.backend, job, component_sha256, claim)
+        if self.writer.batches()
+            && let Some(batch) = single_batch(self.backend, job, component_sha256, claim)
             && let Some(done) = self.writer.in_one_round_trip(batch).await
         {
             return Ok(done.map(drop)?);

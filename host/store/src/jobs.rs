@@ -5,8 +5,8 @@
 use super::input_parts;
 use super::leases::millis;
 use super::{Store, StoreError};
-use sqlx::any::AnyRow;
 use sqlx::Row;
+use sqlx::any::AnyRow;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum JobStatus {
@@ -304,18 +304,29 @@ mod tests {
         assert!(store.delete_job(b).await.unwrap());
         assert!(!store.fail_job(b, 1, now, "boom", "trace", Some((&diagnostic, Some(CONFIG)))).await.unwrap());
         assert_eq!(written(store, &diagnostic.id).await, (0, 0, 0));
-        assert!(store.fail_job(c, 1, now, "boom", "trace", Some((&diagnostic, None))).await.unwrap());
-        assert_eq!(written(store, &diagnostic.id).await, (1, 0, 0), "no content, no link asked for");
+        assert!(store.fail_job(c, 1, now, "boom", "trace", Some((&diagnostic, Some(CONFIG)))).await.unwrap());
+        assert_eq!(written(store, &diagnostic.id).await, (1, 0, 1), "no content, linked");
         let failed = store.get_job(c).await.unwrap().unwrap();
         assert_eq!((failed.status, failed.error.as_deref()), (JobStatus::Failed, Some("boom")));
-        let output = job_artifact("01J000000000000000000000MD", Some(vec![9; 40]));
+        // Every column read back as written: a child artifact, updated after its creation.
+        let output = ArtifactRow {
+            parent_id: Some(model.id.clone()),
+            level: 1,
+            data: r#"{"n":1}"#.into(),
+            content_type: Some("text/plain".into()),
+            tags: r#"["t"]"#.into(),
+            updated_at: "2026-12-05T00:00:03.000000Z".into(),
+            ..job_artifact("01J000000000000000000000MD", Some(vec![9; 40]))
+        };
         assert!(!store.fail_job(d, 2, now, "late", "", Some((&output, Some(CONFIG)))).await.unwrap(), "stale");
         assert_eq!(written(store, &output.id).await, (0, 0, 0));
         assert!(store.fail_job(d, 1, now, "bad", "tb", Some((&output, Some(CONFIG)))).await.unwrap());
         assert_eq!(written(store, &output.id).await, (1, 1, 1));
+        assert_eq!(store.get_artifact(&output.id).await.unwrap().unwrap(), output);
         let failed = store.get_job(d).await.unwrap().unwrap();
         let ended = (failed.status, failed.error.as_deref(), failed.error_traceback.as_deref());
         assert_eq!(ended, (JobStatus::Failed, Some("bad"), Some("tb")));
+        assert_eq!(failed.finished_at.as_deref(), Some(now));
     }
 
     /// A config deleted while its job ran: the model is written, unlinked.

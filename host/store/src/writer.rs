@@ -75,6 +75,12 @@ impl Writer {
         })
     }
 
+    /// Whether writes can go as batches (`in_one_round_trip`): the SQLite file's one
+    /// writer. Asked first, so that a batch is not built only to be refused.
+    pub(super) fn batches(&self) -> bool {
+        matches!(self, Writer::Sole { .. })
+    }
+
     /// Runs `batch`, a transaction written out as one list of statements (its text made
     /// by [`one_transaction`]), in one round trip to the SQLite writer's thread: all of it
     /// or nothing. Returns the rows its `SELECT`s gave, in order (not `changes()` counts:
