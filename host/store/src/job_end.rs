@@ -70,9 +70,7 @@ impl Store {
         ending: Ending<'_>,
         left: Left<'_>,
     ) -> Result<bool, StoreError> {
-        if self.writer.batches()
-            && let Some(rows) = self.writer.in_one_round_trip(batch(job_id, attempt, now, ending, left)).await
-        {
+        if let Some(rows) = self.writer.in_one_round_trip(|| Some(batch(job_id, attempt, now, ending, left))).await {
             return Ok(ended(&rows?)?);
         }
         let mut writer = self.writer.acquire().await?;

@@ -22,10 +22,7 @@ impl Store {
         claim: Option<Claim<'_>>,
     ) -> Result<(), StoreError> {
         // On a SQLite file the row and its inputs go in one round trip (see `writer`).
-        if self.writer.batches()
-            && let Some(batch) = single_batch(self.backend, job, component_sha256, claim)
-            && let Some(done) = self.writer.in_one_round_trip(batch).await
-        {
+        if let Some(done) = self.writer.in_one_round_trip(|| single_batch(job, component_sha256, claim)).await {
             return Ok(done.map(drop)?);
         }
         let mut writer = self.writer.acquire().await?;
@@ -94,16 +91,15 @@ fn row_and_parts_sql(parts: usize) -> String {
     format!("{}; {}", insert_job!(sqlite_now_ms!()), input_parts::insert_sql(0, parts, 11))
 }
 
-/// The whole insert of a job as one transaction's statements, when its inputs fit in one
-/// batch (SQLite only; every job short of ~30 MB of inputs).
+/// The whole insert of a job as one transaction's statements (SQLite), when its inputs fit
+/// in one batch (every job short of ~30 MB of inputs).
 fn single_batch<'q>(
-    backend: Backend,
     job: &'q JobRow,
     component_sha256: Option<&'q str>,
     claim: Option<Claim<'q>>,
 ) -> Option<sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>> {
     let parts = job.inputs.as_deref().map(input_parts::parts).unwrap_or_default();
-    if backend != Backend::Sqlite || parts.is_empty() || input_parts::batched(parts.len()) < parts.len() {
+    if parts.is_empty() || input_parts::batched(parts.len()) < parts.len() {
         return None;
     }
     let sql = super::writer::one_transaction(&row_and_parts_sql(parts.len()));

@@ -75,25 +75,21 @@ impl Writer {
         })
     }
 
-    /// Whether writes can go as batches (`in_one_round_trip`): the SQLite file's one
-    /// writer. Asked first, so that a batch is not built only to be refused.
-    pub(super) fn batches(&self) -> bool {
-        matches!(self, Writer::Sole { .. })
-    }
-
-    /// Runs `batch`, a transaction written out as one list of statements (its text made
-    /// by [`one_transaction`]), in one round trip to the SQLite writer's thread: all of it
-    /// or nothing. Returns the rows its `SELECT`s gave, in order (not `changes()` counts:
-    /// SQLite reports the last change's count again for `BEGIN` and `COMMIT`). A failed batch is rolled back here; one whose caller went away is
-    /// rolled back, as far as SQLite ran it, by the next write before anything else (sqlx
-    /// stops running a batch whose results nobody waits for). `None` for a pool, whose
-    /// connection could go back to it inside the transaction: run it statement by
-    /// statement there.
+    /// Runs the batch `build` makes, a transaction written out as one list of statements
+    /// (its text made by [`one_transaction`]), in one round trip to the SQLite writer's
+    /// thread: all of it or nothing. Returns the rows its `SELECT`s gave, in order (not
+    /// `changes()` counts: SQLite reports the last change's count again for `BEGIN` and
+    /// `COMMIT`). A failed batch is rolled back here; one whose caller went away is rolled
+    /// back, as far as SQLite ran it, by the next write before anything else (sqlx stops
+    /// running a batch whose results nobody waits for). `None`, with nothing built, for a
+    /// pool, whose connection could go back to it inside the transaction, and when `build`
+    /// makes none: run the statements one by one then.
     pub(super) async fn in_one_round_trip<'q>(
         &self,
-        batch: Query<'q, Any, AnyArguments>,
+        build: impl FnOnce() -> Option<Query<'q, Any, AnyArguments>>,
     ) -> Option<Result<Vec<AnyRow>, sqlx::Error>> {
         let Writer::Sole { unfinished, .. } = self else { return None };
+        let batch = build()?;
         let mut held = match self.acquire().await {
             Ok(held) => held,
             Err(error) => return Some(Err(error)),
@@ -159,7 +155,7 @@ mod tests {
                       VALUES ($1, 'c', '{}', '[]', 'now', 'now')";
         let sql = super::one_transaction(&format!("{insert}; {insert}"));
         let batch = sqlx::query(sqlx::AssertSqlSafe(sql)).bind("twice");
-        let failed = store.writer.in_one_round_trip(batch).await.expect("a SQLite file's writer");
+        let failed = store.writer.in_one_round_trip(|| Some(batch)).await.expect("a SQLite file's writer");
         assert!(failed.is_err(), "the second insert of the same id fails");
         assert!(store.get_config("twice").await.unwrap().is_none(), "the first insert was rolled back");
         store.insert_job(&job(1), None, None).await.expect("the writer still writes");
